@@ -1,0 +1,30 @@
+# Two commands matter: `make run` and `make test`. Both install what they need into .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 5000
+
+.PHONY: install run test worker lint clean drill
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## start Redis (embedded unless REDIS_URL), web and worker, with the demo roster
+	PORT=$(PORT) $(VENV)/bin/hotline run
+
+test: install  ## the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(PY) -m pytest -n 2 -q
+
+worker: install
+	$(PY) -m workers.worker
+
+lint: install
+	$(PY) -m pip install --quiet ruff && $(VENV)/bin/ruff check hotline workers tests
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

@@ -1,0 +1,1 @@
+"""Caucus results hotline: SMS and voice reporting for precinct chairs."""

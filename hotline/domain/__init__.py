@@ -1,0 +1,1 @@
+"""The domain core: plain Python, no Flask, SQLAlchemy, Redis, RQ or Twilio imports."""

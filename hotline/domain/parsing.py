@@ -1,0 +1,165 @@
+"""Turning a precinct chair's text message into a command or a results report (pure stdlib).
+
+`parse_message` never raises: anything that is not a command becomes a `Report`, and whatever
+could not be understood is listed in `Report.errors` as short, plain-ASCII fix-it sentences
+that quote the exact words the chair typed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Collection, Sequence, Union
+
+from hotline.domain import report_text
+from hotline.domain.model import Candidate, Stage
+from hotline.domain.names import NameIndex
+from hotline.domain.sms_text import clean, quote
+
+MAX_LENGTH = 2000  # Twilio's longest concatenated SMS is 1600 characters; more is a paste accident
+
+EMPTY = "The message was empty."
+NO_RESULTS = "I found no results in it - send them like: first Pete 45, Bernie 40."
+TOO_LONG = "The message is too long - send one stage per text."
+OPTED_OUT = "{token} turns off texts from the hotline - reply START to turn them back on."
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """YES and the read-back code (code is None when the chair sent only YES)."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Drop the report waiting for confirmation."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """How to report."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What is recorded for my precinct."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """The chair says the report is complete."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One result set: a stage (None when the chair named none) and counts keyed by display name, in order given."""
+
+    stage: Stage | None
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Results (or an attempt at them), with every problem found in `errors`."""
+
+    precinct: str | None = None
+    pin: str | None = None
+    sections: tuple[Section, ...] = ()
+    attendance: int | None = None
+    correction: bool = False
+    errors: tuple[str, ...] = ()
+
+    @property
+    def stage(self) -> Stage | None:
+        """The stage of the first section."""
+        return self.sections[0].stage if self.sections else None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The counts of the first section."""
+        return self.sections[0].counts if self.sections else {}
+
+    @property
+    def ok(self) -> bool:
+        """No errors, and at least one count."""
+        return not self.errors and any(section.counts for section in self.sections)
+
+
+Message = Union[Confirm, Cancel, Help, Status, Done, Report]
+
+# Twilio answers these itself (opt-out / opt-in); a chair who sends one is not reporting.
+OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit", "revoke", "optout"})
+OPT_IN_WORDS = frozenset({"start", "unstop"})
+
+_POLITE = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "ty", "ok", "okay"})
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ya", "yea", "confirm", "confirmed", "ok", "okay"})
+_WITH_YES = _POLITE | {"correct", "right", "good", "looks", "thats", "that", "is", "its", "all", "code"}
+_PHRASES: dict[str, type] = {
+    **dict.fromkeys(["cancel", "no", "n", "nope", "no cancel", "cancel that", "cancel it",
+                     "cancel report", "no cancel it", "cancel please"], Cancel),
+    **dict.fromkeys(["help", "?", "info", "how", "help me", "how do i report", "how to report",
+                     "what do i do", "menu", "instructions"], Help),
+    **dict.fromkeys(["done", "finished", "thats all", "that is all", "all done", "im done", "we are done",
+                     "were done", "complete", "all finished", "done all stages"], Done),
+}
+
+
+def parse_message(text: str, candidates: Sequence[Candidate], *,
+                  known_precincts: Collection[str] | None = None) -> Message:
+    """Parse one chair's text (or several split texts joined) into a command or a `Report`."""
+    cleaned = clean(text or "")
+    command = _command(cleaned)
+    if command is not None:
+        return command
+    if not cleaned:
+        return Report(errors=(EMPTY,))
+    words = cleaned.lower().split()
+    if len(words) == 1 and words[0].strip("!.") in OPT_OUT_WORDS:
+        return Report(errors=(OPTED_OUT.format(token=quote(cleaned)),))
+    errors = [TOO_LONG] if len(cleaned) > MAX_LENGTH else []
+    report = report_text.read(cleaned[:MAX_LENGTH], NameIndex(candidates), known_precincts)
+    errors += report.errors
+    if not report.sections and not errors:
+        errors.append(NO_RESULTS)
+    sections = tuple(Section(stage, counts) for stage, counts in report.sections)
+    return Report(report.precinct, report.pin, sections, report.attendance, report.correction,
+                  tuple(dict.fromkeys(errors)))
+
+
+def _command(cleaned: str) -> Message | None:
+    """YES 4821, 4821, CANCEL, HELP, STATUS or DONE (with politeness around it), else None."""
+    spaced = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", cleaned.lower().replace("'", ""))
+    words = re.findall(r"[a-z]+|[0-9]+|\?", spaced)
+    digits = [w for w in words if w.isdigit()]
+    rest = [w for w in words if not w.isdigit() and w != "?"]
+    code = "".join(digits) or None
+    if not rest:
+        if len(digits) == 1 and 4 <= len(digits[0]) <= 6:
+            return Confirm(digits[0])  # a bare code is the answer to "Reply YES 4821"
+        return Help() if "?" in words and not digits else None
+    if set(rest) & _YES and set(rest) <= _YES | _WITH_YES and len(digits) <= 2 and len(code or "") <= 10:
+        return Confirm(code)
+    if rest[0] in OPT_IN_WORDS and len(rest) == 1 and not digits:
+        return Help()
+    if rest[0] == "status" and len(rest) <= 4 and len(digits) <= 1:
+        return Status()
+    polite = " ".join(w for w in rest if w not in _POLITE) or " ".join(rest)
+    kind = _PHRASES.get(polite)
+    if kind is Cancel and len(digits) <= 1:
+        return Cancel()
+    return kind() if kind is not None and not digits else None
+
+
+def as_dict(message: Message) -> dict:
+    """The message as JSON-ready data: kind, precinct, stage, counts and errors (plus the rest)."""
+    base: dict = {"kind": type(message).__name__.lower(), "precinct": None, "stage": None,
+                  "counts": {}, "errors": []}
+    if isinstance(message, Confirm):
+        base["code"] = message.code
+    if isinstance(message, Report):
+        base.update(precinct=message.precinct, stage=message.stage.value if message.stage else None,
+                    counts=dict(message.counts), errors=list(message.errors), pin=message.pin,
+                    attendance=message.attendance, correction=message.correction,
+                    sections=[{"stage": s.stage.value if s.stage else None, "counts": dict(s.counts)}
+                              for s in message.sections])
+    return base

@@ -1,0 +1,95 @@
+"""What the hotline says back to chairs by SMS: short, plain ASCII, one clear next step."""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+from hotline.domain.model import Stage
+
+EXAMPLE = "first: Biden 12, Pete 45, Warren 30"
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    """`Biden 12, Buttigieg 45 (total 57)`."""
+    parts = ", ".join(f"{name} {n}" for name, n in counts.items())
+    return f"{parts} (total {sum(counts.values())})" if counts else "(nothing)"
+
+
+def readback(precinct: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
+             attendance: int | None, code: str, warning: str = "", updated: bool = False) -> str:
+    """The read-back of exactly what was understood, ending with the confirmation code."""
+    head = f"{precinct} {'updated ' if updated else ''}read-back:"
+    lines = [head] + [f"{stage.label}: {format_counts(counts)}" for stage, counts in sections]
+    if attendance is not None:
+        lines.append(f"Attendance: {attendance}")
+    if warning:
+        lines.append(f"CHECK: {warning}")
+        lines.append(f"Reply YES {code} to confirm as written, or send the corrected numbers.")
+    else:
+        lines.append(f"Reply YES {code} to confirm, or send corrected numbers.")
+    return "\n".join(lines)
+
+
+def callback_code_request(precinct: str, sender_tail: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
+                          code: str) -> str:
+    """Sent to the chair's registered phone when a report came from another phone."""
+    stages = "; ".join(f"{s.label}: {format_counts(c)}" for s, c in sections)
+    return (f"Caucus hotline: a report for {precinct} came from a phone ending {sender_tail}: "
+            f"{stages}. If it is right, reply YES {code} from this phone. If not, ignore this.")
+
+
+def callback_code_sent(precinct: str, registered_tail: str) -> str:
+    return (f"PIN accepted for {precinct}. We texted a code to the chair's registered phone "
+            f"ending {registered_tail}. Reply YES and the code from that phone, or read it to "
+            "hotline staff. Nothing is recorded until then.")
+
+
+def recorded(precinct: str, stages: Iterable[Stage], missing: Iterable[Stage], flagged: str = "") -> str:
+    done = ", ".join(s.label.lower() for s in stages)
+    text = f"Recorded for {precinct}: {done}."
+    if flagged:
+        text += f" It does not add up ({flagged}); hotline staff will review it with you."
+    todo = [s.label.lower() for s in missing]
+    text += f" Still to send: {', '.join(todo)}." if todo else " All three stages are in. Thank you!"
+    return text
+
+
+def parse_problems(errors: Sequence[str]) -> str:
+    shown = " ".join(errors[:3])
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return (f"Sorry, I could not read that: {shown}{more} Nothing was recorded. "
+            f"Send it again like: {EXAMPLE}. Text HELP for help.")
+
+
+HELP = ("Caucus hotline. Text one stage at a time, e.g. 'first: Biden 12, Pete 45', then "
+        "'final: ...', then 'delegates: Pete 3, Sanders 2'. Add 'att 123' for attendance. "
+        "We read it back with a code; reply YES and the code to confirm. STATUS shows what we "
+        "have, CANCEL drops an unconfirmed report, DONE when finished.")
+
+UNREGISTERED = ("This phone is not registered to a precinct. Start with your precinct code and "
+                "PIN, e.g. 'DSM-42 PIN 1234 first: Biden 12, Pete 45'. We will text a code to the "
+                "chair's registered phone.")
+
+WHICH_PRECINCT = ("This phone is registered for more than one precinct ({codes}). Start the text "
+                  "with the precinct code, e.g. '{first} first: Biden 12'.")
+
+NOT_YOUR_PRECINCT = ("This phone is not registered for {code}. Add the PIN for {code}, e.g. "
+                     "'{code} PIN 1234 ...', and we will text a code to its chair's phone.")
+
+WRONG_PIN = "That PIN is not right for {code}. Nothing was recorded. {left} tries left."
+PIN_LOCKED = ("PIN entry for {code} is locked for {minutes} minutes after too many wrong PINs. "
+              "Hotline staff have been told and will call the chair.")
+NEED_CODE = "Please reply YES and the 4-digit code from the read-back, e.g. YES 4821."
+NOTHING_PENDING = "Nothing is waiting for confirmation from this phone. Send your results first, or HELP."
+WRONG_CODE = "That code does not match. {left} tries left. Check the read-back and reply YES and its code."
+CODE_LOCKED = ("Too many wrong codes; that report was not recorded. Hotline staff will call you. "
+               "You can also send the results again for a new code.")
+CODE_EXPIRED = "That code has expired. Send the results again and we will send a new code."
+CANCELLED = "Cancelled: the unconfirmed report for {code} was dropped. Nothing was recorded."
+NOTHING_TO_CANCEL = "There is no unconfirmed report to cancel."
+PHOTO_SAVED = "Photo saved with the {code} report. Thank you."
+PHOTO_ALONE = "Photo received. Please also text the numbers, e.g. '" + EXAMPLE + "'."
+NEED_STAGE = "Which count is this: first, final or delegates? Start the text with that word, e.g. '" + EXAMPLE + "'."
+
+
+def status(precinct: str, lines: Sequence[str]) -> str:
+    return f"{precinct}: " + " ".join(lines)

@@ -1,0 +1,26 @@
+"""Small text helpers: rejoining split SMS, keeping PINs and numbers out of logs."""
+from __future__ import annotations
+
+import re
+
+# A full concatenated-SMS segment (GSM-7, UCS-2): the next part continues mid-word.
+SEGMENT_LENGTHS = {153, 67}
+_PIN = re.compile(r"(?i)\b(pin)\s*[:#=-]?\s*\d+")
+
+
+def join_bodies(bodies: list[str]) -> str:
+    """Rejoin split texts in arrival order."""
+    text = bodies[0] if bodies else ""
+    for prev, body in zip(bodies, bodies[1:]):
+        text += ("" if len(prev) in SEGMENT_LENGTHS else "\n") + body
+    return text
+
+
+def redact(body: str) -> str:
+    """The body without its PIN, for logs and staff screens."""
+    return _PIN.sub(r"\1 ****", body or "")
+
+
+def mask(phone: str) -> str:
+    """A phone number shortened for log lines."""
+    return f"***{phone[-4:]}" if phone else "?"

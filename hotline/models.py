@@ -1,0 +1,258 @@
+"""SQLAlchemy 2 tables: the roster, the durable inbox, reports, codes, outbox, backlog and log."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+          "pk": "pk_%(table_name)s"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime; use hotline.models.utcnow()")
+        return value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class County(Base):
+    __tablename__ = "counties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    state_delegates: Mapped[Optional[int]]
+
+
+class Precinct(Base):
+    __tablename__ = "precincts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
+    # D, the county-convention delegates the precinct elects; None for a satellite site.
+    delegates_to_elect: Mapped[Optional[int]]
+    past_turnout: Mapped[Optional[int]]
+    chair_done_at: Mapped[Optional[datetime]]  # the chair texted DONE: completeness is checked
+    county: Mapped[County] = relationship(lazy="joined")
+    chair: Mapped[Optional["Chair"]] = relationship(back_populates="precinct", uselist=False)
+
+
+class Chair(Base):
+    __tablename__ = "chairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    precinct: Mapped[Precinct] = relationship(back_populates="chair")
+    phones: Mapped[list["ChairPhone"]] = relationship(back_populates="chair",
+                                                      cascade="all, delete-orphan")
+
+
+class ChairPhone(Base):
+    __tablename__ = "chair_phones"
+    __table_args__ = (UniqueConstraint("chair_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"))
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    chair: Mapped[Chair] = relationship(back_populates="phones")
+
+
+class CandidateRow(Base):
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    ballot_order: Mapped[int]
+
+
+class InboundMessage(Base):
+    """The raw Twilio request, written before the webhook answers."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    from_number: Mapped[str] = mapped_column(String(32), index=True)
+    to_number: Mapped[str] = mapped_column(String(32), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    media_urls: Mapped[list[Any]] = mapped_column(default=list)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    enqueued_at: Mapped[Optional[datetime]]
+    processed_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    outcome: Mapped[Optional[str]] = mapped_column(String(40))
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
+
+
+class Submission(Base):
+    """One read-back: the stages a chair sent together, awaiting or past confirmation."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # sms | voice | staff
+    sender: Mapped[str] = mapped_column(String(64))  # phone, or staff username
+    confirm_phone: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    attendance: Mapped[Optional[int]]
+    body: Mapped[str] = mapped_column(Text, default="")
+    photo_urls: Mapped[list[Any]] = mapped_column(default=list)
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[Optional[datetime]]
+    # Staff explanation that lets a flagged report be published (e.g. a coin toss).
+    explained_at: Mapped[Optional[datetime]]
+    explained_by: Mapped[Optional[str]] = mapped_column(String(80))
+    explanation: Mapped[Optional[str]] = mapped_column(Text)
+    precinct: Mapped[Precinct] = relationship(lazy="joined")
+    reports: Mapped[list["Report"]] = relationship(back_populates="submission",
+                                                   order_by="Report.id")
+
+
+class Report(Base):
+    """One stage of one precinct as a chair gave it; `current` marks the counting version."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_precinct_stage", "precinct_id", "stage", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"))
+    stage: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Hash of the counts, to find another precinct with identical numbers cheaply.
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending|current|superseded|discarded
+    superseded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reports.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[Optional[datetime]]
+    submission: Mapped[Submission] = relationship(back_populates="reports")
+
+
+class ConfirmationCode(Base):
+    __tablename__ = "confirmation_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # readback | callback
+    phone: Mapped[str] = mapped_column(String(32))  # the phone the code must come back from
+    code_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[Optional[datetime]]
+
+
+class OutboundMessage(Base):
+    __tablename__ = "outbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_number: Mapped[str] = mapped_column(String(32), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(24))
+    priority: Mapped[int] = mapped_column(default=1)  # 0 = confirmations and codes first
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    twilio_sid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    error_code: Mapped[Optional[str]] = mapped_column(String(16))
+    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    enqueued_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[Optional[datetime]]
+
+
+class DeliveryStatus(Base):
+    """Each status callback Twilio sent; one message has several (sent, delivered, ...)."""
+
+    __tablename__ = "delivery_statuses"
+    __table_args__ = (UniqueConstraint("message_sid", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    error_code: Mapped[Optional[str]] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BacklogItem(Base):
+    """Work for hotline staff: call-backs, unparsed texts, failed checks, lock-outs, ..."""
+
+    __tablename__ = "backlog_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    priority: Mapped[int] = mapped_column(default=2)  # 0 highest
+    precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # At most one open item per key (e.g. one unknown-sender item per number).
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(120), index=True)
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(80))
+    claim_expires_at: Mapped[Optional[datetime]]
+    resolved_at: Mapped[Optional[datetime]]
+    resolved_by: Mapped[Optional[str]] = mapped_column(String(80))
+    resolution: Mapped[Optional[str]] = mapped_column(String(24))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    precinct: Mapped[Optional[Precinct]] = relationship(lazy="joined")
+
+
+class LogEntry(Base):
+    """The verification log: append-only, each row carrying the hash of the one before."""
+
+    __tablename__ = "log_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    precinct_code: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    actor: Mapped[Optional[str]] = mapped_column(String(80), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LogHead(Base):
+    """A single row locked by every log append, so the chain has one order on every backend."""
+
+    __tablename__ = "log_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class RateCounter(Base):
+    """Failure counters with a window, e.g. wrong PINs per precinct and per phone."""
+
+    __tablename__ = "rate_counters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    count: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[Optional[datetime]]

@@ -1,0 +1,58 @@
+"""RQ queues by purpose; enqueueing that never lets a Redis outage fail a request."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+log = logging.getLogger(__name__)
+
+Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is waiting for
+Q_INBOUND = "inbound"    # parsing and verifying what chairs sent
+Q_OUTBOUND = "outbound"  # every other outbound message
+Q_DEFAULT = "default"    # sweeps and housekeeping
+# Order matters: a worker takes from the first non-empty queue in this list.
+ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT)
+
+INBOUND_JOB = "workers.jobs.process_inbound"
+SEND_JOB = "workers.jobs.send_message"
+# Retries back off so a short outage of the database or Twilio is ridden out.
+RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
+
+
+def connect(url: str) -> Redis:
+    """A client with short timeouts: a dead Redis must not eat Twilio's 15-second budget."""
+    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3,
+                          health_check_interval=30)
+
+
+class Queues:
+    """The project's queues on one Redis connection."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.by_name = {name: Queue(name, connection=redis) for name in ALL_QUEUES}
+
+    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str) -> bool:
+        try:
+            self.by_name[queue].enqueue(func, arg, job_id=job_id, unique=True, retry=RETRY,
+                                        job_timeout=60, result_ttl=300, failure_ttl=7 * 86400)
+            return True
+        except DuplicateJobError:
+            return True  # already queued or running: the row will be handled once
+        except RedisError as exc:
+            log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
+            return False
+
+    def inbound(self, inbound_id: int) -> bool:
+        """Queue processing of one inbox row; False when Redis is unreachable."""
+        return self._enqueue(Q_INBOUND, INBOUND_JOB, inbound_id, f"in-{inbound_id}")
+
+    def send(self, outbound_id: int, priority: int) -> bool:
+        """Queue one outbound message; priority 0 goes ahead of everything else."""
+        queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
+        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}")

@@ -1,0 +1,64 @@
+"""The composition root: config, database, Redis, queues and sender, built once per process."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from redis import Redis
+
+from hotline.config import Config
+from hotline.db import Database
+from hotline.queue import Queues, connect
+from hotline.twilio_api import Sender, make_sender
+
+T = TypeVar("T")
+
+
+@dataclass
+class Runtime:
+    config: Config
+    db: Database
+    redis: Redis
+    queues: Queues
+    sender: Sender
+    _cache: dict[str, tuple[float, object]] = field(default_factory=dict)
+
+    def cached(self, key: str, ttl: float, load: Callable[[], T]) -> T:
+        """A tiny per-process cache for data that changes rarely (the roster, candidates)."""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit and now - hit[0] < ttl:
+            return hit[1]  # type: ignore[return-value]
+        value = load()
+        self._cache[key] = (now, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        self._cache.pop(key, None)
+
+
+def build(config: Config) -> Runtime:
+    """Wire the real adapters for `config` (which must name a Redis URL by now)."""
+    if not config.redis_url:
+        raise RuntimeError("REDIS_URL is not set; `hotline run` starts an embedded Redis for local use")
+    redis = connect(config.redis_url)
+    return Runtime(config=config, db=Database(config.database_url), redis=redis,
+                   queues=Queues(redis), sender=make_sender(config))
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    """Make `runtime` the one jobs in this process use (the worker and tests call this)."""
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    """The installed runtime, or one built from the environment (a bare `rq worker`)."""
+    global _current
+    if _current is None:
+        _current = build(Config.from_env().validate())
+    return _current

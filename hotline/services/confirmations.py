@@ -1,0 +1,147 @@
+"""Texts that act on what is already there: YES + code, CANCEL, STATUS, DONE."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+
+from hotline.domain import replies
+from hotline.domain.model import Stage
+from hotline.domain.verification import CodeCheck, CodeState, check_code
+from hotline.models import Submission, utcnow
+from hotline.services import backlog, checking, log as vlog, reports
+
+if TYPE_CHECKING:
+    from hotline.services.inbound import Ctx
+
+
+def confirm_by_code(ctx: "Ctx", code: str | None) -> str:
+    """YES <code>: confirm the pending report the code belongs to."""
+    s, cfg = ctx.uow.session, ctx.rt.config
+    pending = reports.pending_for_phone(s, ctx.phone)
+    if not pending:
+        ctx.reply(replies.NOTHING_PENDING, "nothing_pending")
+        return "nothing_pending"
+    if not code:
+        ctx.reply(replies.NEED_CODE, "need_code")
+        return "need_code"
+    verdicts = []
+    for sub in pending:
+        row = reports.active_code(s, sub.id)
+        if row is None:
+            continue
+        state = CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None)
+        verdict = check_code(code, state, cfg.secret_key, ctx.now, cfg.code_max_attempts)
+        if verdict is CodeCheck.OK:
+            row.used_at = ctx.now
+            vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=ctx.phone, ok=True,
+                        submission_id=sub.id)
+            return _confirmed(ctx, sub)
+        verdicts.append((sub, row, verdict))
+    return _not_confirmed(ctx, verdicts)
+
+
+def _confirmed(ctx: "Ctx", sub: Submission) -> str:
+    findings = reports.confirm(ctx.uow, ctx.rt, sub, actor=ctx.phone)
+    missing = reports.missing_stages(ctx.uow.session, sub.precinct_id)
+    flagged = checking.summary(findings) if sub.flagged else ""
+    ctx.reply(replies.recorded(sub.precinct.code, [Stage(r.stage) for r in sub.reports], missing,
+                               flagged=_short(flagged)), "recorded", precinct=sub.precinct)
+    return "confirmed"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _not_confirmed(ctx: "Ctx", verdicts: list) -> str:
+    s, cfg = ctx.uow.session, ctx.rt.config
+    live = [(sub, row) for sub, row, v in verdicts if v is CodeCheck.WRONG]
+    if not live:
+        for sub, _row, verdict in verdicts:
+            if verdict is CodeCheck.EXPIRED:
+                sub.status = "expired"
+        ctx.reply(replies.CODE_EXPIRED, "code_expired")
+        vlog.record(s, "code_checked", phone=ctx.phone, ok=False, reason="expired or locked")
+        return "code_expired"
+    left = cfg.code_max_attempts
+    for sub, row in live:
+        row.attempts += 1
+        left = min(left, cfg.code_max_attempts - row.attempts)
+        vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=ctx.phone, ok=False,
+                    submission_id=sub.id, attempts=row.attempts)
+        if row.attempts >= cfg.code_max_attempts:
+            sub.status = "locked"
+            backlog.open_item(s, "code_lockout", precinct_id=sub.precinct_id, phone=ctx.phone,
+                              submission_id=sub.id, dedupe_key=f"codelock:{sub.id}",
+                              summary=f"{sub.precinct.code}: report not confirmed after "
+                                      f"{row.attempts} wrong codes from {ctx.phone}")
+    if left <= 0:
+        ctx.reply(replies.CODE_LOCKED, "code_locked")
+        return "code_locked"
+    ctx.reply(replies.WRONG_CODE.format(left=left), "wrong_code")
+    return "wrong_code"
+
+
+def cancel(ctx: "Ctx") -> str:
+    """CANCEL: drop this phone's unconfirmed reports."""
+    s = ctx.uow.session
+    subs = list(s.execute(select(Submission).where(
+        or_(Submission.sender == ctx.phone, Submission.confirm_phone == ctx.phone),
+        Submission.status == reports.AWAITING)).scalars())
+    if not subs:
+        ctx.reply(replies.NOTHING_TO_CANCEL, "nothing_to_cancel")
+        return "nothing_to_cancel"
+    for sub in subs:
+        sub.status = "cancelled"
+        for r in sub.reports:
+            r.status = "discarded"
+        vlog.record(s, "report_cancelled", precinct=sub.precinct.code, phone=ctx.phone,
+                    submission_id=sub.id)
+    codes = ", ".join(sorted({sub.precinct.code for sub in subs}))
+    ctx.reply(replies.CANCELLED.format(code=codes), "cancelled")
+    return "cancelled"
+
+
+def status(ctx: "Ctx") -> str:
+    """STATUS: what is recorded (and waiting) for this phone's precincts."""
+    s = ctx.uow.session
+    if not ctx.registered:
+        ctx.reply(replies.UNREGISTERED, "unregistered", priority=1)
+        return "status_unregistered"
+    texts = []
+    for precinct in ctx.registered:
+        current = reports.current_reports(s, precinct.id)
+        lines = []
+        for stage in Stage:
+            rep = current.get(stage)
+            lines.append(f"{stage.label}: {replies.format_counts(rep.counts)}." if rep
+                         else f"{stage.label}: not yet.")
+        waiting = len([p for p in reports.pending_for_phone(s, ctx.phone) if p.precinct_id == precinct.id])
+        if waiting:
+            lines.append(f"{waiting} report(s) waiting for your YES code.")
+        texts.append(replies.status(precinct.code, lines))
+    ctx.reply("\n".join(texts), "status", priority=1)
+    return "status"
+
+
+def done(ctx: "Ctx") -> str:
+    """DONE: the chair says the report is complete; check that all three stages are in."""
+    s = ctx.uow.session
+    if not ctx.registered:
+        ctx.reply(replies.UNREGISTERED, "unregistered", priority=1)
+        return "done_unregistered"
+    parts = []
+    for precinct in ctx.registered:
+        precinct.chair_done_at = utcnow()
+        missing = reports.missing_stages(s, precinct.id)
+        findings = checking.current(s, precinct)
+        vlog.record(s, "chair_done", precinct=precinct.code, phone=ctx.phone,
+                    missing=[m.value for m in missing], findings=[f.code for f in findings])
+        if missing:
+            parts.append(f"{precinct.code} is missing: {', '.join(m.label.lower() for m in missing)}. "
+                         "Please send it.")
+        else:
+            parts.append(f"{precinct.code}: all three stages are recorded. Thank you!")
+    ctx.reply(" ".join(parts), "done", priority=1)
+    return "done"

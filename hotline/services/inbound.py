@@ -1,0 +1,115 @@
+"""One inbox row: parse it, authenticate the sender, answer with a read-back or a fix-it text."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from hotline.db import UnitOfWork
+from hotline.domain import replies
+from hotline.domain.model import Candidate
+from hotline.domain.texts import mask, redact
+from hotline.domain.parsing import (Cancel, Confirm, Done, Help, Report, Status, parse_message)
+from hotline.models import InboundMessage, Precinct, utcnow
+from hotline.runtime import Runtime
+from hotline.services import confirmations, log as vlog, outbound, roster, submitting
+
+logger = logging.getLogger(__name__)
+
+# Outcomes of earlier texts that a following text may complete (long texts arrive split).
+FRAGMENT_OUTCOMES = {"parse_error", "readback", "callback_code_sent"}
+
+
+@dataclass
+class Ctx:
+    """What handling one text needs: the transaction, runtime, message and its sender."""
+
+    uow: UnitOfWork
+    rt: Runtime
+    msg: InboundMessage
+    candidates: list[Candidate]
+    codes: frozenset[str]
+    now: datetime = field(default_factory=utcnow)
+    registered: list[Precinct] = field(default_factory=list)
+
+    @property
+    def phone(self) -> str:
+        return self.msg.from_number
+
+    def reply(self, body: str, kind: str, *, to: str | None = None, priority: int = 0,
+              precinct: Precinct | None = None) -> None:
+        outbound.queue_sms(self.uow, self.rt, to or self.phone, body, kind, priority=priority,
+                           precinct_id=precinct.id if precinct else None, inbound_id=self.msg.id)
+
+
+def process(rt: Runtime, inbound_id: int) -> None:
+    """Handle this row and any earlier unhandled rows from the same phone, in arrival order."""
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(InboundMessage, inbound_id)
+        if msg is None or msg.processed_at is not None:
+            return
+        phone = msg.from_number
+    # One phone's texts are handled one at a time so split texts and YES replies keep order.
+    with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60):
+        with rt.db.transaction() as uow:
+            ids = list(uow.session.execute(select(InboundMessage.id).where(
+                InboundMessage.from_number == phone, InboundMessage.processed_at.is_(None),
+                InboundMessage.channel == "sms", InboundMessage.id <= inbound_id)
+                .order_by(InboundMessage.id)).scalars())
+        for row_id in ids:
+            _process_one(rt, row_id)
+
+
+def _process_one(rt: Runtime, inbound_id: int) -> None:
+    candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(InboundMessage, inbound_id)
+        if msg is None or msg.processed_at is not None:
+            return
+        ctx = Ctx(uow, rt, msg, candidates, codes)
+        ctx.registered = roster.precincts_for_phone(uow.session, ctx.phone)
+        vlog.record(uow.session, "sms_received", phone=ctx.phone, sid=msg.sid,
+                    registered=[p.code for p in ctx.registered], body=redact(msg.body),
+                    media=len(msg.media_urls or []))
+        msg.outcome = handle(ctx)
+        msg.processed_at = utcnow()
+    logger.info("inbound %s from %s: %s", inbound_id, mask(msg.from_number), msg.outcome)
+
+
+def handle(ctx: Ctx) -> str:
+    """Dispatch on what the text is; returns the outcome recorded on the inbox row."""
+    body = ctx.msg.body or ""
+    if ctx.msg.media_urls and not body.strip():
+        return submitting.photo_only(ctx)
+    parsed = parse_message(body, ctx.candidates, known_precincts=ctx.codes)
+    if isinstance(parsed, Confirm):
+        return confirmations.confirm_by_code(ctx, parsed.code)
+    if isinstance(parsed, Cancel):
+        return confirmations.cancel(ctx)
+    if isinstance(parsed, Help):
+        ctx.reply(replies.HELP, "help")
+        return "help"
+    if isinstance(parsed, Status):
+        return confirmations.status(ctx)
+    if isinstance(parsed, Done):
+        return confirmations.done(ctx)
+    assert isinstance(parsed, Report)
+    return submitting.report(ctx, parsed, fragments(ctx))
+
+
+def fragments(ctx: Ctx) -> list[InboundMessage]:
+    """Earlier texts from this phone that this one may continue, oldest first."""
+    window = timedelta(seconds=ctx.rt.config.split_window_seconds)
+    earlier = ctx.uow.session.execute(select(InboundMessage).where(
+        InboundMessage.from_number == ctx.phone, InboundMessage.id < ctx.msg.id,
+        InboundMessage.channel == "sms").order_by(InboundMessage.id.desc()).limit(5)).scalars()
+    out: list[InboundMessage] = []
+    newer = ctx.msg.received_at
+    for prev in earlier:
+        if prev.outcome not in FRAGMENT_OUTCOMES or newer - prev.received_at > window:
+            break
+        out.append(prev)
+        newer = prev.received_at
+    return list(reversed(out))

@@ -1,0 +1,104 @@
+"""The durable inbox: every Twilio request is written here (or to the spool) before we answer."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hotline.models import InboundMessage, utcnow
+from hotline.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stored:
+    inbound_id: int | None
+    duplicate: bool = False
+    spooled: bool = False
+
+
+def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime) -> InboundMessage:
+    first = {k: (v[0] if v else "") for k, v in raw.items()}
+    media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
+    return InboundMessage(sid=sid, channel=channel, from_number=first.get("From", ""),
+                          to_number=first.get("To", ""), body=first.get("Body", ""),
+                          media_urls=media, raw=dict(raw), received_at=received_at)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, min(int(value or 0), 10))
+    except ValueError:
+        return 0
+
+
+def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> Stored:
+    """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
+    received_at = utcnow()
+    try:
+        with rt.db.transaction() as uow:
+            row = _row(channel, sid, raw, received_at)
+            uow.session.add(row)
+            uow.session.flush()
+            return Stored(row.id)
+    except IntegrityError:
+        with rt.db.transaction() as uow:
+            existing = uow.session.execute(select(InboundMessage.id).where(
+                InboundMessage.sid == sid)).scalar_one()
+        return Stored(existing, duplicate=True)
+    except OperationalError as exc:
+        logger.error("database unavailable, spooling %s: %s", sid, exc)
+        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw),
+                   "received_at": received_at.isoformat()})
+        return Stored(None, spooled=True)
+
+
+def spool_dir(rt: Runtime) -> Path:
+    return rt.config.instance_path / "spool"
+
+
+def spool(rt: Runtime, record: dict[str, Any]) -> None:
+    """Write one request to the spool directory durably (write, fsync, rename)."""
+    folder = spool_dir(rt)
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c for c in record["sid"] if c.isalnum() or c in "-_")[:64] or "nosid"
+    tmp = folder / f".{safe}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(record, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / f"{safe}.json")
+
+
+def flush_spool(rt: Runtime) -> int:
+    """Move spooled requests into the database; returns how many were moved."""
+    folder = spool_dir(rt)
+    moved = 0
+    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            with rt.db.transaction() as uow:
+                uow.session.add(_row(record["channel"], record["sid"], record["raw"],
+                                     datetime.fromisoformat(record["received_at"])))
+        except IntegrityError:
+            pass  # it reached the database after all (e.g. Twilio retried)
+        path.unlink()
+        moved += 1
+    return moved
+
+
+def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> list[int]:
+    """Inbox rows nobody has handled yet, oldest first."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    with rt.db.transaction() as uow:
+        return list(uow.session.execute(select(InboundMessage.id).where(
+            InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
+            InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).scalars())

@@ -1,0 +1,73 @@
+"""Outbound SMS: an outbox row first, then a job that hands it to the sender."""
+from __future__ import annotations
+
+import logging
+
+from hotline.db import UnitOfWork
+from hotline.models import OutboundMessage, utcnow
+from hotline.runtime import Runtime
+from hotline.services import backlog, log as vlog
+from hotline.twilio_api import SendError
+
+logger = logging.getLogger(__name__)
+
+READY = ("queued", "retrying")
+
+
+def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, priority: int = 1,
+              precinct_id: int | None = None, inbound_id: int | None = None) -> OutboundMessage:
+    """Write the message to the outbox table and send it once the transaction commits."""
+    msg = OutboundMessage(to_number=to, body=body, kind=kind, priority=priority, status="queued",
+                          precinct_id=precinct_id, inbound_id=inbound_id)
+    uow.session.add(msg)
+    uow.session.flush()
+    uow.after_commit(lambda: _enqueue(rt, msg.id, priority))
+    return msg
+
+
+def _enqueue(rt: Runtime, outbound_id: int, priority: int) -> None:
+    if rt.queues.send(outbound_id, priority):
+        with rt.db.transaction() as uow:
+            row = uow.session.get(OutboundMessage, outbound_id)
+            if row is not None and row.enqueued_at is None:
+                row.enqueued_at = utcnow()
+
+
+def deliver(rt: Runtime, outbound_id: int) -> str:
+    """Send one outbox row; raise on a retryable failure so RQ tries again."""
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, outbound_id)
+        if msg is None or msg.status not in READY:
+            return "skipped"
+        msg.status, msg.attempts = "sending", msg.attempts + 1
+        to, body = msg.to_number, msg.body
+    callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
+    try:
+        sent = rt.sender.send(to, body, callback)
+    except SendError as exc:
+        _failed(rt, outbound_id, exc)
+        if exc.retryable:
+            raise
+        return "failed"
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, outbound_id)
+        assert msg is not None
+        msg.status, msg.twilio_sid, msg.sent_at = sent.status, sent.sid, utcnow()
+    return sent.status
+
+
+def _failed(rt: Runtime, outbound_id: int, exc: SendError) -> None:
+    logger.warning("send %s failed (code %s, retryable=%s): %s", outbound_id, exc.code,
+                   exc.retryable, exc)
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, outbound_id)
+        assert msg is not None
+        msg.error_code, msg.error_message = exc.code, str(exc)
+        msg.status = "retrying" if exc.retryable else "failed"
+        if not exc.retryable:
+            vlog.record(uow.session, "sms_send_failed", phone=msg.to_number,
+                        outbound_id=msg.id, code=exc.code, error=str(exc))
+            backlog.open_item(uow.session, "delivery_failure", phone=msg.to_number,
+                              precinct_id=msg.precinct_id,
+                              summary=f"Could not text {msg.to_number}: {exc} (Twilio {exc.code})",
+                              detail={"outbound_id": msg.id, "body": msg.body})

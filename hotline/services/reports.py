@@ -1,0 +1,138 @@
+"""Reports: the read-back with its code, confirmation, supersession and the precinct's state."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db import UnitOfWork
+from hotline.domain import verification
+from hotline.domain.model import Stage
+from hotline.models import ConfirmationCode, Precinct, Report, Submission, utcnow
+from hotline.runtime import Runtime
+from hotline.services import backlog, checking, log as vlog
+
+AWAITING = "awaiting_confirmation"
+Sections = Sequence[tuple[Stage, Mapping[str, int]]]
+
+
+def fingerprint(counts: Mapping[str, int]) -> str:
+    return hashlib.sha256(json.dumps(sorted(counts.items())).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report as a chair (or staff member) gave it, before any read-back."""
+
+    precinct: Precinct
+    sections: Sections
+    attendance: int | None
+    source: str  # sms | voice | staff
+    sender: str
+    confirm_phone: str | None
+    body: str = ""
+    photo_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Issued:
+    submission: Submission
+    code: str
+    findings: list[checking.Finding]
+
+
+def issue(uow: UnitOfWork, rt: Runtime, draft: Draft, code_kind: str = "readback") -> Issued:
+    """Store the draft as pending reports and issue a one-time code for its confirmation."""
+    s = uow.session
+    replaced = _replace_pending(s, draft.precinct.id, [stage for stage, _ in draft.sections])
+    sub = Submission(precinct_id=draft.precinct.id, source=draft.source, sender=draft.sender,
+                     confirm_phone=draft.confirm_phone, status=AWAITING,
+                     attendance=draft.attendance, body=draft.body,
+                     photo_urls=list(draft.photo_urls))
+    s.add(sub)
+    s.flush()
+    for stage, counts in draft.sections:
+        s.add(Report(submission_id=sub.id, precinct_id=draft.precinct.id, stage=stage.value,
+                     counts=dict(counts), fingerprint=fingerprint(counts), status="pending"))
+    code = verification.new_code()
+    now = utcnow()
+    s.add(ConfirmationCode(submission_id=sub.id, kind=code_kind, phone=draft.confirm_phone or "",
+                           code_hash=verification.hash_code(code, rt.config.secret_key),
+                           expires_at=verification.expiry(now, rt.config.code_ttl_seconds)))
+    s.flush()
+    findings = checking.preview(s, draft.precinct, draft.sections, draft.attendance)
+    sub.findings = checking.as_json(findings)
+    vlog.record(s, "code_sent", precinct=draft.precinct.code, phone=draft.confirm_phone,
+                actor=draft.sender, submission_id=sub.id, code_kind=code_kind, source=draft.source,
+                stages=[st.value for st, _ in draft.sections], replaced=replaced,
+                findings=[f.code for f in findings])
+    return Issued(sub, code, findings)
+
+
+def _replace_pending(s: Session, precinct_id: int, stages: list[Stage]) -> list[int]:
+    """A newer draft for the same stages makes older unconfirmed ones void."""
+    replaced = []
+    for sub in s.execute(select(Submission).where(Submission.precinct_id == precinct_id,
+                                                  Submission.status == AWAITING)).scalars():
+        if {r.stage for r in sub.reports} & {st.value for st in stages}:
+            sub.status = "replaced"
+            for r in sub.reports:
+                r.status = "discarded"
+            replaced.append(sub.id)
+    return replaced
+
+
+def pending_for_phone(s: Session, phone: str) -> list[Submission]:
+    """Unconfirmed submissions whose code must come back from `phone`, newest first."""
+    return list(s.execute(select(Submission).where(Submission.confirm_phone == phone,
+                                                   Submission.status == AWAITING)
+                          .order_by(Submission.id.desc())).scalars())
+
+
+def active_code(s: Session, submission_id: int) -> ConfirmationCode | None:
+    return s.execute(select(ConfirmationCode).where(ConfirmationCode.submission_id == submission_id,
+                                                    ConfirmationCode.used_at.is_(None))
+                     .order_by(ConfirmationCode.id.desc())).scalars().first()
+
+
+def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[checking.Finding]:
+    """Make the submission's reports the current ones, run the checks and flag if needed."""
+    s, now = uow.session, utcnow()
+    sub.status, sub.confirmed_at = "confirmed", now
+    precinct = sub.precinct
+    for report in sub.reports:
+        for old in current_reports(s, precinct.id, only=Stage(report.stage)).values():
+            old.status, old.superseded_by_id = "superseded", report.id
+            vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
+                        report_id=old.id, superseded_by=report.id, stage=report.stage)
+        report.status, report.recorded_at = "current", now
+    s.flush()
+    findings = checking.current(s, precinct)
+    sub.findings = checking.as_json(findings)
+    sub.flagged = checking.is_flagged(findings)
+    vlog.record(s, "report_confirmed", precinct=precinct.code, phone=sub.confirm_phone, actor=actor,
+                submission_id=sub.id, source=sub.source,
+                stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
+                flagged=sub.flagged, findings=[f.code for f in findings])
+    if sub.flagged:
+        backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
+                          submission_id=sub.id, dedupe_key=f"check:{precinct.code}",
+                          summary=f"{precinct.code}: " + checking.summary(findings))
+    return findings
+
+
+def current_reports(s: Session, precinct_id: int, only: Stage | None = None) -> dict[Stage, Report]:
+    """The counting report per stage for one precinct."""
+    q = select(Report).where(Report.precinct_id == precinct_id, Report.status == "current")
+    if only is not None:
+        q = q.where(Report.stage == only.value)
+    return {Stage(r.stage): r for r in s.execute(q).scalars()}
+
+
+def missing_stages(s: Session, precinct_id: int) -> list[Stage]:
+    have = current_reports(s, precinct_id)
+    return [stage for stage in Stage if stage not in have]

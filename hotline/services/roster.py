@@ -1,0 +1,50 @@
+"""Looking up precincts, chairs and candidates."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.domain.model import Candidate
+from hotline.models import CandidateRow, Chair, ChairPhone, Precinct
+from hotline.runtime import Runtime
+
+ROSTER_TTL = 30.0  # seconds a process trusts its cached candidate list and precinct codes
+
+
+def precincts_for_phone(s: Session, phone: str) -> list[Precinct]:
+    """Precincts whose chair registered this phone (usually one)."""
+    q = (select(Precinct).join(Chair, Chair.precinct_id == Precinct.id)
+         .join(ChairPhone, ChairPhone.chair_id == Chair.id).where(ChairPhone.phone == phone)
+         .order_by(Precinct.code))
+    return list(s.execute(q).unique().scalars())
+
+
+def precinct_by_code(s: Session, code: str) -> Precinct | None:
+    return s.execute(select(Precinct).where(Precinct.code == code.upper())).scalar_one_or_none()
+
+
+def registered_phones(s: Session, precinct: Precinct) -> list[str]:
+    if precinct.chair is None:
+        return []
+    return [p.phone for p in sorted(precinct.chair.phones, key=lambda p: p.id)]
+
+
+def load_candidates(s: Session) -> list[Candidate]:
+    rows = s.execute(select(CandidateRow).order_by(CandidateRow.ballot_order)).scalars()
+    return [Candidate(name=r.name, aliases=tuple(r.aliases or ()), ballot_order=r.ballot_order)
+            for r in rows]
+
+
+def candidates(rt: Runtime) -> list[Candidate]:
+    """The configured candidates in ballot order (cached briefly per process)."""
+    def load() -> list[Candidate]:
+        with rt.db.transaction() as uow:
+            return load_candidates(uow.session)
+    return rt.cached("candidates", ROSTER_TTL, load)
+
+
+def known_codes(rt: Runtime) -> frozenset[str]:
+    def load() -> frozenset[str]:
+        with rt.db.transaction() as uow:
+            return frozenset(uow.session.execute(select(Precinct.code)).scalars())
+    return rt.cached("precinct_codes", ROSTER_TTL, load)

@@ -1,0 +1,41 @@
+"""Re-queues what fell through: spooled requests, inbox rows and outbox rows without a job."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from hotline.models import OutboundMessage, utcnow
+from hotline.runtime import Runtime
+from hotline.services import inbox
+
+logger = logging.getLogger(__name__)
+
+
+def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
+    """One pass; safe to run from every worker at once (job ids are unique)."""
+    stale = rt.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
+    counts = {"spooled": 0, "inbound": 0, "outbound": 0}
+    try:
+        counts["spooled"] = inbox.flush_spool(rt)
+        for inbound_id in inbox.unprocessed(rt, stale):
+            counts["inbound"] += rt.queues.inbound(inbound_id)
+        for outbound_id, priority in _unsent(rt, stale):
+            counts["outbound"] += rt.queues.send(outbound_id, priority)
+    except (OperationalError, RedisError) as exc:
+        logger.warning("sweep skipped, a backing service is down: %s", exc)
+    if any(counts.values()):
+        logger.info("sweep: %s", counts)
+    return counts
+
+
+def _unsent(rt: Runtime, stale: float) -> list[tuple[int, int]]:
+    cutoff = utcnow() - timedelta(seconds=stale)
+    with rt.db.transaction() as uow:
+        rows = uow.session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
+            OutboundMessage.status.in_(("queued",)), OutboundMessage.created_at <= cutoff)
+            .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
+    return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,79 @@
+"""Sending SMS: through Twilio's REST API when configured, otherwise into the local outbox."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Protocol
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from hotline.config import Config
+
+# Twilio error codes that will never succeed on retry (opted out, invalid or unreachable number).
+PERMANENT_CODES = {21211, 21214, 21217, 21401, 21407, 21408, 21610, 21612, 21614, 30003, 30004,
+                   30005, 30006, 30007}
+
+
+@dataclass(frozen=True)
+class Sent:
+    sid: str | None
+    status: str
+
+
+class SendError(Exception):
+    """A send that failed; `retryable` says whether trying again can help."""
+
+    def __init__(self, message: str, *, code: str | None, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+class Sender(Protocol):
+    def send(self, to: str, body: str, status_callback: str | None) -> Sent: ...
+
+
+class OutboxSender:
+    """No Twilio account: the message stays in our outbox table, shown by the UI and CLI."""
+
+    def send(self, to: str, body: str, status_callback: str | None) -> Sent:
+        return Sent(sid=None, status="outbox")
+
+
+class TwilioSender:
+    """Twilio's REST client; several sending numbers are used in turn."""
+
+    def __init__(self, config: Config) -> None:
+        http = TwilioHttpClient(timeout=10)
+        self.client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=http)
+        if config.twilio_api_base_url:
+            # Tests and the drill point the real client at a local stand-in.
+            self.client.api.base_url = config.twilio_api_base_url.rstrip("/")
+        self.service_sid = config.twilio_messaging_service_sid
+        self._numbers = itertools.cycle(config.twilio_from_numbers) if config.twilio_from_numbers else None
+
+    def send(self, to: str, body: str, status_callback: str | None) -> Sent:
+        kwargs: dict[str, str] = {"to": to, "body": body}
+        if self.service_sid:
+            kwargs["messaging_service_sid"] = self.service_sid
+        else:
+            assert self._numbers is not None
+            kwargs["from_"] = next(self._numbers)
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            code = exc.code or exc.status
+            retryable = exc.status == 429 or exc.status >= 500 or exc.code == 20429
+            raise SendError(str(exc.msg), code=str(code),
+                            retryable=retryable and code not in PERMANENT_CODES) from exc
+        except OSError as exc:  # timeouts and refused connections: try again later
+            raise SendError(str(exc), code=None, retryable=True) from exc
+        return Sent(sid=message.sid, status=message.status or "queued")
+
+
+def make_sender(config: Config) -> Sender:
+    return TwilioSender(config) if config.twilio_enabled else OutboxSender()

@@ -1,0 +1,50 @@
+"""Twilio SMS webhooks: inbound messages and delivery status callbacks."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline.services import delivery, inbox
+from hotline.web import runtime
+from hotline.web.security import twilio_signed
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("twilio_sms", __name__, url_prefix="/twilio")
+
+
+def twiml(response: MessagingResponse | None = None) -> Response:
+    return Response(str(response or MessagingResponse()), mimetype="text/xml")
+
+
+@bp.post("/sms")
+@twilio_signed
+def inbound_sms() -> Response:
+    """Store the message, queue its processing, answer with empty TwiML (replies go out later)."""
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    if not sid or not request.form.get("From"):
+        return Response("MessageSid and From are required", status=400, mimetype="text/plain")
+    rt = runtime()
+    stored = inbox.store(rt, "sms", sid, request.form.to_dict(flat=False))
+    if stored.duplicate:
+        logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
+    elif stored.inbound_id is not None:
+        rt.queues.inbound(stored.inbound_id)
+    return twiml()
+
+
+@bp.post("/status")
+@twilio_signed
+def status_callback() -> Response:
+    """Record a delivery status (sent, delivered, failed, ...) for one of our messages."""
+    sid = request.form.get("MessageSid")
+    status = request.form.get("MessageStatus")
+    if not sid or not status:
+        return Response("MessageSid and MessageStatus are required", status=400, mimetype="text/plain")
+    try:
+        delivery.record_status(runtime(), sid, status, request.form.get("ErrorCode"))
+    except IntegrityError:
+        pass  # the same status twice: Twilio retried
+    return Response(status=204)

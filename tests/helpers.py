@@ -1,0 +1,72 @@
+"""Test helpers that speak the domain: chairs texting, staff reading the outbox."""
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from hotline import demo
+from hotline.models import OutboundMessage
+from hotline.runtime import Runtime
+from hotline.services import importing
+from tests.conftest import sign, work
+
+ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout
+DSM-42,Polk,Des Moines 42,7,Maria Nguyen,+15155550142,4321,250
+DSM-7,Polk,Des Moines 7,3,James Olson,+15155550107;+15155550177,1234,90
+AMES-1,Story,Ames 1,1,Linda Meyer,(515) 555-0201,9999,
+IC-5,Johnson,Iowa City 5,4,Paul Kruse,+13195550105,5555,120
+"""
+COUNTIES = "county,state_delegates\nPolk,4\nStory,1\nJohnson,2\n"
+
+
+def load_roster(rt: Runtime, roster: str = ROSTER) -> None:
+    with rt.db.transaction() as uow:
+        importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()))
+        importing.import_roster(uow.session, io.StringIO(roster))
+        importing.import_counties(uow.session, io.StringIO(COUNTIES))
+    rt.forget("candidates")
+    rt.forget("precinct_codes")
+
+
+@dataclass
+class Phone:
+    """A phone that texts the hotline through the real webhook and reads what comes back."""
+
+    client: object
+    rt: Runtime
+    number: str
+
+    def send(self, body: str, *, sid: str | None = None, media: list[str] | None = None,
+             process: bool = True) -> int:
+        form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "From": self.number,
+                "To": "+15155550100", "Body": body, "NumMedia": str(len(media or []))}
+        for i, url in enumerate(media or []):
+            form[f"MediaUrl{i}"] = url
+        resp = self.client.post("/twilio/sms", data=form,  # type: ignore[attr-defined]
+                                headers={"X-Twilio-Signature": sign("/twilio/sms", form)})
+        if process:
+            work(self.rt)
+        return resp.status_code
+
+    def inbox(self) -> list[OutboundMessage]:
+        """Every text sent to this phone, oldest first."""
+        with self.rt.db.transaction() as uow:
+            return list(uow.session.execute(select(OutboundMessage).where(
+                OutboundMessage.to_number == self.number).order_by(OutboundMessage.id)).scalars())
+
+    def last(self) -> OutboundMessage:
+        msgs = self.inbox()
+        assert msgs, f"nothing was sent to {self.number}"
+        return msgs[-1]
+
+    def code(self) -> str:
+        """The confirmation code from the newest text that carries one."""
+        for msg in reversed(self.inbox()):
+            m = re.search(r"YES (\d{4,6})", msg.body)
+            if m:
+                return m.group(1)
+        raise AssertionError("no code was sent to this phone")

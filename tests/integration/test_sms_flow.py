@@ -1,0 +1,195 @@
+"""Chairs texting the real webhook, with a real RQ worker, Redis and database."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.models import (BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report,
+                            Submission)
+from hotline.services import log as vlog
+from tests.helpers import Phone, load_roster
+
+FIRST = "Precinct DSM-42 first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
+
+
+@pytest.fixture
+def chair(client, rt):
+    load_roster(rt)
+    return Phone(client, rt, "+15155550142")
+
+
+def current(rt, code: str = "DSM-42") -> dict[str, dict]:
+    with rt.db.transaction() as uow:
+        rows = uow.session.execute(select(Report).join(Submission).where(
+            Report.status == "current", Submission.precinct.has(code=code))).scalars()
+        return {r.stage: r.counts for r in rows}
+
+
+def test_text_readback_yes_code_records_the_result(chair, rt):
+    assert chair.send(FIRST) == 200
+    readback = chair.last()
+    assert readback.kind == "readback"
+    assert "DSM-42" in readback.body and "Buttigieg 45" in readback.body and "(total 135)" in readback.body
+    assert current(rt) == {}  # nothing counts before the chair confirms
+
+    chair.send(f"YES {chair.code()}")
+    assert chair.last().kind == "recorded"
+    assert "Still to send: final alignment, county delegates" in chair.last().body
+    assert current(rt) == {"first": {"Biden": 12, "Buttigieg": 45, "Klobuchar": 8, "Sanders": 40, "Warren": 30}}
+
+
+def test_wrong_code_counts_attempts_then_locks_and_opens_backlog(chair, rt):
+    chair.send(FIRST)
+    good = chair.code()
+    wrong = "1000" if good != "1000" else "1001"
+    chair.send(f"YES {wrong}")
+    assert chair.last().kind == "wrong_code" and "2 tries left" in chair.last().body
+    chair.send(f"YES {wrong}")
+    chair.send(f"YES {wrong}")
+    assert chair.last().kind == "code_locked"
+    chair.send(f"YES {good}")  # the right code no longer works once locked
+    assert current(rt) == {}
+    with rt.db.transaction() as uow:
+        kinds = list(uow.session.execute(select(BacklogItem.kind)).scalars())
+    assert "code_lockout" in kinds
+
+
+def test_expired_code_is_refused(chair, rt):
+    chair.send(FIRST)
+    code = chair.code()
+    with rt.db.transaction() as uow:
+        for row in uow.session.execute(select(ConfirmationCode)).scalars():
+            row.expires_at = row.expires_at - timedelta(hours=1)
+    chair.send(f"YES {code}")
+    assert chair.last().kind == "code_expired"
+    assert current(rt) == {}
+
+
+def test_newer_confirmed_report_supersedes_and_both_stay(chair, rt):
+    chair.send(FIRST)
+    chair.send(f"YES {chair.code()}")
+    chair.send("first: Biden 13, Pete 45, Klobuchar 8, Bernie 40, Warren 30")
+    chair.send(f"yes {chair.code()}")
+    assert current(rt)["first"]["Biden"] == 13
+    with rt.db.transaction() as uow:
+        statuses = sorted(uow.session.execute(select(Report.status).where(Report.stage == "first")).scalars())
+    assert statuses == ["current", "superseded"]
+
+
+def test_unregistered_phone_without_pin_is_told_how(client, rt, chair):
+    stranger = Phone(client, rt, "+15155559999")
+    stranger.send("first: Biden 12, Pete 45")
+    assert stranger.last().kind == "unregistered"
+    assert current(rt) == {}
+
+
+def test_unregistered_phone_with_pin_sends_code_to_registered_phone(client, rt, chair):
+    stranger = Phone(client, rt, "+15155559999")
+    stranger.send("DSM-42 PIN 4321 first: Biden 12, Pete 45, Bernie 40")
+    assert stranger.last().kind == "callback_notice"
+    assert "0142" in stranger.last().body  # tells which registered phone got the code
+    assert chair.last().kind == "callback_code" and "9999" in chair.last().body
+    stranger.send(f"YES {chair.code()}")  # the code must come back from the registered phone
+    assert current(rt) == {}
+    chair.send(f"YES {chair.code()}")
+    assert current(rt)["first"] == {"Biden": 12, "Buttigieg": 45, "Sanders": 40}
+
+
+def test_wrong_pins_lock_the_precinct_and_open_backlog(client, rt, chair):
+    stranger = Phone(client, rt, "+15155559999")
+    for _ in range(rt.config.pin_max_failures):
+        stranger.send("DSM-42 PIN 0000 first: Biden 12")
+    assert stranger.last().kind == "pin_locked"
+    stranger.send("DSM-42 PIN 4321 first: Biden 12")  # even the right PIN waits out the lock
+    assert stranger.last().kind == "pin_locked"
+    with rt.db.transaction() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(BacklogItem)
+                                  .where(BacklogItem.kind == "pin_lockout")) == 1
+
+
+def test_duplicate_message_sid_is_acknowledged_once(chair, rt):
+    assert chair.send(FIRST, sid="SMduplicate1") == 200
+    assert chair.send(FIRST, sid="SMduplicate1") == 200
+    with rt.db.transaction() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    assert len([m for m in chair.inbox() if m.kind == "readback"]) == 1
+
+
+def test_forged_signature_is_rejected_and_logged(client, rt, chair):
+    form = {"MessageSid": "SMforged", "From": "+15155550142", "Body": FIRST}
+    resp = client.post("/twilio/sms", data=form, headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+    assert resp.status_code == 403
+    resp = client.post("/twilio/sms", data=form)
+    assert resp.status_code == 403
+    with rt.db.transaction() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+        kinds = list(uow.session.execute(select(LogEntry.kind)).scalars())
+    assert kinds.count("signature_rejected") == 2
+
+
+def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
+    from hotline.services import sweeper
+    from tests.conftest import work
+    redis_server.stop()
+    try:
+        assert chair.send(FIRST, process=False) == 200  # still answered
+    finally:
+        redis_server.start()
+    with rt.db.transaction() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 1
+    work(rt)
+    assert chair.last().kind == "readback"
+
+
+def test_help_status_cancel(chair, rt):
+    chair.send("help")
+    assert chair.last().kind == "help"
+    chair.send(FIRST)
+    chair.send("CANCEL")
+    assert chair.last().kind == "cancelled"
+    chair.send("status")
+    assert "First alignment: not yet" in chair.last().body
+
+
+def test_split_texts_are_assembled(chair, rt):
+    chair.send("first: Biden 12, Pete 45, Klobuchar")
+    chair.send("8, Bernie 40, Warren 30")
+    assert chair.last().kind == "readback"
+    assert "Klobuchar 8" in chair.last().body and "Warren 30" in chair.last().body
+    chair.send(f"YES {chair.code()}")
+    assert current(rt)["first"]["Klobuchar"] == 8
+
+
+def test_worksheet_photo_is_kept_with_the_report(chair, rt):
+    chair.send(FIRST, media=["https://api.twilio.com/media/ME1"])
+    chair.send("", media=["https://api.twilio.com/media/ME2"])
+    assert chair.last().kind == "photo_saved"
+    with rt.db.transaction() as uow:
+        sub = uow.session.execute(select(Submission)).scalar_one()
+        assert sub.photo_urls == ["https://api.twilio.com/media/ME1", "https://api.twilio.com/media/ME2"]
+
+
+def test_unparseable_text_gets_a_useful_answer_and_a_backlog_item(chair, rt):
+    chair.send("first: Biden twelve, Pete 45")
+    reply = chair.last()
+    assert reply.kind == "parse_error"
+    assert "twelve" in reply.body and "Nothing was recorded" in reply.body
+    with rt.db.transaction() as uow:
+        assert uow.session.execute(select(BacklogItem.kind)).scalar_one() == "unparsed_text"
+
+
+def test_every_step_is_in_a_verifiable_log(chair, rt):
+    chair.send(FIRST)
+    chair.send(f"YES {chair.code()}")
+    with rt.db.transaction() as uow:
+        kinds = list(uow.session.execute(select(LogEntry.kind).order_by(LogEntry.seq)).scalars())
+        assert vlog.verify(uow.session) is None
+        entry = uow.session.execute(select(LogEntry).where(LogEntry.kind == "report_confirmed")).scalar_one()
+        entry.detail = {**entry.detail, "stages": {"first": {"Biden": 99}}}
+    assert {"sms_received", "code_sent", "code_checked", "report_confirmed"} <= set(kinds)
+    with rt.db.transaction() as uow:
+        broken = vlog.verify(uow.session)
+    assert broken is not None and broken.seq == entry.seq and "altered" in broken.reason

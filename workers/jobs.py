@@ -1,0 +1,20 @@
+"""RQ job functions: small, importable, idempotent; exceptions escape so RQ can retry."""
+from __future__ import annotations
+
+from hotline import runtime
+from hotline.services import inbound, outbound, sweeper
+
+
+def process_inbound(inbound_id: int) -> None:
+    """Parse, verify and answer one inbox row (a no-op if it was already handled)."""
+    inbound.process(runtime.current(), inbound_id)
+
+
+def send_message(outbound_id: int) -> str:
+    """Hand one outbox row to Twilio, or leave it in the local outbox."""
+    return outbound.deliver(runtime.current(), outbound_id)
+
+
+def sweep() -> dict[str, int]:
+    """Flush the spool and re-queue anything that never got a job."""
+    return sweeper.sweep(runtime.current())
