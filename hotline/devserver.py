@@ -63,13 +63,29 @@ def run(config: Config, port: int, workers: int, extra_env: dict[str, str]) -> i
 
 
 def _terminate(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each process group, then wait until every member (e.g. RQ's scheduler) is gone."""
     for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
+        _signal_group(p.pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_group_alive(p.pid) for p in procs):
+        for p in procs:
+            p.poll()  # reap the leader so its group can empty
+        time.sleep(0.1)
     for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        _signal_group(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False

@@ -49,7 +49,9 @@ class EmbeddedRedis:
                 "--dir", str(self.folder), "--save", "", "--daemonize", "no",
                 "--logfile", str(self.folder / "redis.log"),
                 "--appendonly", "yes" if self.persist else "no", "--appendfsync", "everysec"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Own session: a Ctrl-C in the terminal must not kill Redis before the processes using it.
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         deadline = time.monotonic() + timeout
         client = Redis(port=self.port, socket_connect_timeout=0.5)
         while time.monotonic() < deadline:

@@ -30,9 +30,9 @@ def fold(text: str) -> str:
 
 def max_typos(length: int) -> int:
     """How many typos a word of this length may carry and still be recognised."""
-    if length <= 3:
-        return 0  # "amy" must not turn into "yang"
-    if length <= 5:
+    if length <= 4:
+        return 0  # "amy" must not turn into "yang", nor "like" into "mike"
+    if length <= 6:
         return 1
     return 2 if length <= 9 else 3
 
@@ -85,7 +85,7 @@ class NameIndex:
                 words = tuple(fold(written).split())
                 if words:
                     self.phrases[words] = self.phrases.get(words, frozenset()) | {candidate.name}
-                for word in _parts(words):
+                for word in _parts(words, fold(candidate.name).split()):
                     derived.setdefault(word, set()).add(candidate.name)
         self.longest = max((len(words) for words in self.phrases), default=1)
         # An explicit one-word alias beats a first or last name taken from someone's full name.
@@ -116,9 +116,9 @@ class NameIndex:
         return sorted(names, key=lambda name: self._order.get(name, (0, name)))
 
 
-def _parts(words: tuple[str, ...]) -> set[str]:
-    """The first name (with its nicknames) and the last name of a multi-word alias."""
-    if len(words) < 2:
-        return set()
+def _parts(words: tuple[str, ...], surname: list[str]) -> set[str]:
+    """From a full name like "Michael Bennet": the first name, its nicknames, and the last name."""
+    if len(words) < 2 or not surname or words[-1] != surname[-1]:
+        return set()  # "Mayor Pete" or "Uncle Joe" do not make "mayor" or "uncle" a name
     firsts = set().union(*(group for group in _NICKNAMES if words[0] in group)) | {words[0]}
     return firsts | {words[-1]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Collection, Sequence, Union
 
 from hotline.domain import report_text
@@ -18,7 +19,7 @@ from hotline.domain.sms_text import clean, quote
 MAX_LENGTH = 2000  # Twilio's longest concatenated SMS is 1600 characters; more is a paste accident
 
 EMPTY = "The message was empty."
-NO_RESULTS = "I found no results in it - send them like: first Pete 45, Bernie 40."
+NO_RESULTS = "I found no results in it - send them like: first: {name} 45."
 TOO_LONG = "The message is too long - send one stage per text."
 OPTED_OUT = "{token} turns off texts from the hotline - reply START to turn them back on."
 
@@ -117,13 +118,23 @@ def parse_message(text: str, candidates: Sequence[Candidate], *,
     if len(words) == 1 and words[0].strip("!.") in OPT_OUT_WORDS:
         return Report(errors=(OPTED_OUT.format(token=quote(cleaned)),))
     errors = [TOO_LONG] if len(cleaned) > MAX_LENGTH else []
-    report = report_text.read(cleaned[:MAX_LENGTH], NameIndex(candidates), known_precincts)
+    try:
+        index = _index(tuple(candidates))
+    except TypeError:  # a candidate built with a list of aliases is unhashable: index it uncached
+        index = NameIndex(candidates)
+    report = report_text.read(cleaned[:MAX_LENGTH], index, known_precincts)
     errors += report.errors
     if not report.sections and not errors:
-        errors.append(NO_RESULTS)
+        errors.append(NO_RESULTS.format(name=index.example))
     sections = tuple(Section(stage, counts) for stage, counts in report.sections)
     return Report(report.precinct, report.pin, sections, report.attendance, report.correction,
                   tuple(dict.fromkeys(errors)))
+
+
+@lru_cache(maxsize=8)
+def _index(candidates: tuple[Candidate, ...]) -> NameIndex:
+    """The name index for a candidate list; the list rarely changes, so it is built once."""
+    return NameIndex(candidates)
 
 
 def _command(cleaned: str) -> Message | None:

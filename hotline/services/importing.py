@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,7 +120,9 @@ def import_roster(s: Session, fh: IO[str], actor: str = "cli") -> int:
         s.flush()
         chair = precinct.chair or Chair(precinct_id=precinct.id)
         chair.name, chair.pin_hash = row.chair, hash_pin(row.pin)
-        chair.phones = [ChairPhone(phone=p) for p in dict.fromkeys(row.phones)]
+        # Keep rows for numbers that stay, so the (chair, phone) unique key is never hit twice.
+        kept = {p.phone: p for p in chair.phones}
+        chair.phones = [kept.get(p) or ChairPhone(phone=p) for p in dict.fromkeys(row.phones)]
         s.add(chair)
     s.flush()
     vlog.record(s, "roster_imported", actor=actor, rows=len(rows))

@@ -1,0 +1,103 @@
+"""Outbound SMS through the real twilio client against a local stand-in, and status callbacks."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from hotline.models import BacklogItem, OutboundMessage
+from hotline.runtime import build, install
+from hotline.services import outbound
+from hotline.twilio_standin import StandIn
+from tests.conftest import sign, work
+
+
+@pytest.fixture
+def standin():
+    s = StandIn()
+    s.url = s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def twilio_rt(rt, standin):
+    cfg = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
+                  twilio_api_base_url=standin.url)
+    live = build(cfg)
+    install(live)
+    yield live
+    install(rt)
+
+
+def queue(rt, body="hello", to="+15155550142") -> int:
+    with rt.db.transaction() as uow:
+        msg = outbound.queue_sms(uow, rt, to, body, "test", priority=0)
+    return msg.id
+
+
+def row(rt, msg_id) -> OutboundMessage:
+    with rt.db.transaction() as uow:
+        return uow.session.get(OutboundMessage, msg_id)
+
+
+def test_without_twilio_messages_stay_in_the_outbox(rt):
+    msg_id = queue(rt)
+    work(rt)
+    assert row(rt, msg_id).status == "outbox"
+
+
+def test_with_twilio_the_real_client_sends_with_status_callback(twilio_rt, standin):
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)
+    sent = row(twilio_rt, msg_id)
+    assert sent.status == "queued" and sent.twilio_sid.startswith("SM")
+    assert standin.messages[0]["To"] == "+15155550142"
+    assert standin.messages[0]["From"] == "+15155550100"
+    assert standin.messages[0]["StatusCallback"] == "https://hotline.test/twilio/status"
+
+
+def test_transient_error_is_retried(twilio_rt, standin):
+    standin.failures.append((503, 20500))
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)  # first attempt fails; RQ schedules a retry (interval 1 s)
+    assert row(twilio_rt, msg_id).status == "retrying"
+    from hotline.services.outbound import deliver
+    assert deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
+    assert len(standin.messages) == 1
+
+
+def test_opted_out_number_is_not_retried_and_goes_to_backlog(twilio_rt, standin):
+    standin.failures.append((400, 21610))
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)
+    failed = row(twilio_rt, msg_id)
+    assert failed.status == "failed" and failed.error_code == "21610"
+    with twilio_rt.db.transaction() as uow:
+        item = uow.session.execute(select(BacklogItem)).scalar_one()
+    assert item.kind == "delivery_failure"
+
+
+def test_status_callbacks_move_forward_only(client, twilio_rt, standin):
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)
+    sid = row(twilio_rt, msg_id).twilio_sid
+    for status in ("delivered", "sent"):  # out of order, as Twilio may deliver them
+        form = {"MessageSid": sid, "MessageStatus": status}
+        resp = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sign("/twilio/status", form)})
+        assert resp.status_code == 204
+    assert row(twilio_rt, msg_id).status == "delivered"
+
+
+def test_undelivered_status_opens_a_backlog_item(client, twilio_rt):
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)
+    form = {"MessageSid": row(twilio_rt, msg_id).twilio_sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sign("/twilio/status", form)})
+    with twilio_rt.db.transaction() as uow:
+        assert uow.session.execute(select(BacklogItem.kind)).scalar_one() == "delivery_failure"
+
+
+def test_unsigned_status_callback_is_rejected(client, rt):
+    assert client.post("/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "delivered"}).status_code == 403

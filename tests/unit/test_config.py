@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from hotline.config import Config, ConfigError
+
+
+def test_local_defaults_are_safe_and_need_nothing():
+    cfg = Config.from_env({})
+    assert cfg.database_url.startswith("sqlite:///") and cfg.database_url.endswith("instance/hotline.sqlite3")
+    assert cfg.redis_url is None and not cfg.twilio_enabled and cfg.verify_signatures
+    cfg.validate()
+
+
+def test_production_refuses_to_start_without_token_and_secret():
+    with pytest.raises(ConfigError) as err:
+        Config.from_env({"HOTLINE_ENV": "production"}).validate()
+    assert "TWILIO_AUTH_TOKEN" in str(err.value) and "SECRET_KEY" in str(err.value)
+
+
+def test_production_refuses_the_dev_signature_switch():
+    env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40,
+           "HOTLINE_DEV_SKIP_TWILIO_SIGNATURE": "1"}
+    with pytest.raises(ConfigError, match="HOTLINE_DEV_SKIP_TWILIO_SIGNATURE"):
+        Config.from_env(env).validate()
+    env.pop("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE")
+    assert Config.from_env(env).validate().production
+
+
+def test_heroku_style_postgres_url_is_rewritten_for_psycopg():
+    cfg = Config.from_env({"DATABASE_URL": "postgres://u:p@db/hotline"})
+    assert cfg.database_url == "postgresql+psycopg://u:p@db/hotline"
+
+
+def test_twilio_needs_a_sender():
+    with pytest.raises(ConfigError, match="TWILIO_FROM_NUMBERS"):
+        Config.from_env({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x"}).validate()
+    cfg = Config.from_env({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x",
+                           "TWILIO_FROM_NUMBERS": "+15155550100, +15155550101"})
+    assert cfg.twilio_enabled and cfg.twilio_from_numbers == ("+15155550100", "+15155550101")
