@@ -26,8 +26,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.extensions["hotline"] = rt
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from hotline.web import errors, pages, twilio_sms
+    from hotline.web import errors, pages, public, twilio_sms
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(public.bp)
     errors.init_app(app)
     return app

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from hotline.audit_report import Summary, write_json_record, write_table_row
-from hotline.domain.caucus_math import round_sde, sde
+from hotline.domain.caucus_math import sde
 from hotline.domain.checks import evaluate, fingerprint
 from hotline.domain.findings import Finding, Severity, by_severity, is_flagged
 from hotline.domain.model import PrecinctResults
@@ -50,7 +50,7 @@ class Problems:
             raise AuditInputError(self.lines + extra)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One candidate's numbers in one precinct (None = blank cell)."""
 
@@ -73,6 +73,7 @@ class Precinct:
     attendance: int | None = None
     past_turnout: int | None = None
     rows: list[Row] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -81,6 +82,11 @@ class Precinct:
 
 def _int(text: str, line: int, column: str, problems: Problems, minimum: int = 0,
          required: bool = False) -> int | None:
+    if text.isdecimal():  # the common case, kept cheap: this runs for every cell of a 100x file
+        value = int(text)
+        if value < minimum:
+            problems.add(line, f"{column}: {value} is below {minimum}")
+        return value
     text = text.strip()
     if not text:
         if required:
@@ -184,40 +190,41 @@ class ResultsReader:
 
     def _row(self, row: list[str], cols: dict[str, int], line: int, current: Precinct | None) -> Precinct | None:
         """Parse one row into `current` (or a new precinct, returned); None when the row is unusable."""
-        if len(row) < len(cols) or len(row) <= max(cols.values()):
-            self.problems.add(line, f"expected at least {max(cols.values()) + 1} fields, found {len(row)}")
+        p, width = self.problems, max(cols.values()) + 1
+        if len(row) < width:
+            p.add(line, f"expected at least {width} fields, found {len(row)}")
             return current
-        county, precinct, candidate = (row[cols[c]].strip() for c in ("county", "precinct", "candidate"))
+        county, precinct = row[cols["county"]].strip(), row[cols["precinct"]].strip()
+        candidate = row[cols["candidate"]].strip()
         if not county or not precinct or not candidate:
-            self.problems.add(line, "county, precinct and candidate must not be blank")
+            p.add(line, "county, precinct and candidate must not be blank")
             return current
-        p = self.problems
         delegates = _int(row[cols["delegates"]], line, "delegates", p, 1)
-        extra = {c: _int(row[cols[c]], line, c, p) for c in ("attendance", "past_turnout") if c in cols}
-        if current is None or current.key != (county, precinct):
+        if current is None or current.county != county or current.precinct != precinct:
             current = Precinct(county, precinct, line, delegates)
         elif delegates != current.delegates:
             p.add(line, f"precinct {precinct} has two different delegates values"
                         f" ({_text(current.delegates)} and {_text(delegates)})")
-        self._merge(current, extra, line)
-        if any(r.candidate == candidate for r in current.rows):
+        for name in ("attendance", "past_turnout"):
+            if name in cols:
+                self._merge(current, name, _int(row[cols[name]], line, name, p), line)
+        if candidate in current.names:
             p.add(line, f"candidate {candidate} appears twice in precinct {precinct}")
-        sde_text = row[cols["sde"]] if "sde" in cols else ""
+        current.names.add(candidate)
         current.rows.append(Row(line, candidate, _int(row[cols["first"]], line, "first", p),
                                 _int(row[cols["final"]], line, "final", p),
                                 _int(row[cols["county_delegates"]], line, "county_delegates", p),
-                                _decimal(sde_text, line, "sde", p)))
+                                _decimal(row[cols["sde"]], line, "sde", p) if "sde" in cols else None))
         return current
 
-    def _merge(self, precinct: Precinct, extra: dict[str, int | None], line: int) -> None:
+    def _merge(self, precinct: Precinct, name: str, value: int | None, line: int) -> None:
         """Precinct-level numbers may be repeated on every row or given once, but must not disagree."""
-        for name, value in extra.items():
-            known = getattr(precinct, name)
-            if value is not None and known is not None and value != known:
-                self.problems.add(line, f"precinct {precinct.precinct} has two different {name} values"
-                                        f" ({known} and {value})")
-            elif value is not None:
-                setattr(precinct, name, value)
+        known = getattr(precinct, name)
+        if value is not None and known is not None and value != known:
+            self.problems.add(line, f"precinct {precinct.precinct} has two different {name} values"
+                                    f" ({known} and {value})")
+        elif value is not None:
+            setattr(precinct, name, value)
 
 
 def _text(value: int | None) -> str:
@@ -316,7 +323,7 @@ class Auditor:
             if row.sde is None or row.county_delegates is None:
                 continue
             places = min(max(-row.sde.as_tuple().exponent, 0), self.rules.sde_places)  # type: ignore[operator]
-            expected = round_sde(Fraction(row.county_delegates) * ratio, places)
+            expected = sde({"_": row.county_delegates}, ratio, places=places)["_"]
             if expected != row.sde:
                 plural = "" if row.county_delegates == 1 else "s"
                 out.append(Finding("sde-mismatch", Severity.ERROR,

@@ -180,6 +180,26 @@ def sweep(loop: bool) -> None:
         time.sleep(rt.config.sweep_interval_seconds)
 
 
+@cli.command()
+@click.argument("precinct")
+@click.option("--by", "staff", required=True, help="Who explains (staff name).")
+@click.option("--note", required=True, help="Why the flagged report is right, e.g. 'coin toss'.")
+def explain(precinct: str, staff: str, note: str) -> None:
+    """Explain a flagged report so it is published; the chair is told by SMS."""
+    from hotline.runtime import build
+    from hotline.services import reports, roster
+    rt = build(_config())
+    try:
+        with rt.db.transaction() as uow:
+            found = roster.precinct_by_code(uow.session, precinct)
+            if found is None:
+                raise click.ClickException(f"No precinct {precinct}.")
+            reports.explain(uow, rt, found, staff, note)
+    except (reports.NotFlagged, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{precinct.upper()}: explained by {staff}; it is now published.")
+
+
 @cli.group("log")
 def log_group() -> None:
     """The verification log."""

@@ -54,6 +54,7 @@ class Config:
     pin_max_failures: int = 5
     pin_lockout_seconds: int = 15 * 60
     split_window_seconds: int = 30
+    complete_after_minutes: int = 90  # a stage still missing this long after the first: remind
     unknown_sender_replies_per_hour: int = 3
     send_rate_per_number: float = 1.0
     sweep_interval_seconds: float = 5.0
@@ -87,6 +88,7 @@ class Config:
             pin_max_failures=_int(e.get("HOTLINE_PIN_MAX_FAILURES"), cls.pin_max_failures),
             pin_lockout_seconds=_int(e.get("HOTLINE_PIN_LOCKOUT_SECONDS"), cls.pin_lockout_seconds),
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
+            complete_after_minutes=_int(e.get("HOTLINE_COMPLETE_AFTER_MINUTES"), cls.complete_after_minutes),
             send_rate_per_number=_float(e.get("HOTLINE_SEND_RATE_PER_NUMBER"), cls.send_rate_per_number),
             sweep_interval_seconds=_float(e.get("HOTLINE_SWEEP_INTERVAL_SECONDS"), cls.sweep_interval_seconds),
             demo=_bool(e.get("HOTLINE_DEMO")),

@@ -88,6 +88,11 @@ def _apportion(n: int, rng: random.Random) -> tuple[array, array]:
     d_values = list(range(1, 37))
     d_weights = [8 if d <= 2 else 14 if d <= 6 else 6 if d <= 12 else 1.2 for d in d_values]
     ds = array("H", (0 if rng.random() < 0.05 else rng.choices(d_values, d_weights)[0] for _ in range(n)))
+    regular = {c for c, d in zip(counties, ds) if d}
+    for i, c in enumerate(counties):
+        if c not in regular:  # every county has at least one regular precinct (satellites are extra)
+            ds[i] = rng.choices(d_values, d_weights)[0]
+            regular.add(c)
     return counties, ds
 
 

@@ -188,9 +188,11 @@ def round_sde(value: Fraction, places: int = 4) -> Decimal:
     return Decimal(scaled).scaleb(-places)
 
 
-def sde(delegates_by_candidate: Counts, county_ratio: Fraction, rules: RuleSet = IOWA_2020) -> dict[str, Decimal]:
+def sde(delegates_by_candidate: Counts, county_ratio: Fraction, rules: RuleSet = IOWA_2020,
+        places: int | None = None) -> dict[str, Decimal]:
     """State delegate equivalents per candidate for one precinct: d x R_c, rounded half up per candidate."""
-    num, den, places = county_ratio.numerator, county_ratio.denominator, rules.sde_places
+    num, den = county_ratio.numerator, county_ratio.denominator
+    places = rules.sde_places if places is None else places
     unit, half = 2 * 10 ** places * num, 2 * den
     return {name: Decimal((unit * d + den) // half).scaleb(-places)
             for name, d in delegates_by_candidate.items()}

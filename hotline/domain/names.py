@@ -62,8 +62,6 @@ def closest(word: str, pool: Mapping[str, T]) -> list[T]:
         return []
     best, found = limit + 1, []
     for key, value in pool.items():
-        if len(key) < 4:
-            continue  # short aliases are matched exactly or not at all
         distance = edit_distance(word, key, min(limit, best))
         if distance < best:
             best, found = distance, [value]

@@ -44,12 +44,12 @@ def read_digits(raw: str) -> Number:
 
 
 def read_words(raw: str, words: Sequence[str]) -> Number:
-    """Read a spelled-out number such as 'twelve' or 'twenty five': always a problem, with its value as a hint."""
+    """Read a spelled-out number like 'twelve' or 'twenty five': always a problem, its value a hint."""
     return Number(raw, spelled_value(words), SPELLED)
 
 
 def spelled_value(words: Sequence[str]) -> int | None:
-    """The value of number words like ('one', 'hundred', 'twelve'), or None when they do not make one number."""
+    """The value of number words like ('one', 'hundred', 'twelve'), or None if they are not one number."""
     total = current = 0
     previous = ""
     for word in words:

@@ -64,7 +64,8 @@ def sections(items: list[Item], index: NameIndex,
         if stage_item and not any(item.kind != "unknown" for item in content):
             errors.append(STAGE_EMPTY.format(token=quote(stage_item.raw), stage=stage, name=example))
         for label, number in _pair(content):
-            _check(label, number, tally if not label or label.kind != "att" else attendance, index, errors, example)
+            into = attendance if label and label.kind == "att" else tally
+            _check(label, number, into, index, errors, example)
     found = [(stage, {name: n for name, (n, _) in tally.items()}) for stage, tally in tallies.items()
              if tally or stage]
     return found, (attendance["attendance"][0] if attendance else None)
@@ -106,7 +107,7 @@ def _pair(items: list[Item]) -> Iterator[tuple[Item | None, Item | None]]:
 
 
 def _pair_cost(a: Item, b: Item) -> float | None:
-    """0 for "Pete 45"; a comma between costs 1; "45 Pete" and unknown names cost a hair more to break ties."""
+    """0 for "Pete 45", 1 with a comma between; "45 Pete" and unknown names cost a hair more (ties)."""
     if (a.kind in _LABELS) == (b.kind in _LABELS):
         return None
     return (1.0 if b.strong else 0.0) + (0.01 if a.kind == "number" else 0.0) + \

@@ -53,7 +53,7 @@ class Done:
 
 @dataclass(frozen=True)
 class Section:
-    """One result set: a stage (None when the chair named none) and counts keyed by display name, in order given."""
+    """One result set: its stage (None if the chair named none) and counts by display name, in order given."""
 
     stage: Stage | None
     counts: dict[str, int]

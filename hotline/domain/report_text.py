@@ -20,8 +20,8 @@ _STAGES = {
     Stage.FIRST: "first|1st|initial|first alignment|first expression|first round|first align|1st alignment|"
                  "1st expression|1st round|1st align|alignment 1|expression 1|round 1",
     Stage.FINAL: "final|2nd|second|final alignment|final expression|final round|final align|second alignment|"
-                 "second expression|second round|2nd alignment|2nd expression|2nd round|2nd align|realignment|"
-                 "re alignment|realign|alignment 2|expression 2|round 2",
+                 "second expression|second round|2nd alignment|2nd expression|2nd round|2nd align|"
+                 "realignment|re alignment|realign|alignment 2|expression 2|round 2",
     Stage.DELEGATES: "delegates|delegate|dels|del|county delegates|county delegate|county dels|cds|cd|"
                      "delegates awarded|delegates won|delegate count",
 }
@@ -33,9 +33,10 @@ _KEYWORDS = {
     "pmark": "precinct|pct|prec|precint|pcnt|precinct number|precinct code|precinct no|pct no",
     "correct": "correct|correction|corrected|fix|resubmit|resend",
     "filler": "results|result|for|votes|vote|and|then|the|of|is|are|was|were|here|from|in|at|to|our|my|we|"
-              "have|had|got|count|counts|people|ppl|caucus|update|report|reporting|alignment|expression|round|"
-              "group|groups|with|by|on|an|as|follows|so|far|hi|hello|thanks|thank|you|please|pls|chair|site|"
-              "county|viable|nonviable|each|yes|no|ok|okay|done|finished|number|nbr|num|st|nd|rd|th|stage",
+              "have|had|got|count|counts|people|ppl|caucus|update|report|reporting|alignment|expression|"
+              "round|group|groups|with|by|on|an|as|follows|so|far|hi|hello|thanks|thank|you|please|pls|"
+              "chair|site|county|viable|nonviable|each|yes|no|ok|okay|done|finished|number|nbr|num|stage|"
+              "st|nd|rd|th",
 }
 _PHRASES: dict[tuple[str, ...], tuple[str, Stage | None]] = {
     **{tuple(p.split()): (kind, None) for kind, ps in _KEYWORDS.items() for p in ps.split("|")},
@@ -75,7 +76,8 @@ def _classify(tokens: list[Token], index: NameIndex) -> list[Item]:
     """Group tokens into names, keywords, numbers and unknown words, longest phrase first."""
     items, i = [], 0
     while i < len(tokens):
-        item, used = _phrase_at(tokens, i, index) or _number_words_at(tokens, i) or (_single(tokens[i], index), 1)
+        found = _phrase_at(tokens, i, index) or _number_words_at(tokens, i)
+        item, used = found or (_single(tokens[i], index), 1)
         items.append(item)
         i += used
     return items
@@ -103,8 +105,10 @@ def _phrase_at(tokens: list[Token], i: int, index: NameIndex) -> tuple[Item, int
 
 
 def _number_words_at(tokens: list[Token], i: int) -> tuple[Item, int] | None:
-    n = 0
-    while i + n < len(tokens) and tokens[i + n].text in NUMBER_WORDS and (n == 0 or not tokens[i + n].gap.strip(" -")):
+    n = 0  # "twenty-five", "one hundred twelve": one spelled-out number
+    while i + n < len(tokens) and tokens[i + n].text in NUMBER_WORDS:
+        if n and tokens[i + n].gap.strip(" -"):
+            break
         n += 1
     if not n:
         return None
@@ -131,7 +135,8 @@ def _merge_names(items: list[Item]) -> list[Item]:
     for item in items:
         prev = out[-1] if out else None
         if prev and prev.kind == item.kind == "name" and prev.names & item.names:
-            out[-1] = replace(prev, raw=prev.raw + item.gap + item.raw, names=prev.names & item.names, word="")
+            raw = prev.raw + item.gap + item.raw
+            out[-1] = replace(prev, raw=raw, names=prev.names & item.names, word="")
         else:
             out.append(item)
     return out

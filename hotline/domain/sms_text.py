@@ -59,7 +59,7 @@ def _clean_char(ch: str) -> str:
     if category[0] == "L":
         return ch
     # Zero-width joiners and emoji variation selectors would otherwise split a word in two.
-    return " " if category in ("Cf", "Mn", "Me", "Mc") else " "
+    return "" if category in ("Cf", "Mn", "Me", "Mc") else " "
 
 
 def tokenize(text: str) -> list[Token]:

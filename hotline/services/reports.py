@@ -14,7 +14,7 @@ from hotline.domain import verification
 from hotline.domain.model import Stage
 from hotline.models import ConfirmationCode, Precinct, Report, Submission, utcnow
 from hotline.runtime import Runtime
-from hotline.services import backlog, checking, log as vlog
+from hotline.services import backlog, checking, log as vlog, outbound, results
 
 AWAITING = "awaiting_confirmation"
 Sections = Sequence[tuple[Stage, Mapping[str, int]]]
@@ -118,6 +118,7 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[c
                 submission_id=sub.id, source=sub.source,
                 stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
                 flagged=sub.flagged, findings=[f.code for f in findings])
+    uow.after_commit(lambda: results.invalidate(rt))
     if sub.flagged:
         backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
                           submission_id=sub.id, dedupe_key=f"check:{precinct.code}",
@@ -136,3 +137,35 @@ def current_reports(s: Session, precinct_id: int, only: Stage | None = None) -> 
 def missing_stages(s: Session, precinct_id: int) -> list[Stage]:
     have = current_reports(s, precinct_id)
     return [stage for stage in Stage if stage not in have]
+
+
+class NotFlagged(Exception):
+    """Only a flagged, confirmed report can be explained."""
+
+
+def latest_confirmed(s: Session, precinct_id: int) -> Submission | None:
+    return s.execute(select(Submission).where(Submission.precinct_id == precinct_id,
+                                              Submission.status == "confirmed")
+                     .order_by(Submission.confirmed_at.desc())).scalars().first()
+
+
+def explain(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, note: str) -> Submission:
+    """Staff explain a flagged report (e.g. a coin toss): it is published, the chair is told."""
+    s = uow.session
+    note = note.strip()
+    if not note:
+        raise ValueError("an explanation note is required")
+    sub = latest_confirmed(s, precinct.id)
+    if sub is None or not sub.flagged:
+        raise NotFlagged(f"{precinct.code} has no flagged report to explain")
+    sub.explained_at, sub.explained_by, sub.explanation = utcnow(), staff, note
+    vlog.record(s, "report_explained", precinct=precinct.code, actor=staff, submission_id=sub.id,
+                note=note, findings=[f["code"] for f in sub.findings])
+    backlog.auto_resolve(s, f"check:{precinct.code}", f"explained by {staff}: {note}")
+    if sub.confirm_phone:
+        outbound.queue_sms(uow, rt, sub.confirm_phone,
+                           f"Hotline staff reviewed the {precinct.code} report: {note[:100]}. "
+                           "It is now counted. Thank you.", "explained", priority=1,
+                           precinct_id=precinct.id)
+    uow.after_commit(lambda: results.invalidate(rt))
+    return sub

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
-from hotline.services import inbox
+from hotline.services import completeness, inbox
 
 logger = logging.getLogger(__name__)
 
@@ -18,13 +18,14 @@ logger = logging.getLogger(__name__)
 def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     """One pass; safe to run from every worker at once (job ids are unique)."""
     stale = rt.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
-    counts = {"spooled": 0, "inbound": 0, "outbound": 0}
+    counts = {"spooled": 0, "inbound": 0, "outbound": 0, "incomplete": 0}
     try:
         counts["spooled"] = inbox.flush_spool(rt)
         for inbound_id in inbox.unprocessed(rt, stale):
             counts["inbound"] += rt.queues.inbound(inbound_id)
         for outbound_id, priority in _unsent(rt, stale):
             counts["outbound"] += rt.queues.send(outbound_id, priority)
+        counts["incomplete"] = completeness.remind_incomplete(rt)
     except (OperationalError, RedisError) as exc:
         logger.warning("sweep skipped, a backing service is down: %s", exc)
     if any(counts.values()):

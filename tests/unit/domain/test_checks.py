@@ -32,7 +32,7 @@ CLEAN = dict(first={"A": 45, "B": 30, "C": 20, "D": 5}, final={"A": 50, "B": 30,
 
 def test_clean_report_has_no_errors_or_warnings():
     findings = check(report(**CLEAN), expect_complete=True)
-    assert codes(findings) == ["final-smaller"] or codes(findings) == []
+    assert codes(findings) == []
     assert not is_flagged(findings)
     assert summarize_for_chair(findings) == ""
 
@@ -138,8 +138,7 @@ def test_locking_is_a_rule_set_setting():
 
 
 def test_staying_in_a_nonviable_group_is_info_only():
-    findings = check(report(**CLEAN))  # D: 0 is absent; use a group that stayed
-    assert "stayed-nonviable" not in codes(findings)
+    assert "stayed-nonviable" not in codes(check(report(**CLEAN)))  # D's 5 left: not "stayed"
     stayed = check(report(first={"A": 86, "B": 14}, final={"A": 86, "B": 14}, delegates={"A": 4},
                           attendance=100))
     f = only(stayed, "stayed-nonviable")[0]

@@ -21,8 +21,8 @@ DEMO_CSV = Path(hotline.__file__).parent / "data" / "candidates_iowa2020.csv"
 
 def load_demo() -> list[Candidate]:
     with DEMO_CSV.open(encoding="utf-8") as f:
-        return [Candidate(row["name"], tuple(a for a in row["aliases"].split("|") if a), int(row["ballot_order"]))
-                for row in csv.DictReader(f)]
+        return [Candidate(row["name"], tuple(a for a in row["aliases"].split("|") if a),
+                          int(row["ballot_order"])) for row in csv.DictReader(f)]
 
 
 IOWA = load_demo()
@@ -88,6 +88,8 @@ def test_demo_csv_does_not_alias_ambiguous_or_wrong_words():
     ("Warrren 30", {"Warren": 30}),
     ("Bidden 12", {"Biden": 12}),
     ("Bennett 1", {"Bennet": 1}),
+    ("Butigeg 45", {"Buttigieg": 45}),                             # two typos in a long name
+    ("Klobuchr 8 Gabard 1 Steyr 2 Delany 1", {"Klobuchar": 8, "Gabbard": 1, "Steyer": 2, "Delaney": 1}),
     ("Uncommited 2", {"Uncommitted": 2}),
     ("pEtE 45 BERNIE 40", {"Buttigieg": 45, "Sanders": 40}),       # any case
     ("Yang 0", {"Yang": 0}),
@@ -289,6 +291,14 @@ def test_errors_name_the_token(text, fragments):
         assert fragment in joined
 
 
+@pytest.mark.parametrize("word", ["like", "both", "back", "better", "letter", "amyy", "joey", "peet",
+                                  "Undecided"])
+def test_common_words_and_short_typos_are_not_guessed_as_names(word):
+    parsed = report(f"Pete 45 {word} 3")
+    assert f"I don't know the name '{word}'" in parsed.errors[0]
+    assert parsed.counts == {"Buttigieg": 45}
+
+
 @pytest.mark.parametrize("text, code", [("XYZ-9 first Pete 45", "XYZ-9"), ("dsm 44 Pete 45", "DSM-44"),
                                         ("precinct 42 Pete 45", "42")])
 def test_unknown_precinct_is_named(text, code):
@@ -365,30 +375,50 @@ def test_parse_never_raises_on_sms_like_text(text, with_known):
 
 SPELLINGS = {"Biden": ["Biden", "Joe", "joe biden"], "Buttigieg": ["Pete", "Mayor Pete", "Buttigeg"],
              "Sanders": ["Bernie", "SANDERS", "Sandres"], "Warren": ["Warren", "Liz", "Elizabeth Warren"],
-             "Klobuchar": ["Amy", "Klobachar"], "Yang": ["Yang", "Andrew"], "Uncommitted": ["Unc", "uncommitted"]}
+             "Klobuchar": ["Amy", "Klobachar"], "Yang": ["Yang", "Andrew"],
+             "Uncommitted": ["Unc", "uncommitted"]}
+
+
+NAME_FIRST = ["{a} {n}", "{a}: {n}", "{a}={n}", "{a}-{n}", "{a} - {n}", "{a}:{n}"]
 
 
 @st.composite
-def well_formed(draw):
+def counts_text(draw, number_first: bool = False):
     names = draw(st.lists(st.sampled_from(sorted(SPELLINGS)), min_size=1, max_size=7, unique=True))
     counts = {name: draw(st.integers(0, 3000)) for name in names}
-    pairs = []
-    for name, n in counts.items():
-        spelled = draw(st.sampled_from(SPELLINGS[name]))
-        form = draw(st.sampled_from(["{a} {n}", "{a}: {n}", "{a}={n}", "{a}-{n}", "{a} - {n}", "{a}:{n}"]))
-        pairs.append(form.format(a=spelled, n=n))
-    separator = draw(st.sampled_from([", ", "; ", "\n", " ", ",", " , "]))
-    stage = draw(st.sampled_from(["", "first: ", "Final - ", "delegates ", "2nd "]))
-    return stage + separator.join(pairs), counts
+    forms = NAME_FIRST + (["{n} {a}", "{n}: {a}"] if number_first else [])
+    pairs = [draw(st.sampled_from(forms)).format(a=draw(st.sampled_from(SPELLINGS[name])), n=n)
+             for name, n in counts.items()]
+    # "45,100 Biden" would read as forty-five thousand, so number-first pairs get a space after commas.
+    separator = draw(st.sampled_from([", ", "; ", "\n", " ", " , "] + ([] if number_first else [","])))
+    return separator.join(pairs), counts
 
 
 @settings(max_examples=200, deadline=None)
-@given(well_formed())
-def test_well_formed_reports_parse_exactly(case):
+@given(st.sampled_from(["", "first: ", "Final - ", "delegates ", "2nd ", "DSM-42 first "]), counts_text())
+def test_well_formed_reports_parse_exactly(stage, case):
     text, counts = case
-    parsed = report(text)
+    parsed = report(stage + text)
     assert parsed.errors == ()
     assert parsed.counts == counts
+
+
+@settings(max_examples=100, deadline=None)
+@given(counts_text(number_first=True))
+def test_names_before_or_after_numbers_parse_exactly(case):
+    text, counts = case
+    assert report(text).counts == counts and report(text).errors == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["first", "final", "delegates"]), counts_text()),
+                min_size=1, max_size=3, unique_by=lambda section: section[0]),
+       st.sampled_from([" ", "\n", ": ", ". "]))
+def test_several_stages_parse_exactly(sections, joiner):
+    text = joiner.join(f"{stage}: {body}" for stage, (body, _) in sections)
+    parsed = report(text)
+    assert parsed.errors == ()
+    assert [(s.stage.value, s.counts) for s in parsed.sections] == [(st_, c) for st_, (_, c) in sections]
 
 
 # ---------------------------------------------------------------- CLI
@@ -420,7 +450,8 @@ def test_cli_reports_a_confirm_with_its_code():
 def test_cli_reads_a_candidates_file_and_known_precincts(tmp_path):
     path = tmp_path / "cands.csv"
     path.write_text("name,aliases,ballot_order\nTrump,Donald|DJT,1\nWeld,Bill,2\n", encoding="utf-8")
-    code, data = run_cli("--candidates", str(path), "--known-precinct", "DSM-42", "dsm 42 final Donald 30 Bill 2")
+    code, data = run_cli("--candidates", str(path), "--known-precinct", "DSM-42",
+                         "dsm 42 final Donald 30 Bill 2")
     assert code == 0 and data["counts"] == {"Trump": 30, "Weld": 2} and data["stage"] == "final"
     code, data = run_cli("--candidates", str(path), "--known-precinct", "DSM-42", "XYZ-1 Donald 30")
     assert code == 1 and "XYZ-1" in data["errors"][0]

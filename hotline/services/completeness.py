@@ -1,0 +1,37 @@
+"""Precincts that started reporting but left a stage out for too long."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from hotline.domain.model import Stage
+from hotline.models import BacklogItem, Precinct, Report, utcnow
+from hotline.runtime import Runtime
+from hotline.services import backlog, log as vlog, outbound, reports, roster
+
+
+def remind_incomplete(rt: Runtime) -> int:
+    """Open one backlog item and send one reminder per precinct still missing a stage."""
+    cutoff = utcnow() - timedelta(minutes=rt.config.complete_after_minutes)
+    opened = 0
+    with rt.db.transaction() as uow:
+        s = uow.session
+        started = select(Report.precinct_id).where(Report.status == "current").group_by(
+            Report.precinct_id).having(func.count() < len(Stage), func.min(Report.recorded_at) <= cutoff)
+        for precinct in s.execute(select(Precinct).where(Precinct.id.in_(started))).scalars():
+            key = f"incomplete:{precinct.code}"
+            if s.execute(select(BacklogItem.id).where(BacklogItem.dedupe_key == key)).first():
+                continue  # one reminder per precinct, ever; staff take it from there
+            missing = reports.missing_stages(s, precinct.id)
+            names = ", ".join(m.label.lower() for m in missing)
+            backlog.open_item(s, "failed_check", precinct_id=precinct.id, dedupe_key=key,
+                              summary=f"{precinct.code}: {names} still missing "
+                                      f"{rt.config.complete_after_minutes} minutes after the first stage")
+            vlog.record(s, "stage_missing", precinct=precinct.code, missing=[m.value for m in missing])
+            for phone in roster.registered_phones(s, precinct)[:1]:
+                outbound.queue_sms(uow, rt, phone, f"We have part of the {precinct.code} report but not "
+                                   f"the {names}. Please text it, or call the hotline.",
+                                   "incomplete_reminder", priority=1, precinct_id=precinct.id)
+            opened += 1
+    return opened
