@@ -131,6 +131,9 @@ class Submission(Base):
     explained_at: Mapped[Optional[datetime]]
     explained_by: Mapped[Optional[str]] = mapped_column(String(80))
     explanation: Mapped[Optional[str]] = mapped_column(Text)
+    # Staff-entered results count only once a second staff member approves them.
+    approved_at: Mapped[Optional[datetime]]
+    approved_by: Mapped[Optional[str]] = mapped_column(String(80))
     precinct: Mapped[Precinct] = relationship(lazy="joined")
     reports: Mapped[list["Report"]] = relationship(back_populates="submission",
                                                    order_by="Report.id")
@@ -256,3 +259,49 @@ class RateCounter(Base):
     count: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[Optional[datetime]]
+
+
+class StaffUser(Base):
+    """Hotline staff and administrators who log in to the console."""
+
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # staff | admin
+    phone: Mapped[Optional[str]] = mapped_column(String(32))  # for click-to-call bridging
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+
+class Worksheet(Base):
+    """Numbers copied from a precinct's signed paper worksheet, for reconciliation."""
+
+    __tablename__ = "worksheets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    first: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    final: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    delegates: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attendance: Mapped[Optional[int]]
+    entered_by: Mapped[str] = mapped_column(String(80))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    precinct: Mapped[Precinct] = relationship(lazy="joined")
+
+
+class CallEvent(Base):
+    """Every voice webhook (one per call step), stored before the TwiML answer."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("call_sid", "step", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(default=0)
+    from_number: Mapped[str] = mapped_column(String(32), index=True)
+    digits: Mapped[Optional[str]] = mapped_column(String(64))
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
