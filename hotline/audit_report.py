@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
@@ -34,13 +35,23 @@ def write_table_row(out: TextIO, record: dict, findings: list[Finding], *, first
             county = precinct = ""  # name the precinct once, like a printed table
 
 
+@dataclass(slots=True)
+class CandidateTotals:
+    """Reported numbers of one candidate summed over the file."""
+
+    first: int = 0
+    final: int = 0
+    county_delegates: int = 0
+    sde: Decimal = Decimal(0)
+
+
 class Summary:
     """Running totals over the audit pass: bounded by the number of candidates and codes."""
 
     def __init__(self, *, sde_known: bool, rules: RuleSet) -> None:
         self.precincts = self.flagged = 0
         self.by_code: dict[str, int] = {}
-        self.totals: dict[str, dict[str, object]] = {}
+        self.totals: dict[str, CandidateTotals] = {}
         self.sde_known, self.rules = sde_known, rules
         self._sde_column_used = False
 
@@ -54,21 +65,21 @@ class Summary:
         sdes = (sde(results.delegates, results.county_ratio, self.rules)
                 if results.delegates and results.county_ratio is not None else {})
         for row in precinct.rows:
-            t = self.totals.setdefault(row.candidate, {"first": 0, "final": 0, "county_delegates": 0,
-                                                       "sde": Decimal(0)})
-            t["first"] += row.first or 0  # type: ignore[operator]
-            t["final"] += row.final or 0  # type: ignore[operator]
-            t["county_delegates"] += row.county_delegates or 0  # type: ignore[operator]
+            t = self.totals.get(row.candidate) or self.totals.setdefault(row.candidate, CandidateTotals())
+            t.first += row.first or 0
+            t.final += row.final or 0
+            t.county_delegates += row.county_delegates or 0
             if self.sde_known:
-                t["sde"] += sdes.get(row.candidate, Decimal(0))  # type: ignore[operator]
+                t.sde += sdes.get(row.candidate, Decimal(0))
             elif row.sde is not None:
                 self._sde_column_used = True
-                t["sde"] += row.sde  # type: ignore[operator]
+                t.sde += row.sde
 
     def as_dict(self) -> dict:
         """The "summary" object: SDE totals come from the counties file, else the file's sde column."""
         with_sde = self.sde_known or self._sde_column_used
-        totals = {name: {**t, "sde": float(t["sde"]) if with_sde else None}  # type: ignore[arg-type]
+        totals = {name: {"first": t.first, "final": t.final, "county_delegates": t.county_delegates,
+                         "sde": float(t.sde) if with_sde else None}
                   for name, t in self.totals.items()}
         by_code = dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0])))
         return {"precincts": self.precincts, "flagged": self.flagged, "by_code": by_code, "totals": totals}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from importlib import resources
-from typing import Iterable
 
 import click
 

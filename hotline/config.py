@@ -56,7 +56,8 @@ class Config:
     split_window_seconds: int = 30
     complete_after_minutes: int = 90  # a stage still missing this long after the first: remind
     unknown_sender_replies_per_hour: int = 3
-    send_rate_per_number: float = 1.0
+    # Messages (segments) per second per sending number; None: 1 with Twilio, unlimited outbox.
+    send_rate_per_number: float | None = None
     sweep_interval_seconds: float = 5.0
     sweep_stale_seconds: float = 30.0
     demo: bool = False
@@ -89,7 +90,7 @@ class Config:
             pin_lockout_seconds=_int(e.get("HOTLINE_PIN_LOCKOUT_SECONDS"), cls.pin_lockout_seconds),
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
             complete_after_minutes=_int(e.get("HOTLINE_COMPLETE_AFTER_MINUTES"), cls.complete_after_minutes),
-            send_rate_per_number=_float(e.get("HOTLINE_SEND_RATE_PER_NUMBER"), cls.send_rate_per_number),
+            send_rate_per_number=_float(e.get("HOTLINE_SEND_RATE_PER_NUMBER"), 0) or None,
             sweep_interval_seconds=_float(e.get("HOTLINE_SWEEP_INTERVAL_SECONDS"), cls.sweep_interval_seconds),
             demo=_bool(e.get("HOTLINE_DEMO")),
         )
@@ -104,6 +105,13 @@ class Config:
         """Outbound goes through Twilio's REST API; otherwise to the local outbox."""
         return bool(self.twilio_account_sid and self.twilio_auth_token_set
                     and (self.twilio_from_numbers or self.twilio_messaging_service_sid))
+
+    @property
+    def sending_rate(self) -> float | None:
+        """The per-number rate actually enforced (None: no limit, the local outbox)."""
+        if self.send_rate_per_number:
+            return self.send_rate_per_number
+        return 1.0 if self.twilio_enabled else None
 
     @property
     def verify_signatures(self) -> bool:

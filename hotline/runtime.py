@@ -10,6 +10,7 @@ from redis import Redis
 from hotline.config import Config
 from hotline.db import Database
 from hotline.queue import Queues, connect
+from hotline.sending_rate import SendingRate
 from hotline.twilio_api import Sender, make_sender
 
 T = TypeVar("T")
@@ -22,6 +23,7 @@ class Runtime:
     redis: Redis
     queues: Queues
     sender: Sender
+    rate: SendingRate | None = None
     _cache: dict[str, tuple[float, object]] = field(default_factory=dict)
 
     def cached(self, key: str, ttl: float, load: Callable[[], T]) -> T:
@@ -43,8 +45,9 @@ def build(config: Config) -> Runtime:
     if not config.redis_url:
         raise RuntimeError("REDIS_URL is not set; `hotline run` starts an embedded Redis for local use")
     redis = connect(config.redis_url)
+    rate = SendingRate(redis, config.sending_rate) if config.sending_rate else None
     return Runtime(config=config, db=Database(config.database_url), redis=redis,
-                   queues=Queues(redis), sender=make_sender(config))
+                   queues=Queues(redis), sender=make_sender(config), rate=rate)
 
 
 _current: Runtime | None = None

@@ -32,13 +32,19 @@ class SendError(Exception):
 
 
 class Sender(Protocol):
-    def send(self, to: str, body: str, status_callback: str | None) -> Sent: ...
+    def route(self) -> str:
+        """The sending identity (number or service) the next message goes out on."""
+
+    def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent: ...
 
 
 class OutboxSender:
     """No Twilio account: the message stays in our outbox table, shown by the UI and CLI."""
 
-    def send(self, to: str, body: str, status_callback: str | None) -> Sent:
+    def route(self) -> str:
+        return "outbox"
+
+    def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent:
         return Sent(sid=None, status="outbox")
 
 
@@ -54,13 +60,18 @@ class TwilioSender:
         self.service_sid = config.twilio_messaging_service_sid
         self._numbers = itertools.cycle(config.twilio_from_numbers) if config.twilio_from_numbers else None
 
-    def send(self, to: str, body: str, status_callback: str | None) -> Sent:
-        kwargs: dict[str, str] = {"to": to, "body": body}
+    def route(self) -> str:
         if self.service_sid:
-            kwargs["messaging_service_sid"] = self.service_sid
+            return self.service_sid
+        assert self._numbers is not None
+        return next(self._numbers)
+
+    def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent:
+        kwargs: dict[str, str] = {"to": to, "body": body}
+        if route.startswith("MG"):
+            kwargs["messaging_service_sid"] = route
         else:
-            assert self._numbers is not None
-            kwargs["from_"] = next(self._numbers)
+            kwargs["from_"] = route
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:

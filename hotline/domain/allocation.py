@@ -9,7 +9,8 @@ from typing import Iterator, Sequence
 from hotline.domain.rules import Rounding, RuleSet, TieBreak
 
 MAX_OPTIONS = 1000
-"""Cap on enumerated outcomes; beyond it membership is still decided exactly (see Allocation.is_consistent)."""
+"""Cap on enumerated outcomes (only reachable when the caucus may hand out many free delegates; such
+outcomes are still recognised exactly by Allocation.is_consistent)."""
 
 State = tuple[int, ...]
 
@@ -42,13 +43,14 @@ class SearchResult:
 
 def fmt(value: Fraction) -> str:
     """A number as a chair would write it: exact up to 3 decimals, else rounded to 2."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    for places in (1, 2, 3):
-        scaled = value * 10 ** places
-        if scaled.denominator == 1:
-            return _decimal_text(scaled.numerator, places)
-    return _decimal_text(math.floor(value * 100 + Fraction(1, 2)), 2)
+    num, den = value.numerator, value.denominator
+    if den == 1:
+        return str(num)
+    for places in (1, 2, 3):  # integer arithmetic: this runs for every group of every precinct audited
+        scaled, rest = divmod(num * 10 ** places, den)
+        if not rest:
+            return _decimal_text(scaled, places)
+    return _decimal_text((200 * num + den) // (2 * den), 2)
 
 
 def _decimal_text(scaled: int, places: int) -> str:

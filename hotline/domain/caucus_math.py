@@ -1,7 +1,6 @@
 """Caucus math: viability, the set of rule-consistent delegate allocations, and SDEs (exact arithmetic only)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction

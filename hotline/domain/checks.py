@@ -48,9 +48,10 @@ def check(results: PrecinctResults, rules: RuleSet = IOWA_2020, *, expect_comple
 def _stage_missing(ctx: Context) -> list[Finding]:
     present = {Stage.FIRST: ctx.first, Stage.FINAL: ctx.final, Stage.DELEGATES: ctx.delegates}
     return [Finding("stage-missing", ERROR,
-                    f"The {stage.label.lower()} is missing: a complete report has the first alignment,"
+                    f"The {stage.label.lower()} {'are' if stage is Stage.DELEGATES else 'is'} missing:"
+                    " a complete report has the first alignment,"
                     " the final alignment and the county delegates.",
-                    short=f"Missing: {stage.label.lower()} - please send it.")
+                    short=f"Missing: {stage.label.lower()} - please send them.")
             for stage, counts in present.items() if counts is None]
 
 

@@ -36,7 +36,7 @@ def _delegates_to_nonviable(ctx: Context) -> list[Finding]:
     if not _judged(ctx) or v is None or ctx.final is None:
         return []
     out = []
-    for name, d in ctx.delegates.items():  # type: ignore[union-attr]
+    for name, d in (ctx.delegates or {}).items():
         n = ctx.final.get(name, 0)
         if d > 0 and n < v:
             out.append(Finding("delegates-to-nonviable", ERROR,
@@ -47,17 +47,17 @@ def _delegates_to_nonviable(ctx: Context) -> list[Finding]:
 
 
 def _viable_without_delegate(ctx: Context) -> list[Finding]:
-    alloc, dels = ctx.allocation, ctx.delegates
+    alloc, dels, final = ctx.allocation, ctx.delegates or {}, ctx.final or {}
     if not _judged(ctx) or alloc is None or not alloc.options or ctx.viability is None:
         return []
-    if alloc.is_consistent(dels):  # type: ignore[arg-type]
+    if alloc.is_consistent(dels):
         return []
-    best = alloc.options[alloc.closest(dels)]  # type: ignore[arg-type]
+    best = alloc.options[alloc.closest(dels)]
     out = []
     for name in alloc.viable:
         # "Enough delegates" = every rule-consistent outcome gives this group one.
-        if dels.get(name, 0) == 0 and min(o[name] for o in alloc.options) >= 1:  # type: ignore[union-attr]
-            n = ctx.final[name]  # type: ignore[index]
+        if dels.get(name, 0) == 0 and min(o[name] for o in alloc.options) >= 1:
+            n = final[name]
             out.append(Finding("viable-group-without-delegate", ERROR,
                                f"{name} is viable in the final alignment ({n}, viability number"
                                f" {ctx.viability}) but was given no delegate; the caucus math gives {name}"
@@ -70,7 +70,7 @@ def _viable_without_delegate(ctx: Context) -> list[Finding]:
 def _delegates_sum(ctx: Context) -> list[Finding]:
     if not _judged(ctx):
         return []
-    total, d = sum(ctx.delegates.values()), ctx.results.delegates_to_elect  # type: ignore[union-attr]
+    total, d = sum((ctx.delegates or {}).values()), ctx.results.delegates_to_elect
     if total == d:
         return []
     return [Finding("delegates-sum", ERROR,
@@ -85,12 +85,12 @@ def _allocation(ctx: Context) -> list[Finding]:
         return []
     if ctx.delegates is None or alloc.is_consistent(ctx.delegates):
         return _coin_toss(ctx) if alloc.coin_toss else []
-    idx = alloc.closest(ctx.delegates)
+    reported = ctx.delegates
+    idx = alloc.closest(reported)
     expected = alloc.options[idx]
-    names = [n for n in dict.fromkeys([*expected, *ctx.delegates])
-             if expected.get(n, 0) != ctx.delegates.get(n, 0)]
-    names.sort(key=lambda n: -abs(expected.get(n, 0) - ctx.delegates.get(n, 0)))  # type: ignore[union-attr]
-    return [_mismatch(ctx, n, expected.get(n, 0), ctx.delegates.get(n, 0), idx) for n in names]
+    names = [n for n in dict.fromkeys([*expected, *reported]) if expected.get(n, 0) != reported.get(n, 0)]
+    names.sort(key=lambda n: -abs(expected.get(n, 0) - reported.get(n, 0)))
+    return [_mismatch(ctx, n, expected.get(n, 0), reported.get(n, 0), idx) for n in names]
 
 
 def _mismatch(ctx: Context, name: str, expected: int, reported: int, idx: int) -> Finding:
@@ -131,15 +131,15 @@ def _coin_toss(ctx: Context) -> list[Finding]:
 
 def _more_votes_fewer(ctx: Context) -> list[Finding]:
     """A larger final group with fewer delegates than a smaller one (only when not rule-consistent)."""
-    alloc, dels, final = ctx.allocation, ctx.delegates, ctx.final
-    if not _judged(ctx) or alloc is None or final is None or alloc.is_consistent(dels):  # type: ignore[arg-type]
+    alloc, dels, final = ctx.allocation, ctx.delegates or {}, ctx.final
+    if not _judged(ctx) or alloc is None or final is None or alloc.is_consistent(dels):
         return []
     out = []
     for x in sorted(final, key=lambda n: (-final[n], n)):
-        worse = [y for y in final if final[y] < final[x] and dels.get(y, 0) > dels.get(x, 0)]  # type: ignore[union-attr]
+        worse = [y for y in final if final[y] < final[x] and dels.get(y, 0) > dels.get(x, 0)]
         if worse:
-            y = max(worse, key=lambda n: (dels.get(n, 0), final[n]))  # type: ignore[union-attr]
-            dx, dy = dels.get(x, 0), dels.get(y, 0)  # type: ignore[union-attr]
+            y = max(worse, key=lambda n: (dels.get(n, 0), final[n]))
+            dx, dy = dels.get(x, 0), dels.get(y, 0)
             out.append(Finding("more-votes-fewer-delegates", ERROR,
                                f"{x} has more final votes ({final[x]}) than {y} ({final[y]}) but fewer"
                                f" county delegates ({dx} vs {dy}).", x,
@@ -162,8 +162,8 @@ def shift(values: dict[str, int], order: tuple[str, ...], direction: int) -> dic
 
 
 def _locked_losses(ctx: Context, final: dict[str, int]) -> int:
-    v = ctx.viability
-    return sum(1 for n, f in ctx.first.items() if f >= v and final.get(n, 0) < f)  # type: ignore[union-attr,operator]
+    v, first = ctx.viability or 0, ctx.first or {}
+    return sum(1 for n, f in first.items() if f >= v and final.get(n, 0) < f)
 
 
 def _column_shift(ctx: Context) -> list[Finding]:
@@ -179,15 +179,14 @@ def _column_shift(ctx: Context) -> list[Finding]:
                 out.append(_shift_finding(ctx, "final-alignment numbers", "no viable group loses members",
                                           ctx.final, fixed, direction))
                 break
-    alloc = ctx.allocation
+    alloc, dels = ctx.allocation, ctx.delegates or {}
     # A shifted final alignment already explains delegates that do not fit it.
-    if not out and _judged(ctx) and alloc is not None and alloc.options \
-            and not alloc.is_consistent(ctx.delegates):  # type: ignore[arg-type]
+    if not out and _judged(ctx) and alloc is not None and alloc.options and not alloc.is_consistent(dels):
         for direction in (1, -1):
-            fixed = shift(ctx.delegates, ctx.order, direction)  # type: ignore[arg-type]
+            fixed = shift(dels, ctx.order, direction)
             if fixed and any(fixed.values()) and alloc.is_consistent(fixed):
                 out.append(_shift_finding(ctx, "county-delegate numbers", "they match the caucus math",
-                                          ctx.delegates, fixed, direction))  # type: ignore[arg-type]
+                                          dels, fixed, direction))
                 break
     return out
 
@@ -206,8 +205,8 @@ def _shift_finding(ctx: Context, stage: str, fits: str, entered: dict[str, int],
     return Finding("column-shift", WARNING,
                    f"The {stage} look shifted by one candidate: each number seems to sit under {where}"
                    f" candidate's name (e.g. {fixed[order[i]]} under {under} looks like {order[i]}'s)."
-                   f" Taking each number from the row {'below' if direction > 0 else 'above'}, {fits}. Check which number goes"
-                   " with which candidate.", order[i],
+                   f" Taking each number from the row {'below' if direction > 0 else 'above'}, {fits}."
+                   " Check which number goes with which candidate.", order[i],
                    f"The {stage} look shifted by one name ({fixed[order[i]]} under {under}, not"
                    f" {order[i]}?) - check the worksheet.")
 

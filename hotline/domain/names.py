@@ -4,8 +4,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Iterable, Mapping, Sequence, TypeVar
+from typing import TypeVar
 
 from hotline.domain.model import Candidate
 

@@ -1,8 +1,8 @@
 """Reading the numbers a chair typed: plain digits become counts, anything odd becomes a named problem."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 MAX_COUNT = 3000
 """More people than any one precinct site holds: a bigger count is surely a typo."""

@@ -1,8 +1,8 @@
 """Pairing names with numbers inside each stage of a chair's text, and checking every pair."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from hotline.domain.model import Stage
 from hotline.domain.names import NameIndex

@@ -7,9 +7,9 @@ that quote the exact words the chair typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Collection, Sequence, Union
 
 from hotline.domain import report_text
 from hotline.domain.model import Candidate, Stage
@@ -86,7 +86,7 @@ class Report:
         return not self.errors and any(section.counts for section in self.sections)
 
 
-Message = Union[Confirm, Cancel, Help, Status, Done, Report]
+Message = Confirm | Cancel | Help | Status | Done | Report
 
 # Twilio answers these itself (opt-out / opt-in); a chair who sends one is not reporting.
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit", "revoke", "optout"})

@@ -63,7 +63,7 @@ def parse_problems(errors: Sequence[str]) -> str:
 HELP = ("Caucus hotline. Text one stage at a time, e.g. 'first: Biden 12, Pete 45', then "
         "'final: ...', then 'delegates: Pete 3, Sanders 2'. Add 'att 123' for attendance. "
         "We read it back with a code; reply YES and the code to confirm. STATUS shows what we "
-        "have, CANCEL drops an unconfirmed report, DONE when finished.")
+        "have, NO drops an unconfirmed report, DONE when finished.")
 
 UNREGISTERED = ("This phone is not registered to a precinct. Start with your precinct code and "
                 "PIN, e.g. 'DSM-42 PIN 1234 first: Biden 12, Pete 45'. We will text a code to the "

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from typing import Collection
 
 from hotline.domain import pairing
 from hotline.domain.model import Stage
 from hotline.domain.names import NameIndex, closest
-from hotline.domain.numbers import NUMBER_WORDS, Number, read_digits, read_words
+from hotline.domain.numbers import NUMBER_WORDS, read_digits, read_words
 from hotline.domain.pairing import Item
 from hotline.domain.sms_text import Token, quote, tokenize
 

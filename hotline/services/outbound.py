@@ -6,6 +6,7 @@ import logging
 from hotline.db import UnitOfWork
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
+from hotline.sending_rate import segments
 from hotline.services import backlog, log as vlog
 from hotline.twilio_api import SendError
 
@@ -39,11 +40,19 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         msg = uow.session.get(OutboundMessage, outbound_id)
         if msg is None or msg.status not in READY:
             return "skipped"
-        msg.status, msg.attempts = "sending", msg.attempts + 1
         to, body = msg.to_number, msg.body
+    route = rt.sender.route()
+    if rt.rate is not None:
+        # Sender workers wait here for the number's next slot; queue order put confirmations first.
+        rt.rate.acquire(route, segments(body))
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, outbound_id)
+        if msg is None or msg.status not in READY:
+            return "skipped"  # another worker got there while this one waited
+        msg.status, msg.attempts = "sending", msg.attempts + 1
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
     try:
-        sent = rt.sender.send(to, body, callback)
+        sent = rt.sender.send(to, body, callback, route)
     except SendError as exc:
         _failed(rt, outbound_id, exc)
         if exc.retryable:

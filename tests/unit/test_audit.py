@@ -107,7 +107,7 @@ def test_partial_and_missing_stages(tmp_path):
     assert "stage-partial" in [f["code"] for f in p3["findings"]] and p3["flagged"]
     assert "no number for A" in next(f["message"] for f in p3["findings"] if f["code"] == "stage-partial")
     assert [f["message"] for f in p4["findings"] if f["code"] == "stage-missing"] == [
-        "The county delegates is missing: a complete report has the first alignment, the final alignment"
+        "The county delegates are missing: a complete report has the first alignment, the final alignment"
         " and the county delegates."]
 
 

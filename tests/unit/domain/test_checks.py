@@ -43,7 +43,7 @@ def test_stage_missing_only_when_complete_expected():
     partial = report(first=CLEAN["first"], attendance=100)
     assert "stage-missing" not in codes(check(partial))
     missing = only(check(partial, expect_complete=True), "stage-missing")
-    assert [f.message.split(" is missing")[0] for f in missing] == ["The final alignment", "The county delegates"]
+    assert [f.message.split(" missing")[0] for f in missing] == ["The final alignment is", "The county delegates are"]
     assert all(f.severity is Severity.ERROR for f in missing)
     assert "stage-missing" not in codes(check(report(**CLEAN), expect_complete=True))
 

@@ -13,8 +13,17 @@ from hypothesis import strategies as st
 import hotline
 from hotline.cli_parse import parse_command
 from hotline.domain.model import Candidate, Stage
-from hotline.domain.parsing import (Cancel, Confirm, Done, Help, Report, Section, Status, as_dict,
-                                    parse_message)
+from hotline.domain.parsing import (
+    Cancel,
+    Confirm,
+    Done,
+    Help,
+    Report,
+    Section,
+    Status,
+    as_dict,
+    parse_message,
+)
 
 DEMO_CSV = Path(hotline.__file__).parent / "data" / "candidates_iowa2020.csv"
 
