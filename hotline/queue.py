@@ -6,7 +6,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,8 @@ INBOUND_JOB = "workers.jobs.process_inbound"
 SEND_JOB = "workers.jobs.send_message"
 # Retries back off so a short outage of the database or Twilio is ridden out.
 RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
+# After the last retry a failed job becomes a backlog item: nothing a chair sent is dropped silently.
+ON_FAILURE = Callback("workers.jobs.on_failure")
 
 
 def connect(url: str) -> Redis:
@@ -40,7 +42,8 @@ class Queues:
     def _enqueue(self, queue: str, func: str, arg: Any, job_id: str) -> bool:
         try:
             self.by_name[queue].enqueue(func, arg, job_id=job_id, unique=True, retry=RETRY,
-                                        job_timeout=60, result_ttl=300, failure_ttl=7 * 86400)
+                                        on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
+                                        failure_ttl=7 * 86400)
             return True
         except DuplicateJobError:
             return True  # already queued or running: the row will be handled once

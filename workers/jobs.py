@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from hotline import runtime
-from hotline.services import inbound, outbound, sweeper
+from typing import Any
+
+from rq.job import Job
+
+from hotline.services import failures, inbound, outbound, sweeper
 
 
 def process_inbound(inbound_id: int) -> None:
@@ -18,3 +22,10 @@ def send_message(outbound_id: int) -> str:
 def sweep() -> dict[str, int]:
     """Flush the spool and re-queue anything that never got a job."""
     return sweeper.sweep(runtime.current())
+
+
+def on_failure(job: Job, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
+    """Called by RQ on every failure; after the last retry, hand the work to staff."""
+    if job.retries_left:
+        return
+    failures.gave_up(runtime.current(), job.func_name, job.args[0] if job.args else None, repr(exc))

@@ -193,3 +193,28 @@ def test_every_step_is_in_a_verifiable_log(chair, rt):
     with rt.db.transaction() as uow:
         broken = vlog.verify(uow.session)
     assert broken is not None and broken.seq == entry.seq and "altered" in broken.reason
+
+
+def test_a_job_that_keeps_failing_becomes_a_backlog_item(chair, rt, monkeypatch):
+    from hotline.services import inbound
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(inbound, "handle", broken)
+    chair.send(FIRST)  # first failure: RQ schedules retries
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+    queue = Queue("inbound", connection=rt.redis)
+    job_id = ScheduledJobRegistry(queue=queue).get_job_ids()[0]
+    job = queue.fetch_job(job_id)
+    job.retries_left = 0  # skip the waiting: the next failure is the last
+    job.save()
+    queue.enqueue_job(job)
+    from tests.conftest import work
+    work(rt)
+    with rt.db.transaction() as uow:
+        item = uow.session.execute(select(BacklogItem)).scalar_one()
+    assert item.kind == "unparsed_text" and "system error" in item.summary
+    assert item.detail["body"] == FIRST
+    assert chair.last().kind == "system_error"  # the chair is told, not left waiting
