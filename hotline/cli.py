@@ -15,7 +15,8 @@ from hotline import demo, migrate
 from hotline.config import Config
 from hotline.db import Database
 from hotline.models import OutboundMessage, Precinct
-from hotline.services import importing, log as vlog
+from hotline.services import importing
+from hotline.services import log as vlog
 
 
 def _config() -> Config:

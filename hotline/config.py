@@ -56,11 +56,16 @@ class Config:
     split_window_seconds: int = 30
     complete_after_minutes: int = 90  # a stage still missing this long after the first: remind
     unknown_sender_replies_per_hour: int = 3
+    # Texts per number per hour that are processed; beyond that they are stored, not acted on.
+    texts_per_hour_registered: int = 120
+    texts_per_hour_unknown: int = 10
     # Messages (segments) per second per sending number; None: 1 with Twilio, unlimited outbox.
     send_rate_per_number: float | None = None
     sweep_interval_seconds: float = 5.0
     sweep_stale_seconds: float = 30.0
     demo: bool = False
+    # Seconds a staff member's claim on a backlog item lasts unless renewed; then others may take it.
+    claim_ttl_seconds: int = 10 * 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -89,10 +94,13 @@ class Config:
             pin_max_failures=_int(e.get("HOTLINE_PIN_MAX_FAILURES"), cls.pin_max_failures),
             pin_lockout_seconds=_int(e.get("HOTLINE_PIN_LOCKOUT_SECONDS"), cls.pin_lockout_seconds),
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
+            texts_per_hour_registered=_int(e.get("HOTLINE_TEXTS_PER_HOUR_REGISTERED"), cls.texts_per_hour_registered),
+            texts_per_hour_unknown=_int(e.get("HOTLINE_TEXTS_PER_HOUR_UNKNOWN"), cls.texts_per_hour_unknown),
             complete_after_minutes=_int(e.get("HOTLINE_COMPLETE_AFTER_MINUTES"), cls.complete_after_minutes),
             send_rate_per_number=_float(e.get("HOTLINE_SEND_RATE_PER_NUMBER"), 0) or None,
             sweep_interval_seconds=_float(e.get("HOTLINE_SWEEP_INTERVAL_SECONDS"), cls.sweep_interval_seconds),
             demo=_bool(e.get("HOTLINE_DEMO")),
+            claim_ttl_seconds=_int(e.get("HOTLINE_CLAIM_TTL_SECONDS"), cls.claim_ttl_seconds),
         )
         return replace(cfg, **overrides) if overrides else cfg
 

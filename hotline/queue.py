@@ -15,11 +15,15 @@ Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is 
 Q_INBOUND = "inbound"    # parsing and verifying what chairs sent
 Q_OUTBOUND = "outbound"  # every other outbound message
 Q_DEFAULT = "default"    # sweeps and housekeeping
+Q_UNKNOWN = "unknown"    # texts from numbers not on the roster: never ahead of chairs
 # Order matters: a worker takes from the first non-empty queue in this list.
-ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT)
+ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
+SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
+PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
 
 INBOUND_JOB = "workers.jobs.process_inbound"
 SEND_JOB = "workers.jobs.send_message"
+THROTTLED_JOB = "workers.jobs.note_throttled"
 # Retries back off so a short outage of the database or Twilio is ridden out.
 RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
 # After the last retry a failed job becomes a backlog item: nothing a chair sent is dropped silently.
@@ -51,9 +55,14 @@ class Queues:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
             return False
 
-    def inbound(self, inbound_id: int) -> bool:
+    def inbound(self, inbound_id: int, registered: bool = True) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
-        return self._enqueue(Q_INBOUND, INBOUND_JOB, inbound_id, f"in-{inbound_id}")
+        queue = Q_INBOUND if registered else Q_UNKNOWN
+        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}")
+
+    def throttled(self, inbound_id: int) -> bool:
+        """Tell staff (once) that a number crossed its hourly allowance."""
+        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, inbound_id, f"thr-{inbound_id}")
 
     def send(self, outbound_id: int, priority: int) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""

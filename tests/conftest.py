@@ -11,7 +11,8 @@ from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
-from hotline import migrate, runtime as runtime_mod
+from hotline import migrate
+from hotline import runtime as runtime_mod
 from hotline.app import create_app
 from hotline.config import Config
 from hotline.embedded_redis import EmbeddedRedis

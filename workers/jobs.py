@@ -1,12 +1,12 @@
 """RQ job functions: small, importable, idempotent; exceptions escape so RQ can retry."""
 from __future__ import annotations
 
-from hotline import runtime
 from typing import Any
 
 from rq.job import Job
 
-from hotline.services import failures, inbound, outbound, sweeper
+from hotline import runtime
+from hotline.services import admission, failures, inbound, outbound, sweeper
 
 
 def process_inbound(inbound_id: int) -> None:
@@ -17,6 +17,11 @@ def process_inbound(inbound_id: int) -> None:
 def send_message(outbound_id: int) -> str:
     """Hand one outbox row to Twilio, or leave it in the local outbox."""
     return outbound.deliver(runtime.current(), outbound_id)
+
+
+def note_throttled(inbound_id: int) -> None:
+    """Open one backlog item for a number that crossed its hourly allowance."""
+    admission.note_throttled(runtime.current(), inbound_id)
 
 
 def sweep() -> dict[str, int]:

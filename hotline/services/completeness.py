@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from hotline.domain.model import Stage
 from hotline.models import BacklogItem, Precinct, Report, utcnow
 from hotline.runtime import Runtime
-from hotline.services import backlog, log as vlog, outbound, reports, roster
+from hotline.services import backlog, outbound, reports, roster
+from hotline.services import log as vlog
 
 
 def remind_incomplete(rt: Runtime) -> int:

@@ -9,7 +9,8 @@ from hotline.domain import replies
 from hotline.domain.model import Stage
 from hotline.domain.verification import CodeCheck, CodeState, check_code
 from hotline.models import Submission, utcnow
-from hotline.services import backlog, checking, log as vlog, reports
+from hotline.services import backlog, checking, reports
+from hotline.services import log as vlog
 
 if TYPE_CHECKING:
     from hotline.services.inbound import Ctx

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from hotline.models import DeliveryStatus, OutboundMessage
 from hotline.runtime import Runtime
-from hotline.services import backlog, log as vlog
+from hotline.services import backlog
+from hotline.services import log as vlog
 
 # Callbacks can arrive out of order; a later lifecycle stage never goes back to an earlier one.
 RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "failed": 4,

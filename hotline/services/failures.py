@@ -7,7 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.models import InboundMessage, OutboundMessage
 from hotline.runtime import Runtime
-from hotline.services import backlog, log as vlog, outbound
+from hotline.services import backlog, outbound
+from hotline.services import log as vlog
 
 logger = logging.getLogger(__name__)
 

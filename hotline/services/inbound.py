@@ -10,11 +10,12 @@ from sqlalchemy import select
 from hotline.db import UnitOfWork
 from hotline.domain import replies
 from hotline.domain.model import Candidate
+from hotline.domain.parsing import Cancel, Confirm, Done, Help, Report, Status, parse_message
 from hotline.domain.texts import mask, redact
-from hotline.domain.parsing import (Cancel, Confirm, Done, Help, Report, Status, parse_message)
 from hotline.models import InboundMessage, Precinct, utcnow
 from hotline.runtime import Runtime
-from hotline.services import confirmations, log as vlog, outbound, roster, submitting
+from hotline.services import confirmations, outbound, roster, submitting
+from hotline.services import log as vlog
 
 logger = logging.getLogger(__name__)
 

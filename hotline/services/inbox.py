@@ -25,12 +25,17 @@ class Stored:
     spooled: bool = False
 
 
-def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime) -> InboundMessage:
+def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
+         throttled: bool = False) -> InboundMessage:
     first = {k: (v[0] if v else "") for k, v in raw.items()}
     media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
-    return InboundMessage(sid=sid, channel=channel, from_number=first.get("From", ""),
-                          to_number=first.get("To", ""), body=first.get("Body", ""),
-                          media_urls=media, raw=dict(raw), received_at=received_at)
+    row = InboundMessage(sid=sid, channel=channel, from_number=first.get("From", ""),
+                         to_number=first.get("To", ""), body=first.get("Body", ""),
+                         media_urls=media, raw=dict(raw), received_at=received_at)
+    if throttled:
+        # Kept, visible to staff, but not acted on: the number is over its hourly allowance.
+        row.outcome, row.processed_at = "throttled", received_at
+    return row
 
 
 def _int(value: str | None) -> int:
@@ -40,12 +45,13 @@ def _int(value: str | None) -> int:
         return 0
 
 
-def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> Stored:
+def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
+          throttled: bool = False) -> Stored:
     """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
     received_at = utcnow()
     try:
         with rt.db.transaction() as uow:
-            row = _row(channel, sid, raw, received_at)
+            row = _row(channel, sid, raw, received_at, throttled)
             uow.session.add(row)
             uow.session.flush()
             return Stored(row.id)
@@ -56,7 +62,7 @@ def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> 
         return Stored(existing, duplicate=True)
     except OperationalError as exc:
         logger.error("database unavailable, spooling %s: %s", sid, exc)
-        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw),
+        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw), "throttled": throttled,
                    "received_at": received_at.isoformat()})
         return Stored(None, spooled=True)
 
@@ -87,7 +93,8 @@ def flush_spool(rt: Runtime) -> int:
         try:
             with rt.db.transaction() as uow:
                 uow.session.add(_row(record["channel"], record["sid"], record["raw"],
-                                     datetime.fromisoformat(record["received_at"])))
+                                     datetime.fromisoformat(record["received_at"]),
+                                     record.get("throttled", False)))
         except IntegrityError:
             pass  # it reached the database after all (e.g. Twilio retried)
         path.unlink()
@@ -95,10 +102,11 @@ def flush_spool(rt: Runtime) -> int:
     return moved
 
 
-def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> list[int]:
-    """Inbox rows nobody has handled yet, oldest first."""
+def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> list[tuple[int, str]]:
+    """Inbox rows nobody has handled yet (id, sender), oldest first."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     with rt.db.transaction() as uow:
-        return list(uow.session.execute(select(InboundMessage.id).where(
+        rows = uow.session.execute(select(InboundMessage.id, InboundMessage.from_number).where(
             InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
-            InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).scalars())
+            InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).all()
+        return [(row[0], row[1]) for row in rows]

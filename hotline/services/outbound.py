@@ -7,7 +7,8 @@ from hotline.db import UnitOfWork
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.sending_rate import segments
-from hotline.services import backlog, log as vlog
+from hotline.services import backlog
+from hotline.services import log as vlog
 from hotline.twilio_api import SendError
 
 logger = logging.getLogger(__name__)

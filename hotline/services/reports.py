@@ -14,7 +14,8 @@ from hotline.domain import verification
 from hotline.domain.model import Stage
 from hotline.models import ConfirmationCode, Precinct, Report, Submission, utcnow
 from hotline.runtime import Runtime
-from hotline.services import backlog, checking, log as vlog, outbound, results
+from hotline.services import backlog, checking, outbound, results
+from hotline.services import log as vlog
 
 AWAITING = "awaiting_confirmation"
 Sections = Sequence[tuple[Stage, Mapping[str, int]]]

@@ -10,7 +10,8 @@ from hotline.domain import replies, verification
 from hotline.domain.parsing import Report, parse_message
 from hotline.domain.texts import join_bodies, redact
 from hotline.models import InboundMessage, Precinct, Submission
-from hotline.services import backlog, checking, limits, log as vlog, reports, roster
+from hotline.services import backlog, checking, limits, reports, roster
+from hotline.services import log as vlog
 
 if TYPE_CHECKING:
     from hotline.services.inbound import Ctx

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
-from hotline.services import completeness, inbox
+from hotline.services import admission, completeness, inbox
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +21,9 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     counts = {"spooled": 0, "inbound": 0, "outbound": 0, "incomplete": 0}
     try:
         counts["spooled"] = inbox.flush_spool(rt)
-        for inbound_id in inbox.unprocessed(rt, stale):
-            counts["inbound"] += rt.queues.inbound(inbound_id)
+        registered = admission.registered_phones(rt)
+        for inbound_id, phone in inbox.unprocessed(rt, stale):
+            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered)
         for outbound_id, priority in _unsent(rt, stale):
             counts["outbound"] += rt.queues.send(outbound_id, priority)
         counts["incomplete"] = completeness.remind_incomplete(rt)

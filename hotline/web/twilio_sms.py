@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.services import delivery, inbox
+from hotline.services.admission import admit
 from hotline.web import runtime
 from hotline.web.security import twilio_signed
 
@@ -27,11 +28,14 @@ def inbound_sms() -> Response:
     if not sid or not request.form.get("From"):
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
     rt = runtime()
-    stored = inbox.store(rt, "sms", sid, request.form.to_dict(flat=False))
+    admission = admit(rt, request.form["From"])
+    stored = inbox.store(rt, "sms", sid, request.form.to_dict(flat=False), admission.throttled)
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
-    elif stored.inbound_id is not None:
-        rt.queues.inbound(stored.inbound_id)
+    elif stored.inbound_id is not None and not admission.throttled:
+        rt.queues.inbound(stored.inbound_id, admission.registered)
+    elif stored.inbound_id is not None and admission.first_throttled:
+        rt.queues.throttled(stored.inbound_id)
     return twiml()
 
 

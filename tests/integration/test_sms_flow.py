@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import (BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report,
-                            Submission)
+from hotline.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
 from hotline.services import log as vlog
 from tests.helpers import Phone, load_roster
 

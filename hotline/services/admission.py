@@ -1,0 +1,69 @@
+"""Which queue a new text goes to, and when a number has sent too many to process them all."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from hotline.models import ChairPhone, InboundMessage
+from hotline.runtime import Runtime
+from hotline.services import backlog, outbound
+from hotline.services import log as vlog
+
+logger = logging.getLogger(__name__)
+
+REGISTERED_TTL = 30.0  # seconds a web process trusts its cached set of registered phones
+
+
+@dataclass(frozen=True)
+class Admission:
+    registered: bool
+    throttled: bool
+    first_throttled: bool  # this text crossed the limit: staff should hear about it once
+
+
+def registered_phones(rt: Runtime) -> frozenset[str]:
+    def load() -> frozenset[str]:
+        with rt.db.transaction() as uow:
+            return frozenset(uow.session.execute(select(ChairPhone.phone)).scalars())
+    return rt.cached("registered_phones", REGISTERED_TTL, load)
+
+
+def admit(rt: Runtime, phone: str) -> Admission:
+    """Count this text against the number's hourly allowance (fails open if Redis is down)."""
+    registered = phone in registered_phones(rt)
+    limit = rt.config.texts_per_hour_registered if registered else rt.config.texts_per_hour_unknown
+    key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
+    try:
+        pipe = rt.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 3700)
+        count = int(pipe.execute()[0])
+    except RedisError as exc:
+        logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
+        return Admission(registered, False, False)
+    return Admission(registered, count > limit, count == limit + 1)
+
+
+def note_throttled(rt: Runtime, inbound_id: int) -> None:
+    """Staff hear once per number and hour; a registered chair is told a person will call."""
+    registered = registered_phones(rt)
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(InboundMessage, inbound_id)
+        if msg is None:
+            return
+        phone, known = msg.from_number, msg.from_number in registered
+        limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
+        vlog.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
+        backlog.open_item(uow.session, "unparsed_text" if known else "unknown_sender", phone=phone,
+                          dedupe_key=f"throttled:{phone}",
+                          summary=f"{phone} sent more than {limit} texts in an hour; later texts are "
+                                  "stored but not processed until the hour is over",
+                          detail={"inbound_id": inbound_id})
+        if known:
+            outbound.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
+                               "staff will call you; please wait for them.", "throttled", priority=0,
+                               inbound_id=inbound_id)

@@ -1,0 +1,49 @@
+"""Floods from one number are stored but not processed; unknown numbers never go ahead of chairs."""
+from __future__ import annotations
+
+import time
+
+from rq import Queue
+from sqlalchemy import func, select
+
+from hotline.models import BacklogItem, InboundMessage
+from hotline.queue import Q_INBOUND, Q_UNKNOWN
+from tests.conftest import work
+from tests.helpers import Phone, load_roster
+
+
+def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
+    load_roster(rt)
+    prank = Phone(client, rt, "+12025550199")
+    limit = rt.config.texts_per_hour_unknown
+    for i in range(limit + 5):
+        assert prank.send(f"lol {i}", process=False) == 200
+    work(rt)
+    with rt.db.transaction() as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(InboundMessage)) == limit + 5  # nothing lost
+        assert s.scalar(select(func.count()).select_from(InboundMessage)
+                        .where(InboundMessage.outcome == "throttled")) == 5
+        items = s.execute(select(BacklogItem).where(BacklogItem.phone == prank.number)).scalars().all()
+    assert len(items) == 2  # the unknown-sender item and the one saying it was throttled
+    # at most a few answers an hour to a number not on the roster
+    assert len(prank.inbox()) == rt.config.unknown_sender_replies_per_hour
+
+
+def test_unknown_numbers_wait_behind_registered_chairs(client, rt):
+    load_roster(rt)
+    Phone(client, rt, "+12025550199").send("hello", process=False)
+    Phone(client, rt, "+15155550142").send("first: Biden 12, Pete 45", process=False)
+    assert Queue(Q_UNKNOWN, connection=rt.redis).count == 1
+    assert Queue(Q_INBOUND, connection=rt.redis).count == 1
+    from hotline.queue import ALL_QUEUES
+    assert ALL_QUEUES.index(Q_INBOUND) < ALL_QUEUES.index(Q_UNKNOWN)
+
+
+def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
+    load_roster(rt)
+    chair = Phone(client, rt, "+15155550142")
+    hour = int(time.time() // 3600)
+    rt.redis.set(f"hotline:inrate:{chair.number}:{hour}", rt.config.texts_per_hour_registered)
+    chair.send("status")
+    assert chair.last().kind == "throttled"
