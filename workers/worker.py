@@ -9,7 +9,7 @@ from rq import SimpleWorker
 
 from hotline import runtime
 from hotline.config import Config
-from hotline.queue import ALL_QUEUES
+from hotline.queue import ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES
 from hotline.services import sweeper
 
 logger = logging.getLogger("workers")
@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--no-sweep", action="store_true", help="do not run the background sweeper")
     parser.add_argument("--name", default=None)
+    parser.add_argument("--role", choices=("all", "processor", "sender"), default="all",
+                        help="processor: parse and verify texts; sender: send texts at the number's "
+                             "rate (senders wait for the rate limit, so keep them apart at scale)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime.build(Config.from_env().validate())
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
         threading.Thread(target=_sweep_forever, args=(rt, stop), daemon=True).start()
     # SimpleWorker runs jobs in this process: our jobs are short and ours, and forking per
     # job costs ~10 ms each (see the drill). Isolation comes from running several workers.
-    worker = SimpleWorker(list(ALL_QUEUES), connection=rt.redis, name=args.name)
+    queues = {"all": ALL_QUEUES, "processor": PROCESSOR_QUEUES, "sender": SENDER_QUEUES}[args.role]
+    worker = SimpleWorker(list(queues), connection=rt.redis, name=args.name)
     try:
         worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
     finally:
