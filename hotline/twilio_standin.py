@@ -1,51 +1,109 @@
 """A local stand-in for Twilio's Messages API, for tests and drills (never production).
 
-The real `twilio` client is pointed at it (TWILIO_API_BASE_URL); it answers like Twilio:
-201 with a message resource, or an error body with Twilio's code. Failures can be scripted.
+The real `twilio` client is pointed at it (TWILIO_API_BASE_URL). It answers like Twilio: 201
+with a message resource, or an error body with Twilio's code; failures can be scripted or drawn
+at random. It also keeps "inbound" messages (what phones sent to our numbers) so the
+reconciliation job can list them, and can push each outbound text to a Redis list per phone
+so drill clients can read their replies the way a phone would.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import random
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
 @dataclass
 class StandIn:
-    """Records every message created; `failures` holds (http_status, twilio_code) to answer next."""
+    """Records messages; `failures` holds (http_status, twilio_code) to answer next."""
 
     messages: list[dict[str, str]] = field(default_factory=list)
+    inbound: list[dict[str, str]] = field(default_factory=list)
     failures: deque[tuple[int, int]] = field(default_factory=deque)
+    fail_rate: float = 0.0    # share of creates answered 500/429 at random
+    slow_rate: float = 0.0    # share of creates that hang past the client's timeout
+    slow_seconds: float = 12.0
+    on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: BaseWSGIServer | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
 
     def __call__(self, environ: dict, start_response):  # type: ignore[no-untyped-def]
-        request = Request(environ)
-        with self.lock:
-            failure = self.failures.popleft() if self.failures else None
-        if request.method != "POST" or not request.path.endswith("/Messages.json"):
-            return Response(json.dumps({"code": 20404, "message": "not found", "status": 404}),
-                            status=404, mimetype="application/json")(environ, start_response)
+        return self.dispatch(Request(environ))(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path == "/drill/inbound" and request.method == "POST":
+            return self._record_inbound(request)
+        if not request.path.endswith("/Messages.json"):
+            return _json({"code": 20404, "message": "not found", "status": 404}, 404)
         if request.authorization is None:
-            return Response(json.dumps({"code": 20003, "message": "Authenticate", "status": 401}),
-                            status=401, mimetype="application/json")(environ, start_response)
+            return _json({"code": 20003, "message": "Authenticate", "status": 401}, 401)
+        if request.method == "GET":
+            return self._list(request)
+        return self._create(request)
+
+    def _injected_failure(self) -> tuple[int, int] | None:
+        with self.lock:
+            if self.failures:
+                return self.failures.popleft()
+            roll = self.rng.random()
+        if roll < self.fail_rate:
+            return (429, 20429) if roll < self.fail_rate / 2 else (500, 20500)
+        if roll < self.fail_rate + self.slow_rate:
+            time.sleep(self.slow_seconds)  # the client times out; Twilio may or may not have sent
+        return None
+
+    def _create(self, request: Request) -> Response:
+        failure = self._injected_failure()
         if failure:
             status, code = failure
-            body = {"code": code, "message": f"stand-in error {code}", "status": status,
-                    "more_info": f"https://www.twilio.com/docs/errors/{code}"}
-            return Response(json.dumps(body), status=status, mimetype="application/json")(environ, start_response)
+            return _json({"code": code, "message": f"stand-in error {code}", "status": status,
+                          "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status)
         form = request.form.to_dict()
         sid = "SM" + uuid.uuid4().hex
+        record = {**form, "sid": sid, "sent_at": f"{time.time():.6f}"}
         with self.lock:
-            self.messages.append({**form, "sid": sid})
-        body = {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
-                "body": form.get("Body"), "num_segments": "1", "messaging_service_sid": form.get("MessagingServiceSid")}
-        return Response(json.dumps(body), status=201, mimetype="application/json")(environ, start_response)
+            self.messages.append(record)
+        if self.on_message:
+            self.on_message(record)
+        return _json({"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
+                      "body": form.get("Body"), "num_segments": "1", "direction": "outbound-api",
+                      "messaging_service_sid": form.get("MessagingServiceSid")}, 201)
+
+    def _record_inbound(self, request: Request) -> Response:
+        form = request.form.to_dict()
+        form.setdefault("date_sent", format_datetime(datetime.now(timezone.utc)))
+        with self.lock:
+            self.inbound.append(form)
+        return _json({"ok": True}, 201)
+
+    def _list(self, request: Request) -> Response:
+        after = request.args.get("DateSent>")  # the client sends ISO 8601, as Twilio expects
+        cutoff = datetime.strptime(after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if after else None
+        with self.lock:
+            rows = [m for m in self.inbound
+                    if cutoff is None or parsedate_to_datetime(m["date_sent"]) > cutoff]
+        page = [{"sid": m["MessageSid"], "from": m["From"], "to": m.get("To", ""), "body": m.get("Body", ""),
+                 "num_media": m.get("NumMedia", "0"), "direction": "inbound", "status": "received",
+                 "date_sent": m["date_sent"], "account_sid": "AC" + "0" * 32} for m in rows]
+        return _json({"messages": page, "next_page_uri": None, "page": 0, "page_size": len(page),
+                      "first_page_uri": request.full_path, "previous_page_uri": None,
+                      "uri": request.full_path, "start": 0, "end": len(page)})
 
     def start(self, port: int = 0) -> str:
         """Serve on loopback in a background thread; returns the base URL."""
@@ -57,3 +115,27 @@ class StandIn:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+
+def main() -> None:
+    """Run the stand-in as its own process (the drill does this)."""
+    parser = argparse.ArgumentParser(description="Local Twilio Messages API stand-in")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--redis-url", help="push each outbound text to drill:phone:<To> here")
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--slow-rate", type=float, default=0.0)
+    args = parser.parse_args()
+    standin = StandIn(fail_rate=args.fail_rate, slow_rate=args.slow_rate)
+    if args.redis_url:
+        from redis import Redis
+        redis = Redis.from_url(args.redis_url)
+
+        def push(record: dict[str, str]) -> None:
+            redis.rpush(f"drill:phone:{record.get('To')}", json.dumps(record))
+        standin.on_message = push
+    server = make_server("127.0.0.1", args.port, standin, threaded=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

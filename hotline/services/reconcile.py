@@ -1,53 +1,65 @@
-"""Paper reconciliation: the numbers on a signed worksheet against the recorded reports."""
+"""Ingest inbound texts that Twilio has but whose webhook never reached us."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+import logging
+from datetime import timedelta
 
-from sqlalchemy.orm import Session
+from redis.exceptions import RedisError
+from sqlalchemy import select
 
-from hotline.domain.model import Stage
-from hotline.models import Precinct, Worksheet
-from hotline.services import log as vlog, reports
+from hotline.models import InboundMessage, utcnow
+from hotline.runtime import Runtime
+from hotline.services import admission, inbox, log as vlog
+from hotline.twilio_api import TwilioSender
 
-
-@dataclass(frozen=True)
-class Difference:
-    stage: Stage
-    candidate: str
-    paper: int | None
-    recorded: int | None
+logger = logging.getLogger(__name__)
+LOCK_KEY = "hotline:reconcile:lock"
 
 
-def record(s: Session, precinct: Precinct, stages: Mapping[Stage, Mapping[str, int]],
-           attendance: int | None, user: str, note: str = "") -> Worksheet:
-    """Store the worksheet's numbers as an administrator copied them."""
-    if not any(stages.values()):
-        raise ValueError("Enter at least one number from the worksheet.")
-    ws = Worksheet(precinct_id=precinct.id, first=dict(stages.get(Stage.FIRST, {})),
-                   final=dict(stages.get(Stage.FINAL, {})), delegates=dict(stages.get(Stage.DELEGATES, {})),
-                   attendance=attendance, entered_by=user, note=note.strip() or None)
-    s.add(ws)
-    s.flush()
-    vlog.record(s, "worksheet_entered", precinct=precinct.code, actor=user, worksheet_id=ws.id,
-                first=ws.first, final=ws.final, delegates=ws.delegates, attendance=attendance)
-    return ws
+def reconcile(rt: Runtime, window_minutes: int = 30) -> int:
+    """List recent inbound messages through the REST API and store the ones we lack."""
+    if not isinstance(rt.sender, TwilioSender):
+        return 0
+    since = utcnow() - timedelta(minutes=window_minutes)
+    numbers = rt.config.twilio_from_numbers or (None,)
+    listed = []
+    for number in numbers:
+        kwargs = {"date_sent_after": since, "page_size": 1000}
+        if number:
+            kwargs["to"] = number
+        listed += [m for m in rt.sender.client.messages.list(**kwargs)
+                   if (m.direction or "").startswith("inbound")]
+    if not listed:
+        return 0
+    with rt.db.transaction() as uow:
+        known = set(uow.session.execute(select(InboundMessage.sid).where(
+            InboundMessage.sid.in_([m.sid for m in listed]))).scalars())
+    added = 0
+    for m in listed:
+        if m.sid in known:
+            continue
+        raw = {"MessageSid": [m.sid], "From": [m.from_], "To": [m.to or ""], "Body": [m.body or ""],
+               "NumMedia": [str(m.num_media or 0)], "Reconciled": ["1"]}
+        stored = inbox.store(rt, "sms", m.sid, raw)
+        if stored.inbound_id is not None and not stored.duplicate:
+            added += 1
+            rt.queues.inbound(stored.inbound_id, m.from_ in admission.registered_phones(rt))
+    if added:
+        with rt.db.transaction() as uow:
+            vlog.record(uow.session, "inbound_reconciled", count=added)
+        logger.warning("reconciliation found %d texts whose webhook never arrived", added)
+    return added
 
 
-def stages_of(ws: Worksheet) -> dict[Stage, dict[str, int]]:
-    """The worksheet's numbers by stage, leaving out stages it does not have."""
-    raw = {Stage.FIRST: ws.first, Stage.FINAL: ws.final, Stage.DELEGATES: ws.delegates}
-    return {stage: dict(counts) for stage, counts in raw.items() if counts}
-
-
-def differences(s: Session, precinct: Precinct, ws: Worksheet) -> list[Difference]:
-    """Every candidate and stage where the paper and the counting report disagree."""
-    current = reports.current_reports(s, precinct.id)
-    out = []
-    for stage, paper in stages_of(ws).items():
-        recorded = current[stage].counts if stage in current else {}
-        for name in dict.fromkeys(list(paper) + list(recorded)):
-            p, r = paper.get(name), recorded.get(name)
-            if (p or 0) != (r or 0) or (stage not in current):
-                out.append(Difference(stage, name, p, r))
-    return out
+def reconcile_now_and_then(rt: Runtime, every_seconds: int = 60) -> int:
+    """Run at most once per interval across all workers (a Redis lock with expiry)."""
+    try:
+        if not rt.redis.set(LOCK_KEY, "1", nx=True, ex=every_seconds):
+            return 0
+    except RedisError:
+        return 0
+    try:
+        return reconcile(rt)
+    except Exception:  # noqa: BLE001 - Twilio being down must not stop the sweeper
+        logger.exception("reconciliation failed")
+        return 0

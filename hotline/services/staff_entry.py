@@ -25,7 +25,10 @@ class EntryError(ValueError):
 
 
 def parse_text(rt: Runtime, precinct: Precinct, text: str) -> tuple[reports.Sections, int | None]:
-    """Read free text exactly like a chair's SMS; raise EntryError listing what could not be read."""
+    """Read free text exactly like a chair's SMS; raise EntryError listing what could not be read.
+
+    Call it before opening a transaction: the roster cache may need one of its own.
+    """
     parsed = parse_message(text, roster.candidates(rt), known_precincts=roster.known_codes(rt))
     if not isinstance(parsed, Report):
         raise EntryError(["That reads as a command (like YES or HELP), not as results."])

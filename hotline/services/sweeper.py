@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
-from hotline.services import admission, completeness, inbox
+from hotline.services import admission, completeness, inbox, reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     """One pass; safe to run from every worker at once (job ids are unique)."""
     stale = rt.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
-    counts = {"spooled": 0, "inbound": 0, "outbound": 0, "incomplete": 0}
+    counts = {"spooled": 0, "inbound": 0, "outbound": 0, "incomplete": 0, "reconciled": 0}
     try:
         counts["spooled"] = inbox.flush_spool(rt)
         registered = admission.registered_phones(rt)
@@ -27,6 +27,7 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         for outbound_id, priority in _unsent(rt, stale):
             counts["outbound"] += rt.queues.send(outbound_id, priority)
         counts["incomplete"] = completeness.remind_incomplete(rt)
+        counts["reconciled"] = reconcile.reconcile_now_and_then(rt)
     except (OperationalError, RedisError) as exc:
         logger.warning("sweep skipped, a backing service is down: %s", exc)
     if any(counts.values()):

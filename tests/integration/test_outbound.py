@@ -101,3 +101,22 @@ def test_undelivered_status_opens_a_backlog_item(client, twilio_rt):
 
 def test_unsigned_status_callback_is_rejected(client, rt):
     assert client.post("/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "delivered"}).status_code == 403
+
+
+def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standin):
+    from hotline.models import InboundMessage
+    from hotline.services import reconcile
+    from tests.helpers import load_roster
+    load_roster(twilio_rt)
+    import requests
+    requests.post(f"{standin.url}/drill/inbound", timeout=5, data={
+        "MessageSid": "SMlostwebhook1", "From": "+15155550142", "To": "+15155550100",
+        "Body": "first: Biden 12, Pete 45"})
+    assert reconcile.reconcile(twilio_rt) == 1
+    assert reconcile.reconcile(twilio_rt) == 0  # already stored: not twice
+    work(twilio_rt)
+    with twilio_rt.db.transaction() as uow:
+        msg = uow.session.execute(select(InboundMessage)).scalar_one()
+    assert msg.sid == "SMlostwebhook1" and msg.outcome == "readback"
+    # the chair got the read-back through Twilio, as if the webhook had arrived
+    assert any(m["To"] == "+15155550142" and "read-back" in m["Body"] for m in standin.messages)

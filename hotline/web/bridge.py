@@ -1,0 +1,33 @@
+"""The TwiML Twilio fetches when a staff member answers a click-to-call: dial the chair."""
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline.models import OutboundMessage
+from hotline.services import log as vlog
+from hotline.web import runtime
+from hotline.web.security import twilio_signed
+
+bp = Blueprint("bridge", __name__, url_prefix="/twilio")
+
+
+@bp.post("/bridge/<int:call_id>")
+@twilio_signed
+def bridge(call_id: int) -> Response:
+    """Connect the answered staff phone to the number the call request names (signed requests only)."""
+    rt = runtime()
+    twiml = VoiceResponse()
+    with rt.db.transaction() as uow:
+        row = uow.session.get(OutboundMessage, call_id)
+        if row is None or row.kind != "call":
+            twiml.say("This call request is not valid.")
+            twiml.hangup()
+            return Response(str(twiml), mimetype="text/xml")
+        vlog.record(uow.session, "staff_call_bridged", phone=row.to_number, outbound_id=row.id)
+        row.status = "bridged"
+        to = row.to_number
+    caller_id = rt.config.twilio_from_numbers[0] if rt.config.twilio_from_numbers else None
+    twiml.say("Connecting you to the precinct chair.")
+    twiml.dial(to, caller_id=caller_id, timeout=30)
+    return Response(str(twiml), mimetype="text/xml")
