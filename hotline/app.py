@@ -28,7 +28,11 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     from hotline.web import errors, pages, public, twilio_sms
     app.register_blueprint(twilio_sms.bp)
+    from hotline.web import twilio_voice
+    app.register_blueprint(twilio_voice.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(public.bp)
     errors.init_app(app)
+    from hotline.web import console_app
+    console_app.init_app(app)
     return app

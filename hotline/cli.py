@@ -133,6 +133,11 @@ def run(port: int, workers: int, demo_precincts: int) -> None:
     if empty:
         load_demo(config, demo_precincts)
     _print_demo_chairs(config)
+    from hotline.services import staff
+    with Database(config.database_url).transaction() as uow:
+        accounts = staff.ensure_demo_users(uow.session, config)
+    for a in accounts:
+        click.echo(f"Demo {a.role} sign-in at /login: username {a.username}  password {a.password}")
     sys.exit(devserver.run(config, port, workers, {}))
 
 
@@ -226,11 +231,14 @@ def worker(ctx: click.Context) -> None:
 
 def _register_optional() -> None:
     from hotline.cli_audit import audit_command
+    from hotline.cli_drill import drill_command
     from hotline.cli_parse import parse_command
     from hotline.simulator import simulate_command
     cli.add_command(parse_command)
     cli.add_command(audit_command)
     cli.add_command(simulate_command)
+    cli.add_command(__import__("hotline.cli_users", fromlist=["users_command"]).users_command)
+    cli.add_command(drill_command)
 
 
 _register_optional()

@@ -66,6 +66,12 @@ class Config:
     demo: bool = False
     # Seconds a staff member's claim on a backlog item lasts unless renewed; then others may take it.
     claim_ttl_seconds: int = 10 * 60
+    # Voice hotline: the staff line's PIN (unset: no staff line), when a waiting caller is offered
+    # a call-back, how many calls an hour an unregistered number gets, and the hold music.
+    staff_line_pin: str | None = None
+    queue_callback_after_seconds: int = 300
+    unknown_calls_per_hour: int = 5
+    hold_music_url: str = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -101,6 +107,11 @@ class Config:
             sweep_interval_seconds=_float(e.get("HOTLINE_SWEEP_INTERVAL_SECONDS"), cls.sweep_interval_seconds),
             demo=_bool(e.get("HOTLINE_DEMO")),
             claim_ttl_seconds=_int(e.get("HOTLINE_CLAIM_TTL_SECONDS"), cls.claim_ttl_seconds),
+            staff_line_pin=e.get("HOTLINE_STAFF_LINE_PIN") or None,
+            queue_callback_after_seconds=_int(e.get("HOTLINE_QUEUE_CALLBACK_AFTER_SECONDS"),
+                                              cls.queue_callback_after_seconds),
+            unknown_calls_per_hour=_int(e.get("HOTLINE_UNKNOWN_CALLS_PER_HOUR"), cls.unknown_calls_per_hour),
+            hold_music_url=e.get("HOTLINE_HOLD_MUSIC_URL") or cls.hold_music_url,
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -137,6 +148,8 @@ class Config:
                 problems.append("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE may not be used in production")
             if self.twilio_api_base_url:
                 problems.append("TWILIO_API_BASE_URL is for tests and drills only")
+            if self.staff_line_pin and (len(self.staff_line_pin) < 6 or not self.staff_line_pin.isdigit()):
+                problems.append("HOTLINE_STAFF_LINE_PIN must be at least 6 digits in production")
             if problems:
                 raise ConfigError("; ".join(problems))
         if self.twilio_account_sid and not self.twilio_enabled:

@@ -66,6 +66,7 @@ class Database:
             uow.session.rollback()
             raise
         finally:
+            uow.session.info.clear()
             uow.session.close()
         uow.run_after_commit()
 

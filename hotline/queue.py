@@ -43,9 +43,9 @@ class Queues:
         self.redis = redis
         self.by_name = {name: Queue(name, connection=redis) for name in ALL_QUEUES}
 
-    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str) -> bool:
+    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any) -> bool:
         try:
-            self.by_name[queue].enqueue(func, arg, job_id=job_id, unique=True, retry=RETRY,
+            self.by_name[queue].enqueue(func, arg, *more, job_id=job_id, unique=True, retry=RETRY,
                                         on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
                                         failure_ttl=7 * 86400)
             return True
@@ -55,10 +55,10 @@ class Queues:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
             return False
 
-    def inbound(self, inbound_id: int, registered: bool = True) -> bool:
+    def inbound(self, inbound_id: int, registered: bool = True, phone: str | None = None) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
         queue = Q_INBOUND if registered else Q_UNKNOWN
-        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}")
+        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone)
 
     def throttled(self, inbound_id: int) -> bool:
         """Tell staff (once) that a number crossed its hourly allowance."""

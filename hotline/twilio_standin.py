@@ -131,7 +131,11 @@ def main() -> None:
         redis = Redis.from_url(args.redis_url)
 
         def push(record: dict[str, str]) -> None:
-            redis.rpush(f"drill:phone:{record.get('To')}", json.dumps(record))
+            pipe = redis.pipeline()
+            pipe.rpush(f"drill:phone:{record.get('To')}", json.dumps(record))
+            pipe.rpush("drill:sent", json.dumps([record.get("From") or record.get("MessagingServiceSid"),
+                                                 float(record["sent_at"])]))
+            pipe.execute()
         standin.on_message = push
     server = make_server("127.0.0.1", args.port, standin, threaded=True)
     server.serve_forever()

@@ -9,9 +9,9 @@ from hotline import runtime
 from hotline.services import admission, failures, inbound, outbound, sweeper
 
 
-def process_inbound(inbound_id: int) -> None:
+def process_inbound(inbound_id: int, phone: str | None = None) -> None:
     """Parse, verify and answer one inbox row (a no-op if it was already handled)."""
-    inbound.process(runtime.current(), inbound_id)
+    inbound.process(runtime.current(), inbound_id, phone)
 
 
 def send_message(outbound_id: int) -> str:

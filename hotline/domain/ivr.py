@@ -8,9 +8,9 @@ when two codes share the same keys the caller picks one from a spoken list.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Mapping, Sequence
 
 _LETTER_KEYS = {**dict.fromkeys("ABC", "2"), **dict.fromkeys("DEF", "3"), **dict.fromkeys("GHI", "4"),
                 **dict.fromkeys("JKL", "5"), **dict.fromkeys("MNO", "6"), **dict.fromkeys("PQRS", "7"),
@@ -113,6 +113,11 @@ def join_words(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plural(n: int, word: str) -> str:
+    """`1 chair`, `2 chairs`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def minutes(seconds: float) -> str:
@@ -280,7 +285,7 @@ def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_a
                  "back instead, or stay on the line.")
     else:
         offer = "To get a call back instead of waiting, press 1."
-    return " ".join((where, wait, offer))
+    return f"{where} {wait} {offer}"
 
 
 def next_caller(precinct: str | None, waited_seconds: float, chairs: int, others: int) -> str:
@@ -288,7 +293,7 @@ def next_caller(precinct: str | None, waited_seconds: float, chairs: int, others
     who = f"a chair for precinct {spoken_code(precinct)}" if precinct else (
         "a precinct chair" if chairs else "a caller whose number is not on the roster")
     return (f"Next caller: {who}, waiting {minutes(waited_seconds)}. "
-            f"Waiting now: {chairs} chairs and {others} other callers.")
+            f"Waiting now: {plural(chairs, 'chair')} and {plural(others, 'other caller')}.")
 
 
 def counts_in_order(names: Sequence[str], counts: Mapping[str, int]) -> list[tuple[str, int]]:

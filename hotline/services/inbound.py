@@ -45,38 +45,39 @@ class Ctx:
                            precinct_id=precinct.id if precinct else None, inbound_id=self.msg.id)
 
 
-def process(rt: Runtime, inbound_id: int) -> None:
+def process(rt: Runtime, inbound_id: int, phone: str | None = None) -> None:
     """Handle this row and any earlier unhandled rows from the same phone, in arrival order."""
-    with rt.db.transaction() as uow:
-        msg = uow.session.get(InboundMessage, inbound_id)
-        if msg is None or msg.processed_at is not None:
+    if phone is None:  # jobs queued by older code, or by hand
+        with rt.db.transaction() as uow:
+            phone = uow.session.scalar(select(InboundMessage.from_number).where(InboundMessage.id == inbound_id))
+        if phone is None:
             return
-        phone = msg.from_number
+    candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
     # One phone's texts are handled one at a time so split texts and YES replies keep order.
     with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60):
-        with rt.db.transaction() as uow:
-            ids = list(uow.session.execute(select(InboundMessage.id).where(
-                InboundMessage.from_number == phone, InboundMessage.processed_at.is_(None),
-                InboundMessage.channel == "sms", InboundMessage.id <= inbound_id)
-                .order_by(InboundMessage.id)).scalars())
-        for row_id in ids:
-            _process_one(rt, row_id)
+        while _process_next(rt, inbound_id, phone, candidates, codes):
+            pass
 
 
-def _process_one(rt: Runtime, inbound_id: int) -> None:
-    candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
+def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candidate],
+                  codes: frozenset[str]) -> bool:
+    """Handle the oldest unhandled text from `phone` up to `upto_id`; False once `upto_id` is done."""
     with rt.db.transaction() as uow:
-        msg = uow.session.get(InboundMessage, inbound_id)
-        if msg is None or msg.processed_at is not None:
-            return
+        msg = uow.session.execute(select(InboundMessage).where(
+            InboundMessage.from_number == phone, InboundMessage.processed_at.is_(None),
+            InboundMessage.channel == "sms", InboundMessage.id <= upto_id)
+            .order_by(InboundMessage.id).limit(1)).scalar_one_or_none()
+        if msg is None:
+            return False
         ctx = Ctx(uow, rt, msg, candidates, codes)
-        ctx.registered = roster.precincts_for_phone(uow.session, ctx.phone)
-        vlog.record(uow.session, "sms_received", phone=ctx.phone, sid=msg.sid,
+        ctx.registered = roster.precincts_for_phone(uow.session, phone)
+        vlog.record(uow.session, "sms_received", phone=phone, sid=msg.sid,
                     registered=[p.code for p in ctx.registered], body=redact(msg.body),
                     media=len(msg.media_urls or []))
         msg.outcome = handle(ctx)
         msg.processed_at = utcnow()
-    logger.info("inbound %s from %s: %s", inbound_id, mask(msg.from_number), msg.outcome)
+    logger.info("inbound %s from %s: %s", msg.id, mask(phone), msg.outcome)
+    return msg.id < upto_id
 
 
 def handle(ctx: Ctx) -> str:
@@ -97,7 +98,7 @@ def handle(ctx: Ctx) -> str:
     if isinstance(parsed, Done):
         return confirmations.done(ctx)
     assert isinstance(parsed, Report)
-    return submitting.report(ctx, parsed, fragments(ctx))
+    return submitting.report(ctx, parsed, lambda: fragments(ctx))
 
 
 def fragments(ctx: Ctx) -> list[InboundMessage]:

@@ -25,11 +25,16 @@ def _digest(seq: int, at: datetime, kind: str, precinct: str | None, phone: str 
 
 def _head(session: Session) -> LogHead:
     # FOR UPDATE serializes appends on PostgreSQL; SQLite transactions already hold the write lock.
+    # The locked row is kept for the rest of the transaction, so later appends need no query.
+    head = session.info.get("log_head")
+    if head is not None and head in session:
+        return head
     head = session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
         head = LogHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
+    session.info["log_head"] = head
     return head
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,15 +63,7 @@ def as_dict(e: LogEntry) -> dict[str, Any]:
             "prev_hash": e.prev_hash, "hash": e.hash}
 
 
-def export(s: Session, f: Filters) -> Iterator[dict[str, Any]]:
-    """Every matching entry in chain order, in batches so a big log does not fill memory."""
-    last = 0
-    while True:
-        rows = s.execute(f.query().where(LogEntry.seq > last).order_by(LogEntry.seq)
-                         .limit(EXPORT_BATCH)).scalars().all()
-        if not rows:
-            return
-        for e in rows:
-            yield as_dict(e)
-        last = rows[-1].seq
-        s.expunge_all()
+def export_batch(s: Session, f: Filters, after_seq: int = 0, limit: int = EXPORT_BATCH) -> list[dict[str, Any]]:
+    """The next matching entries in chain order after `after_seq` (callers loop, one transaction a batch)."""
+    rows = s.execute(f.query().where(LogEntry.seq > after_seq).order_by(LogEntry.seq).limit(limit)).scalars()
+    return [as_dict(e) for e in rows]

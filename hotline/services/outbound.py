@@ -23,16 +23,10 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
                           precinct_id=precinct_id, inbound_id=inbound_id)
     uow.session.add(msg)
     uow.session.flush()
-    uow.after_commit(lambda: _enqueue(rt, msg.id, priority))
+    msg_id = msg.id
+    # No row update after enqueueing: the sweeper re-queues rows still "queued" after a while.
+    uow.after_commit(lambda: rt.queues.send(msg_id, priority))
     return msg
-
-
-def _enqueue(rt: Runtime, outbound_id: int, priority: int) -> None:
-    if rt.queues.send(outbound_id, priority):
-        with rt.db.transaction() as uow:
-            row = uow.session.get(OutboundMessage, outbound_id)
-            if row is not None and row.enqueued_at is None:
-                row.enqueued_at = utcnow()
 
 
 def deliver(rt: Runtime, outbound_id: int) -> str:

@@ -43,7 +43,7 @@ def reconcile(rt: Runtime, window_minutes: int = 30) -> int:
         stored = inbox.store(rt, "sms", m.sid, raw)
         if stored.inbound_id is not None and not stored.duplicate:
             added += 1
-            rt.queues.inbound(stored.inbound_id, m.from_ in admission.registered_phones(rt))
+            rt.queues.inbound(stored.inbound_id, m.from_ in admission.registered_phones(rt), m.from_)
     if added:
         with rt.db.transaction() as uow:
             vlog.record(uow.session, "inbound_reconciled", count=added)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import or_, select
 
@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from hotline.services.inbound import Ctx
 
 
-def report(ctx: "Ctx", parsed: Report, earlier: list[InboundMessage]) -> str:
-    """Handle a text that is (part of) a report."""
+def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessage]]) -> str:
+    """Handle a text that is (part of) a report; `fragments` finds earlier parts it may continue."""
     assembled = False
-    if not _complete(parsed) and earlier:
+    earlier = [] if _complete(parsed) else fragments()
+    if earlier:
         combined = parse_message(join_bodies([m.body for m in earlier] + [ctx.msg.body]),
                                  ctx.candidates, known_precincts=ctx.codes)
         if isinstance(combined, Report) and (_complete(combined) or not parsed.sections):

@@ -23,7 +23,7 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         counts["spooled"] = inbox.flush_spool(rt)
         registered = admission.registered_phones(rt)
         for inbound_id, phone in inbox.unprocessed(rt, stale):
-            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered)
+            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone)
         for outbound_id, priority in _unsent(rt, stale):
             counts["outbound"] += rt.queues.send(outbound_id, priority)
         counts["incomplete"] = completeness.remind_incomplete(rt)

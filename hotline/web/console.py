@@ -52,9 +52,20 @@ def _queue_data(s: Session, f: claims.Filters) -> dict[str, Any]:
 def queue() -> str:
     """The backlog, most urgent and oldest first, with counts by kind and filters."""
     f = _filters()
-    with runtime().db.transaction() as uow:
+    rt = runtime()
+    with rt.db.transaction() as uow:
         data = _queue_data(uow.session, f)
-        return render_template("console/queue.html", f=f, counties=claims.counties(uow.session), **data)
+        rows, version = _rows(data)
+        return render_template("console/queue.html", f=f, counties=claims.counties(uow.session),
+                               rows_html=rows, version=version,
+                               claim_minutes=rt.config.claim_ttl_seconds // 60, **data)
+
+
+def _rows(data: dict[str, Any]) -> tuple[str, str]:
+    """The queue's table rows and a short fingerprint, so the page swaps rows only on a change."""
+    rows = render_template("console/_queue_rows.html", **data)
+    # Ages ("4 min ago") change every minute; that is a change worth showing.
+    return rows, hashlib.sha256(rows.encode()).hexdigest()[:16]
 
 
 @bp.get("/queue.json")
@@ -64,9 +75,9 @@ def queue_json() -> Response:
     f = _filters()
     with runtime().db.transaction() as uow:
         data = _queue_data(uow.session, f)
-        rows = render_template("console/_queue_rows.html", **data)
+        rows, version = _rows(data)
     return jsonify(counts=data["counts"], total=len(data["items"]), approvals=data["approvals"],
-                   rows_html=rows, version=hashlib.sha256(rows.encode()).hexdigest()[:16])
+                   rows_html=rows, version=version)
 
 
 @bp.post("/items/<int:item_id>/claim")
@@ -119,7 +130,9 @@ def act(item_id: int, action: Any, done: str = "") -> bool:
     except (claims.NotClaimant, contact.ContactError, staff_entry.EntryError, ValueError) as exc:
         flash(str(exc), "error")
         return False
-    if message or done:
+    if isinstance(message, tuple):  # (text, "error"): a refusal that must still be committed
+        flash(*message)
+    elif message or done:
         flash(message or done)
     return True
 

@@ -77,14 +77,14 @@ def check_code(item_id: int) -> Response:
     """Check the code the person on the line read out."""
     given = request.form.get("code", "")
 
-    def action(uow: Any, item: Any) -> str:
+    def action(uow: Any, item: Any) -> Any:
+        # A wrong code is returned, not raised: the counted attempt and its log entry must commit.
         result = contact.check_code(uow, runtime(), _precinct(item), username(), given)
         if result.verdict is CodeCheck.OK:
             return "Code is right: you are speaking with the chair's registered phone holder."
         if result.verdict is CodeCheck.WRONG and result.left:
-            raise contact.ContactError(f"That code is wrong. {result.left} tries left.")
-        raise contact.ContactError("That code can no longer be used (expired, used or too many tries). "
-                                   "Send a new code.")
+            return f"That code is wrong. {result.left} tries left.", "error"
+        return "That code can no longer be used (expired, used or too many tries). Send a new code.", "error"
     act(item_id, action)
     return back_to(item_id)
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.models import BacklogItem, Precinct, Worksheet
-from hotline.services import claims, reconcile, roster, staff_entry
+from hotline.services import claims, roster, staff_entry, worksheets
 from hotline.web import forms, runtime
 from hotline.web.auth import login_required, username
 from hotline.web.console import item_context
@@ -52,8 +52,8 @@ def _entry_page(code: str, status: int = 200, **extra: Any) -> Any:
         ws = s.get(Worksheet, ws_id) if ws_id else None
         values = extra.pop("values", None)
         if values is None and ws is not None and ws.precinct_id == found.id:
-            values = forms.grid_values(reconcile.stages_of(ws), cands, ws.attendance)
-            return render_template("console/enter.html", precinct=found, item=item, worksheet=ws,
+            values = forms.grid_values(worksheets.stages_of(ws), cands, ws.attendance)
+        return render_template("console/enter.html", precinct=found, item=item, worksheet=ws,
                                candidates=cands, values=values or {}, field=forms.field, **extra), status
 
 

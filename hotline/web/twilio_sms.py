@@ -33,7 +33,7 @@ def inbound_sms() -> Response:
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
     elif stored.inbound_id is not None and not admission.throttled:
-        rt.queues.inbound(stored.inbound_id, admission.registered)
+        rt.queues.inbound(stored.inbound_id, admission.registered, request.form["From"])
     elif stored.inbound_id is not None and admission.first_throttled:
         rt.queues.throttled(stored.inbound_id)
     return twiml()

@@ -1,0 +1,51 @@
+"""`hotline drill`: play a caucus night against the system in its production shape, and judge it."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+
+from hotline.drill.run import FAULTS, DrillOptions, drill
+
+
+@click.command("drill")
+@click.option("--precincts", default=1765, show_default=True)
+@click.option("--burst", default=300.0, show_default=True, help="Seconds over which chairs report.")
+@click.option("--flood", default=10.0, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
+@click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
+@click.option("--web-workers", default=3, show_default=True)
+@click.option("--processors", default=2, show_default=True, help="Worker processes that parse and verify.")
+@click.option("--senders", default=2, show_default=True, help="Worker processes that send texts.")
+@click.option("--sending-numbers", default=50, show_default=True)
+@click.option("--send-rate", default=1.0, show_default=True, help="Messages per second per sending number.")
+@click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")
+@click.option("--folder", type=click.Path(path_type=Path), default=None)
+@click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)
+def drill_command(precincts: int, burst: float, flood: float, faults: str, web_workers: int, processors: int,
+                  senders: int, sending_numbers: int, send_rate: float, database_url: str | None,
+                  folder: Path | None, json_out: Path) -> None:
+    """Start web, workers, Redis and a Twilio stand-in, play the night, print figures and verdicts."""
+    chosen = FAULTS if faults == "all" else tuple(f for f in faults.split(",") if f)
+    unknown = set(chosen) - set(FAULTS)
+    if unknown:
+        raise click.BadParameter(f"unknown fault(s): {', '.join(sorted(unknown))}", param_hint="--faults")
+    folder = folder or Path(tempfile.mkdtemp(prefix="hotline-drill-"))
+    opts = DrillOptions(folder=folder, database_url=database_url, precincts=precincts, burst=burst,
+                        flood=flood, faults=chosen, web_workers=web_workers, processors=processors,
+                        senders=senders, sending_numbers=sending_numbers, send_rate=send_rate,
+                        log=lambda m: click.echo(m, err=True))
+    result = drill(opts)
+    json_out.write_text(json.dumps(result, indent=2, default=str))
+    click.echo(json.dumps({k: result[k] for k in ("webhooks", "webhook_capacity", "jobs",
+                                                  "confirmation_to_recorded_s",
+                                                  "last_chair_message_to_all_recorded_s",
+                                                  "flood_slowdown_p99", "sending", "must_be_zero",
+                                                  "failed_jobs", "chair_problem_count")}, indent=2, default=str))
+    click.echo("\nVerdicts:")
+    for name, ok in result["verdicts"].items():
+        click.echo(f"  [{'PASS' if ok else 'FAIL'}] {name}")
+    click.echo(f"\nFull report: {json_out} (logs in {folder})")
+    if not all(result["verdicts"].values()):
+        raise SystemExit(1)

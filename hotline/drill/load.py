@@ -1,0 +1,144 @@
+"""Load generation: chairs in client processes, a prank flood, and the two ceilings."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import random
+import statistics
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+import requests
+from redis import Redis
+from rq import Queue, SimpleWorker
+from twilio.request_validator import RequestValidator
+
+from hotline.domain.model import Candidate
+from hotline.drill.chairs import Outcome, Plan, Texter, play
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def _chair_process(plans: list[dict], delegates: dict[str, int], cands: list[Candidate], ctx: dict,
+                   results: "mp.Queue[dict]") -> None:
+    texter = Texter(ctx["url"], ctx["token"], ctx["redis_url"], ctx.get("duplicates", False))
+    with ThreadPoolExecutor(max_workers=len(plans) or 1) as pool:
+        futures = [pool.submit(_safe_play, Plan(**p), texter, cands, delegates[p["precinct"]], ctx["t0"])
+                   for p in plans]
+        for f in futures:
+            results.put(asdict(f.result()))
+
+
+def _safe_play(plan: Plan, texter: Texter, cands: list[Candidate], d: int, t0: float) -> Outcome:
+    try:
+        return play(plan, texter, cands, d, t0)
+    except Exception as exc:  # noqa: BLE001 - one chair's crash is a finding, not the drill's end
+        out = Outcome(plan.precinct)
+        out.problems.append(f"{plan.precinct}: client error {exc!r}")
+        return out
+
+
+def run_chairs(plans: list[Plan], delegates: dict[str, int], cands: list[Candidate], ctx: dict,
+               processes: int = 2) -> list[dict]:
+    """Play every plan across a few client processes (threads inside); returns their outcomes."""
+    results: "mp.Queue[dict]" = mp.Queue()
+    chunks = [[asdict(p) for p in plans[i::processes]] for i in range(processes)]
+    procs = [mp.Process(target=_chair_process, args=(c, delegates, cands, ctx, results)) for c in chunks]
+    for p in procs:
+        p.start()
+    outcomes = [results.get() for _ in plans]
+    for p in procs:
+        p.join(timeout=30)
+    return outcomes
+
+
+def flood(url: str, token: str, rate: float, start: float, stop: float, numbers: int,
+          results: "mp.Queue[list]") -> None:
+    """Unknown numbers texting at `rate` per second between two wall-clock times."""
+    validator, http = RequestValidator(token), requests.Session()
+    target, latencies, rng = f"{url}/twilio/sms", [], random.Random(99)
+    time.sleep(max(0.0, start - time.time()))
+    sent = 0
+    pool = ThreadPoolExecutor(max_workers=16)
+
+    def one(i: int) -> float:
+        form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1202555{rng.randrange(numbers):04d}",
+                "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
+        started = time.perf_counter()
+        try:
+            http.post(target, data=form, timeout=15,
+                      headers={"X-Twilio-Signature": validator.compute_signature(target, form)})
+        except requests.RequestException:
+            return -1.0
+        return (time.perf_counter() - started) * 1000
+
+    futures = []
+    while time.time() < stop:
+        due = int((time.time() - start) * rate)
+        while sent < due:
+            futures.append(pool.submit(one, sent))
+            sent += 1
+        time.sleep(0.005)
+    latencies = [f.result() for f in futures]
+    pool.shutdown()
+    results.put(latencies)
+
+
+def closed_loop(url: str, token: str, seconds: float, concurrency: int, registered: list[str]) -> dict[str, Any]:
+    """Webhook capacity: `concurrency` clients posting back to back for `seconds`."""
+    validator = RequestValidator(token)
+    target, deadline = f"{url}/twilio/sms", time.monotonic() + seconds
+    latencies: list[float] = []
+
+    def client(k: int) -> None:
+        http = requests.Session()
+        i = 0
+        while time.monotonic() < deadline:
+            # distinct unknown numbers: every text takes the full path (store + enqueue)
+            form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1303{k:03d}{i:04d}",
+                    "To": "+15155559000", "Body": "status"}
+            started = time.perf_counter()
+            http.post(target, data=form, timeout=15,
+                      headers={"X-Twilio-Signature": validator.compute_signature(target, form)})
+            latencies.append((time.perf_counter() - started) * 1000)
+            i += 1
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(client, range(concurrency)))
+    return {"requests": len(latencies), "per_second": round(len(latencies) / seconds, 1),
+            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+
+
+def rq_noop_throughput(redis_url: str, jobs: int, workers: int) -> dict[str, Any]:
+    """No-op jobs through SimpleWorker processes on the same Redis: the job-throughput ceiling."""
+    redis = Redis.from_url(redis_url)
+    queue = Queue("drill-noop", connection=redis)
+    for _ in range(jobs):
+        queue.enqueue("hotline.drill.noop.noop_job", result_ttl=0)
+    started = time.monotonic()
+    procs = [mp.Process(target=_burst, args=(redis_url, "drill-noop")) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    elapsed = time.monotonic() - started
+    return {"jobs": jobs, "seconds": round(elapsed, 2), "per_second": round(jobs / elapsed, 1)}
+
+
+def _burst(redis_url: str, queue: str) -> None:
+    redis = Redis.from_url(redis_url)
+    SimpleWorker([queue], connection=redis).work(burst=True, logging_level="ERROR")
+
+
+def summarize_latency(values: list[float]) -> dict[str, Any]:
+    ok = [v for v in values if v >= 0]
+    return {"count": len(values), "errors": len(values) - len(ok), "p50_ms": percentile(ok, 0.5),
+            "p95_ms": percentile(ok, 0.95), "p99_ms": percentile(ok, 0.99),
+            "mean_ms": round(statistics.fmean(ok), 2) if ok else None}

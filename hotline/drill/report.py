@@ -1,0 +1,67 @@
+"""Turn the night's measurements into figures, ratios to the ceilings, and verdicts."""
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.drill.load import percentile, summarize_latency
+
+
+def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None) -> list[float]:
+    return [ms for out in outcomes for at, ms in out["webhook_ms"]
+            if (since is None or at >= since) and (until is None or at < until)]
+
+
+def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, int],
+          e2e: list[tuple[float, float]], sending: dict[str, Any], jobs: dict[str, Any],
+          burst: float) -> dict[str, Any]:
+    outcomes, t0 = night["outcomes"], night["t0"]
+    half = t0 + 0.5 * burst
+    calm, flooded = chair_latencies(outcomes, until=half), chair_latencies(outcomes, since=half)
+    every = chair_latencies(outcomes) + [v for v in night["flood_latency"] if v >= 0]
+    e2e_all = [d for _, d in e2e]
+    recorded_after = (night["all_recorded_at"] - night["last_chair_message"]) if night["all_recorded_at"] else None
+    noop_web, ours_web = ceilings["noop_webhook"]["per_second"], ceilings["our_webhook"]["per_second"]
+    noop_jobs = ceilings["rq_noop_jobs"]["per_second"]
+    p99_calm, p99_flood = percentile(calm, 0.99), percentile(flooded, 0.99)
+    return {
+        "precincts": len(outcomes),
+        "webhooks": {"all": summarize_latency(every), "chairs_before_flood": summarize_latency(calm),
+                     "chairs_during_flood": summarize_latency(flooded),
+                     "flood": summarize_latency(night["flood_latency"]),
+                     "throughput_per_second_during_night": round(len(every) / burst, 1)},
+        "webhook_capacity": {"ours_per_second": ours_web, "noop_per_second": noop_web,
+                             "ratio": round(ours_web / noop_web, 2) if noop_web else None,
+                             "ours_p99_ms": ceilings["our_webhook"]["p99_ms"]},
+        "jobs": {**jobs, "rq_noop_per_second": noop_jobs,
+                 "ratio": round(jobs["per_second"] / noop_jobs, 2) if noop_jobs else None},
+        "confirmation_to_recorded_s": {"p50": percentile(e2e_all, 0.5), "p99": percentile(e2e_all, 0.99),
+                                       "count": len(e2e_all)},
+        "last_chair_message_to_all_recorded_s": round(recorded_after, 2) if recorded_after is not None else None,
+        "flood_slowdown_p99": round(p99_flood / p99_calm, 2) if p99_calm and p99_flood else None,
+        "sending": sending,
+        "must_be_zero": integrity,
+        "chair_problems": [p for out in outcomes for p in out["problems"]][:25],
+        "chair_problem_count": sum(len(out["problems"]) for out in outcomes),
+    }
+
+
+def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
+    zero = r["must_be_zero"]
+    return {
+        "webhook throughput >= 0.6x no-op": (r["webhook_capacity"]["ratio"] or 0) >= 0.6,
+        "webhook p99 < 50 ms at caucus-night rate": (r["webhooks"]["chairs_before_flood"]["p99_ms"] or 1e9) < 50,
+        "job throughput >= 0.5x RQ no-op": (r["jobs"]["ratio"] or 0) >= 0.5,
+        "all precincts recorded within 10 s of the last chair message":
+            r["last_chair_message_to_all_recorded_s"] is not None and r["last_chair_message_to_all_recorded_s"] <= 10,
+        "10x flood at most doubles chairs' p99": (r["flood_slowdown_p99"] or 1e9) <= 2.0,
+        "sending holds the per-number rate": r["sending"]["max_in_any_10s_per_number"] <= send_rate * 10 + 1,
+        "confirmations go out before other messages": _priority_first(r["sending"]["queue_wait_s"]),
+        "0 reports lost": zero["reports_lost"] == 0,
+        "0 reports recorded twice": zero["reports_recorded_twice"] == 0,
+        "0 replies never sent": zero["replies_never_sent"] == 0,
+    }
+
+
+def _priority_first(waits: dict[str, dict[str, float | None]]) -> bool:
+    first, rest = waits.get("priority_0", {}).get("p50"), waits.get("priority_1", {}).get("p50")
+    return first is not None and (rest is None or first <= rest)

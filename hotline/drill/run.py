@@ -1,0 +1,237 @@
+"""The drill itself: set up a state, measure the ceilings, play the night (with faults), judge."""
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing as mp
+import random
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select, update
+
+from hotline import demo, migrate
+from hotline.db import Database
+from hotline.drill import load, metrics
+from hotline.drill.chairs import Plan
+from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
+from hotline.models import InboundMessage, Precinct, Report, utcnow
+from hotline.queue import Q_UNKNOWN
+from hotline.services import importing
+from hotline.services.roster import load_candidates
+
+FAULTS = ("kill-worker", "redis-restart", "db-outage", "twilio-errors", "duplicates")
+
+
+@dataclass
+class DrillOptions:
+    folder: Path
+    database_url: str | None = None
+    precincts: int = 1765
+    burst: float = 300.0
+    flood: float = 10.0
+    messy: float = 0.10
+    corrections: float = 0.03
+    unregistered: float = 0.05
+    faults: tuple[str, ...] = ()
+    web_workers: int = 3
+    processors: int = 2
+    senders: int = 2
+    sending_numbers: int = 50
+    send_rate: float = 1.0
+    seed: int = 2020
+    log: Callable[[str], None] = print
+
+
+def setup_state(db: Database, precincts: int, seed: int) -> tuple[list[dict[str, str]], dict[str, int]]:
+    data = demo.generate(precincts, seed, counties=99)
+    with db.transaction() as uow:
+        importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()), actor="drill")
+        importing.import_roster(uow.session, io.StringIO(data.roster_csv), actor="drill")
+        importing.import_counties(uow.session, io.StringIO(data.counties_csv), actor="drill")
+    rows = list(csv.DictReader(io.StringIO(data.roster_csv)))
+    return rows, {r["precinct"]: int(r["delegates"] or 5) for r in rows}
+
+
+def make_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[Plan]:
+    rng = random.Random(o.seed)
+    plans = []
+    for i, r in enumerate(rows):
+        unregistered = f"+1712666{i:04d}" if rng.random() < o.unregistered else None
+        plans.append(Plan(precinct=r["precinct"], phone=r["phones"].split(";")[0], pin=r["pin"],
+                          start=rng.uniform(0, 0.45 * o.burst),
+                          gaps=[rng.uniform(0.05, 0.2) * o.burst for _ in range(2)],
+                          messy=rng.random() < o.messy, correction=rng.random() < o.corrections,
+                          unregistered=unregistered, seed=o.seed * 7919 + i))
+    return plans
+
+
+def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
+    """The no-op webhook and no-op job throughput, and ours, measured the same way."""
+    o.log("measuring ceilings: no-op webhook ...")
+    cluster.start_web("hotline.drill.noop:create_app()")
+    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, [])
+    cluster.stop_web()
+    cluster.start_web()
+    o.log("measuring our webhook ...")
+    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, [])
+    Queue(Q_UNKNOWN, connection=Redis.from_url(cluster.redis.url)).empty()  # probes, not texts
+    with db.transaction() as uow:
+        uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
+                            .values(processed_at=utcnow(), outcome="drill-probe"))
+    o.log("measuring RQ no-op jobs ...")
+    noop_jobs = load.rq_noop_throughput(cluster.redis.url, 2000, o.processors)
+    return {"noop_webhook": noop, "our_webhook": ours, "rq_noop_jobs": noop_jobs}
+
+
+def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float) -> list[threading.Thread]:
+    events: list[tuple[float, str, Callable[[], None]]] = []
+    if "kill-worker" in o.faults:
+        events.append((0.3, "kill -9 processor-0", lambda: (cluster.kill_worker("processor-0"), time.sleep(3),
+                                                           cluster.restart_worker("processor-0"))))
+    if "redis-restart" in o.faults:
+        events.append((0.5, "Redis down 5 s", lambda: cluster.restart_redis(5)))
+    if "db-outage" in o.faults:
+        events.append((0.7, "database locked 4 s", lambda: cluster.lock_database(4)))
+    threads = []
+    for share, label, action in events:
+        def fire(share: float = share, label: str = label, action: Callable[[], None] = action) -> None:
+            time.sleep(max(0.0, t0 + share * o.burst - time.time()))
+            o.log(f"fault: {label}")
+            action()
+        threads.append(threading.Thread(target=fire, daemon=True))
+        threads[-1].start()
+    return threads
+
+
+def wait_recorded(db: Database, expected: int, timeout: float) -> float | None:
+    """Seconds until `expected` precincts have all three stages current (None on timeout)."""
+    started = time.time()
+    while time.time() - started < timeout:
+        with db.transaction() as uow:
+            done = uow.session.scalar(select(func.count()).select_from(
+                select(Report.precinct_id).where(Report.status == "current").group_by(Report.precinct_id)
+                .having(func.count() == 3).subquery()))
+        if done >= expected:
+            return time.time()
+        time.sleep(0.5)
+    return None
+
+
+def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]],
+               delegates: dict[str, int]) -> dict[str, Any]:
+    with db.transaction() as uow:
+        cands = load_candidates(uow.session)
+    plans = make_plans(rows, o)
+    t0 = time.time() + 3
+    chair_rate = len(plans) * 6.2 / o.burst
+    flood_results: "mp.Queue[list]" = mp.Queue()
+    flood = mp.Process(target=load.flood, args=(cluster.url, DRILL_TOKEN, chair_rate * o.flood,
+                                                t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results))
+    if o.flood > 0:
+        flood.start()
+    schedule_faults(cluster, o, t0)
+    ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.redis.url, "t0": t0,
+           "duplicates": "duplicates" in o.faults}
+    o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
+    outcomes = load.run_chairs(plans, delegates, cands, ctx)
+    last = max((out["last_sent"] for out in outcomes), default=time.time())
+    all_done = wait_recorded(db, len(plans), timeout=120)
+    flood_latency = flood_results.get(timeout=60) if o.flood > 0 else []
+    if o.flood > 0:
+        flood.join(timeout=10)
+    return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last,
+            "all_recorded_at": all_done, "flood_latency": flood_latency, "chair_rate": chair_rate}
+
+
+def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]],
+                   n: int = 600) -> dict[str, Any]:
+    """Texts fully processed per second by the processor workers (queued first, then released)."""
+    from rq import Worker
+    from rq.suspension import resume, suspend
+
+    from hotline.drill.chairs import Texter
+    redis = Redis.from_url(cluster.redis.url)
+    cluster.start_workers(senders=False)  # like the no-op ceiling: processors alone
+    deadline = time.time() + 60
+    while len(Worker.all(connection=redis)) < o.processors and time.time() < deadline:
+        time.sleep(0.2)
+    suspend(redis)
+    texter = Texter(cluster.url, DRILL_TOKEN, cluster.redis.url)
+    for i in range(n):
+        texter.post(rows[i % len(rows)]["phones"].split(";")[0], "STATUS")
+    with db.transaction() as uow:
+        first_id = uow.session.scalar(select(func.min(InboundMessage.id)).where(InboundMessage.processed_at.is_(None)))
+    time.sleep(1.5)  # workers notice the suspension within a second; let them all be idle
+    started = time.monotonic()
+    resume(redis)
+    while time.monotonic() - started < 120:
+        with db.transaction() as uow:
+            left = uow.session.scalar(select(func.count()).select_from(InboundMessage).where(
+                InboundMessage.processed_at.is_(None), InboundMessage.id >= (first_id or 0)))
+        if not left:
+            break
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    cluster.start_workers(processors=False)
+    return {"texts": n, "seconds": round(elapsed, 2), "per_second": round(n / elapsed, 1),
+            "worker_class": "SimpleWorker", "processors": o.processors}
+
+
+def drain_phones(cluster: Cluster, rows: list[dict[str, str]], timeout: float = 60) -> None:
+    """Wait for queued STATUS replies to go out, then empty every chair's phone."""
+    redis = Redis.from_url(cluster.redis.url)
+    deadline = time.time() + timeout
+    while time.time() < deadline and any(Queue(q, connection=redis).count for q in ("replies", "outbound")):
+        time.sleep(0.5)
+    for r in rows:
+        redis.delete(f"drill:phone:{r['phones'].split(';')[0]}")
+    redis.delete("drill:sent")
+
+
+def drill(o: DrillOptions) -> dict[str, Any]:
+    """Run the whole drill; returns the report (figures, ratios, verdicts)."""
+    o.folder.mkdir(parents=True, exist_ok=True)
+    url = o.database_url or f"sqlite:///{o.folder / 'drill.sqlite3'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    o.log(f"generating {o.precincts} precincts and loading the roster ...")
+    rows, delegates = setup_state(db, o.precincts, o.seed)
+    cluster = Cluster(Options(o.folder, url, o.web_workers, o.processors, o.senders, o.sending_numbers,
+                              o.send_rate, 0.05 if "twilio-errors" in o.faults else 0.0,
+                              0.005 if "twilio-errors" in o.faults else 0.0))
+    try:
+        cluster.start_backing()
+        ceil = ceilings(cluster, db, o)
+        o.log("measuring job throughput ...")
+        jobs = job_throughput(cluster, db, o, rows)
+        drain_phones(cluster, rows)
+        night = play_night(cluster, db, o, rows, delegates)
+        time.sleep(5)  # let the last replies leave
+        phones = {r["phones"].split(";")[0] for r in rows}
+        with db.transaction() as uow:
+            integ = metrics.integrity(uow.session, night["outcomes"], phones)
+            e2e = metrics.end_to_end(uow.session, night["outcomes"])
+            sending = metrics.sending(Redis.from_url(cluster.redis.url), uow.session, o.send_rate)
+        from hotline.drill import report
+        result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst)
+        result["faults"] = list(o.faults)
+        result["failed_jobs"] = _failed_jobs(cluster)
+        result["ceilings"] = ceil
+        result["verdicts"] = report.verdicts(result, o.send_rate)
+        return result
+    finally:
+        cluster.stop()
+        db.dispose()
+
+
+def _failed_jobs(cluster: Cluster) -> dict[str, int]:
+    from rq.registry import FailedJobRegistry
+    redis = Redis.from_url(cluster.redis.url)
+    return {q: FailedJobRegistry(q, connection=redis).count
+            for q in ("replies", "inbound", "outbound", "default", "unknown")}

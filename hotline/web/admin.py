@@ -1,0 +1,127 @@
+"""Administrators: the precinct board, CSV imports, staff accounts and results exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from hotline.models import StaffUser
+from hotline.services import board as board_svc, importing, staff
+from hotline.web import runtime
+from hotline.web.auth import admin_required, username
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+IMPORTS = {"roster": (importing.import_roster, importing.ROSTER_COLUMNS + ("past_turnout (optional)",)),
+           "candidates": (importing.import_candidates, importing.CANDIDATE_COLUMNS),
+           "counties": (importing.import_counties, importing.COUNTY_COLUMNS)}
+RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "first", "final", "delegates"]
+
+
+@bp.get("/")
+@admin_required
+def board() -> str:
+    """Every precinct's state, filterable, with "N of M reporting" per county and statewide."""
+    county, state, code = (request.args.get(k) or None for k in ("county", "state", "code"))
+    with runtime().db.transaction() as uow:
+        data = board_svc.build(uow.session, county=county, state=state, code=code)
+    return render_template("admin/board.html", board=data, states=board_svc.STATES,
+                           f={"county": county, "state": state, "code": code})
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@admin_required
+def imports() -> Any:
+    """Upload the roster, candidates or counties as CSV: every row valid, or nothing imported."""
+    if request.method == "GET":
+        return render_template("admin/imports.html", imports=IMPORTS)
+    kind = request.form.get("kind", "")
+    upload = request.files.get("file")
+    if kind not in IMPORTS or upload is None or not upload.filename:
+        flash("Choose a CSV file to upload.", "error")
+        return redirect(url_for("admin.imports"))
+    rt = runtime()
+    text = upload.read().decode("utf-8-sig", errors="replace")
+    try:
+        with rt.db.transaction() as uow:
+            n = IMPORTS[kind][0](uow.session, io.StringIO(text), actor=username())
+    except importing.ImportError_ as exc:
+        return render_template("admin/imports.html", imports=IMPORTS, kind=kind, errors=exc.errors,
+                               filename=upload.filename), 422
+    rt.forget("candidates")
+    rt.forget("precinct_codes")
+    flash(f"Imported {n} {kind} rows from {upload.filename}.")
+    return redirect(url_for("admin.imports"))
+
+
+@bp.get("/staff")
+@admin_required
+def staff_list() -> str:
+    """Staff and administrator accounts."""
+    with runtime().db.transaction() as uow:
+        users = staff.list_users(uow.session)
+    return render_template("admin/staff.html", users=users, roles=staff.ROLES)
+
+
+@bp.post("/staff")
+@admin_required
+def staff_create() -> Response:
+    """Create an account."""
+    f = request.form
+    try:
+        with runtime().db.transaction() as uow:
+            staff.create_user(uow.session, f.get("username", ""), f.get("password", ""),
+                              f.get("role", "staff"), actor=username(),
+                              display_name=f.get("display_name", ""), phone=f.get("phone"))
+    except staff.StaffError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Account {f.get('username', '').strip().lower()} created.")
+    return redirect(url_for("admin.staff_list"))
+
+
+@bp.post("/staff/<int:user_id>")
+@admin_required
+def staff_update(user_id: int) -> Response:
+    """Change an account's role, phone, password, or switch it off or on."""
+    f = request.form
+    try:
+        with runtime().db.transaction() as uow:
+            user = uow.session.get(StaffUser, user_id)
+            if user is None:
+                raise staff.StaffError("No such account.")
+            if user.username == username() and (f.get("active") == "0" or f.get("role") == "staff"):
+                raise staff.StaffError("You cannot switch off or demote your own account.")
+            staff.update_user(uow.session, user, actor=username(), role=f.get("role") or None,
+                              active={"1": True, "0": False}.get(f.get("active", "")),
+                              phone=f.get("phone"), password=f.get("password") or None)
+    except staff.StaffError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Account updated.")
+    return redirect(url_for("admin.staff_list"))
+
+
+@bp.get("/exports/results.<fmt>")
+@admin_required
+def export_results(fmt: str) -> Response:
+    """Every precinct's current numbers, published or not, as CSV or JSON."""
+    with runtime().db.transaction() as uow:
+        rows = board_svc.result_rows(uow.session)
+    if fmt == "json":
+        return _download(json.dumps(rows, indent=1), "application/json", "results.json")
+    if fmt != "csv":
+        return Response("Use results.csv or results.json", status=404, mimetype="text/plain")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return _download(out.getvalue(), "text/csv", "results.csv")
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    resp = Response(body, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return resp

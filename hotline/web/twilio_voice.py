@@ -1,0 +1,242 @@
+"""Twilio voice webhooks: one POST route per IVR step, each stored as a call event before it is answered.
+
+The call flow reads from top to bottom: a call arrives, the main menu, keypad reporting, the
+results desk (queue, call-back, staff), messages. The shared machinery is in `voice_steps`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from hotline.domain import ivr
+from hotline.domain.ivr import SAYINGS
+from hotline.services import roster, voice, voice_state
+from hotline.services import voice_desk as desk
+from hotline.web import runtime
+from hotline.web import voice_steps as steps
+from hotline.web.security import twilio_signed
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
+
+
+@bp.post("")
+@twilio_signed
+def incoming() -> Response:
+    """A new call: the number's voice URL points here."""
+    return steps.begin("incoming", voice.start)
+
+
+@bp.post("/staff-line")
+@twilio_signed
+def staff_line() -> Response:
+    """A new call on a number reserved for staff: straight to the staff PIN."""
+    return steps.begin("staff_line", voice.start_staff)
+
+
+@bp.post("/resume")
+@twilio_signed
+def resume() -> Response:
+    """Repeat the current step's prompt (after a recording that came back empty)."""
+    return steps.answer("resume", lambda rt, call: None)
+
+
+@bp.post("/menu")
+@twilio_signed
+def menu() -> Response:
+    """Main menu: 1 report by keypad, 2 results desk, 3 leave a message."""
+    return steps.keys("menu")
+
+
+@bp.post("/precinct")
+@twilio_signed
+def precinct() -> Response:
+    """The precinct code spelled on the keypad."""
+    return steps.keys("precinct")
+
+
+@bp.post("/choose")
+@twilio_signed
+def choose() -> Response:
+    """Pick one precinct when several codes share the same keys."""
+    return steps.keys("choose")
+
+
+@bp.post("/pin")
+@twilio_signed
+def pin() -> Response:
+    """The chair's PIN, counted against the same lock-outs as SMS."""
+    return steps.keys("pin")
+
+
+@bp.post("/stage")
+@twilio_signed
+def stage() -> Response:
+    """First alignment, final alignment or county delegates."""
+    return steps.keys("stage")
+
+
+@bp.post("/count")
+@twilio_signed
+def count() -> Response:
+    """One candidate's number, in ballot order."""
+    return steps.keys("count")
+
+
+@bp.post("/readback")
+@twilio_signed
+def readback() -> Response:
+    """After the read-back: 1 records (or sends the code), 2 starts the numbers again."""
+    return steps.keys("readback")
+
+
+@bp.post("/code")
+@twilio_signed
+def code() -> Response:
+    """The code texted to the registered phone, keyed by a caller on another phone."""
+    return steps.keys("code")
+
+
+@bp.post("/after")
+@twilio_signed
+def after() -> Response:
+    """Recorded: 1 reports another stage for the same precinct."""
+    return steps.keys("after")
+
+
+@bp.post("/callback")
+@twilio_signed
+def callback() -> Response:
+    """Confirm the number for a call-back."""
+    return steps.keys("callback")
+
+
+@bp.post("/callback-number")
+@twilio_signed
+def callback_number() -> Response:
+    """Another number for the call-back."""
+    return steps.keys("callback_number")
+
+
+@bp.post("/desk")
+@twilio_signed
+def desk_join() -> Response:
+    """Join the results-desk queue (a Redirect target after trouble or silence)."""
+    return steps.answer("desk_join", lambda rt, call: desk.join(rt, call))
+
+
+@bp.post("/desk/wait")
+@twilio_signed
+def desk_wait() -> Response:
+    """Enqueue's waitUrl: position, estimate, call-back offer, music; re-requested while waiting."""
+    seq = steps.turn_param() * 100_000 + min(desk.form_int(request.form, "QueueTime"), 99_999)
+    return steps.answer("desk_wait", lambda rt, call: desk.wait(rt, call, request.form), seq=seq, replay=False)
+
+
+@bp.post("/desk/hold")
+@twilio_signed
+def desk_hold() -> Response:
+    """A key pressed while waiting: 1 leaves the queue for a call-back."""
+    digits = request.form.get("Digits", "")
+    return steps.answer("desk_hold", lambda rt, call: desk.hold_key(call, digits))
+
+
+@bp.post("/desk/left")
+@twilio_signed
+def desk_left() -> Response:
+    """Enqueue's action: the caller left the queue (call-back, bridged, hung up, queue full)."""
+    return steps.answer("desk_left", lambda rt, call: desk.left(rt, call, request.form))
+
+
+@bp.post("/desk/connect")
+@twilio_signed
+def desk_connect() -> Response:
+    """Queue url, played to the waiting caller a staff member just took (Say only)."""
+    sid = request.form.get("CallSid", "")
+    rt = runtime()
+    fresh = voice_state.record_event(rt, sid, "desk_connect", steps.turn_param(), request.form.to_dict(flat=False))
+    call = voice_state.load(rt, sid) or steps.bare(rt, sid)
+    reply = desk.connect(rt, call, request.form) if fresh else ivr.Reply((SAYINGS["connecting"],))
+    voice_state.save(rt, call)
+    return steps.twiml(steps.render(reply, call.turn))
+
+
+@bp.post("/message/done")
+@twilio_signed
+def message_done() -> Response:
+    """Record's action: the message becomes a backlog item."""
+    return steps.answer("message_done", lambda rt, call: desk.message_saved(rt, call, request.form))
+
+
+@bp.post("/message/transcript")
+@twilio_signed
+def message_transcript() -> Response:
+    """Twilio's transcription of a message, added to its backlog item."""
+    sid = request.form.get("CallSid", "")
+    rt = runtime()
+    if sid and voice_state.record_event(rt, sid, "message_transcript", steps.turn_param(),
+                                        request.form.to_dict(flat=False)):
+        desk.transcript(rt, sid, request.form)
+    return Response(status=204)
+
+
+@bp.post("/staff")
+@twilio_signed
+def staff() -> Response:
+    """The staff PIN (main menu 9, or the staff line)."""
+    return steps.keys("staff")
+
+
+@bp.post("/staff/next")
+@twilio_signed
+def staff_next() -> Response:
+    """Staff press 1 for the next caller."""
+    return steps.keys("staff_next")
+
+
+@bp.post("/staff/done")
+@twilio_signed
+def staff_done() -> Response:
+    """Dial's action: the staff member's conversation ended."""
+    return steps.answer("staff_done", lambda rt, call: desk.staff_done(call))
+
+
+@bp.errorhandler(Exception)
+def _trouble(exc: Exception) -> Response | HTTPException:
+    """Never a 500 to a caller: apologise and hand them to the results desk."""
+    if isinstance(exc, HTTPException):
+        return exc
+    logger.exception("voice step %s failed", request.path)
+    r = VoiceResponse()
+    if request.endpoint == "twilio_voice.message_transcript":
+        return Response(status=204)
+    if request.endpoint == "twilio_voice.desk_connect":
+        r.say(SAYINGS["connecting"])  # Queue url documents may only speak
+    elif request.endpoint == "twilio_voice.desk_wait":
+        r.say(SAYINGS["still_waiting"])  # still queued: keep the music going
+        r.play(runtime().config.hold_music_url)
+    elif request.endpoint in ("twilio_voice.desk_join", "twilio_voice.desk_left"):
+        _plain_queue(r)
+    else:
+        r.say(SAYINGS["trouble"])
+        # A distinct sequence number per redirect, so it is never taken for a retry.
+        r.redirect(url_for("twilio_voice.desk_join", t=-(int(time.time() * 1000) % 2_000_000_000)),
+                   method="POST")
+    return steps.twiml(r)
+
+
+def _plain_queue(r: VoiceResponse) -> None:
+    """The desk itself failed (Redis or the database is down): queue with Twilio's own music."""
+    try:
+        with runtime().db.transaction() as uow:
+            chair = bool(roster.precincts_for_phone(uow.session, request.form.get("From", "")))
+        r.say(SAYINGS["desk_join"])
+        r.enqueue(desk.CHAIRS if chair else desk.OTHERS)
+    except Exception:  # the database is down too: at least say what to do
+        logger.exception("no queue for %s", request.form.get("CallSid"))
+        r.say(SAYINGS["trouble_bye"])
+        r.hangup()

@@ -1,0 +1,97 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, and the real app served in a thread."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from hotline import migrate
+from hotline.app import create_app
+from hotline.services import staff
+from tests.helpers import load_roster
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "browser-pass-1"
+STEP_TIMEOUT_MS = 10_000  # any single click, fill or wait; the test's own timeout bounds the rest
+
+
+def _install_chromium() -> str | None:
+    """Install Debian's Chromium once per machine (one installer at a time); None when impossible."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return None
+    with open("/tmp/hotline-chromium-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: the second one waits, then finds it installed
+        if not Path(CHROMIUM).exists():
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+                if subprocess.run(cmd, env=env, capture_output=True, timeout=900).returncode != 0:
+                    return None
+    return CHROMIUM if Path(CHROMIUM).exists() else None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test process."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests skipped: the playwright package is missing (pip install -e '.[test]')")
+    path = _install_chromium()
+    if path is None:
+        pytest.skip(f"browser tests skipped: {CHROMIUM} is missing and `apt-get install chromium` "
+                    "was not possible here (needs root and Debian's package mirror)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=ARGS, timeout=60_000)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Browser tests use SQLite only: they test pages, and the services run on PostgreSQL elsewhere."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'test.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def live_url(rt) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The real app on a loopback port, with the test roster and three accounts."""
+    load_roster(rt)
+    with rt.db.transaction() as uow:
+        for name, role, phone in (("alice", "staff", "+15155550911"), ("bob", "staff", "+15155550912"),
+                                  ("carol", "admin", "+15155550913")):
+            staff.create_user(uow.session, name, PASSWORD, role, actor="test", phone=phone)
+    server = make_server("127.0.0.1", 0, create_app(runtime=rt), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser, live_url) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(STEP_TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,412 @@
+"""Keypad reporting by phone, driven as Twilio would: signed webhooks in, TwiML parsed and checked."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.models import (
+    BacklogItem,
+    CallEvent,
+    ConfirmationCode,
+    LogEntry,
+    OutboundMessage,
+    Report,
+    Submission,
+)
+from hotline.services import log as vlog
+from tests.helpers import ROSTER, Phone, load_roster
+from tests.web.voicecall import Call
+
+CHAIR = "+15155550142"  # registered for DSM-42, PIN 4321
+STRANGER = "+15155559999"
+# Ballot order: Bennet, Biden, Bloomberg, Buttigieg, Delaney, Gabbard, Klobuchar, Patrick,
+# Sanders, Steyer, Warren, Yang, Uncommitted.
+FIRST = ["0", "12", "0", "45", "0", "0", "8", "0", "40", "0", "30", "0", "0"]
+FIRST_COUNTS = {"Biden": 12, "Buttigieg": 45, "Klobuchar": 8, "Sanders": 40, "Warren": 30}
+MENU = ("Caucus results hotline. To report results with your keypad, press 1. To speak to the "
+        "results desk, press 2. To leave a message, press 3. At any time, press star to go back, "
+        "or 0 to reach a person.")
+STAGE = ("Which results are you reporting? For first alignment, press 1. For final alignment, "
+         "press 2. For county delegates, press 3.")
+READBACK_END = ("To record these numbers, press 1. To enter them again, press 2. "
+                "To change the last number, press star.")
+
+
+@pytest.fixture
+def roster(rt):
+    load_roster(rt)
+
+
+def current(rt, code: str = "DSM-42") -> dict[str, dict]:
+    with rt.db.transaction() as uow:
+        rows = uow.session.execute(select(Report).join(Submission).where(
+            Report.status == "current", Submission.precinct.has(code=code))).scalars()
+        return {r.stage: r.counts for r in rows}
+
+
+def count(rt, model, *where) -> int:
+    with rt.db.transaction() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def log_kinds(rt) -> list[str]:
+    with rt.db.transaction() as uow:
+        return list(uow.session.execute(select(LogEntry.kind).order_by(LogEntry.seq)).scalars())
+
+
+def to_counts(call: Call, precinct_keys: str = "37642", pin: str = "4321", stage: str = "1") -> None:
+    call.start()
+    call.press("1")
+    call.press(precinct_keys)
+    call.press(pin)
+    call.press(stage)
+
+
+def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, roster):
+    call = Call(client, CHAIR)
+    call.start()
+    assert call.verbs() == ["Gather"]
+    g = call.gather()
+    assert g.attrib == {"action": "/twilio/voice/menu?t=1", "method": "POST", "input": "dtmf",
+                        "numDigits": "1", "timeout": "6", "finishOnKey": "#", "actionOnEmptyResult": "true"}
+    assert call.says() == [MENU]
+
+    call.press("1")
+    assert call.gather().attrib["action"] == "/twilio/voice/precinct?t=2"
+    assert "numDigits" not in call.gather().attrib  # a code of any length, ended by pound
+    # The caller's own precinct is the example, so a chair hears exactly which keys to press.
+    assert call.says() == [("Enter your precinct code on the keypad, then press pound. For a letter, "
+                           "press the key that shows it, and skip the dash: for D S M 42, press 3 7 6 4 2.")]
+    call.press("37642")
+    assert call.says() == ["Precinct D S M 42, Des Moines 42. Enter the chair's PIN, then press pound."]
+    call.press("4321")
+    assert call.says() == [STAGE]
+    call.press("1")
+    assert call.says() == [
+        ("First alignment. I will name each candidate in ballot order. Enter the number, then press "
+        "pound. For zero, press 0 then pound. Press star to go back one candidate."),
+        "For Michael Bennet, enter the number, then pound."]
+    for n in FIRST:
+        call.press(n)
+    assert call.says() == [
+        ("Please check these numbers for precinct D S M 42, first alignment. Joe Biden: 12. "
+        "Pete Buttigieg: 45. Amy Klobuchar: 8. Bernie Sanders: 40. Elizabeth Warren: 30. Total: 135. "
+        "Zero for Michael Bennet, Mike Bloomberg, John Delaney, Tulsi Gabbard, Deval Patrick, "
+        "Tom Steyer, Andrew Yang and Uncommitted."), READBACK_END]
+    assert call.gather().get("numDigits") == "1"
+    assert current(rt) == {}  # nothing counts before the chair presses 1
+
+    call.press("1")
+    assert call.says() == [
+        ("Recorded for precinct D S M 42: first alignment. Still to report: final alignment and "
+        "county delegates."),
+        ("To report another result for this precinct, press 1. If you are done, you can hang up now. "
+        "Thank you.")]
+    assert current(rt) == {"first": FIRST_COUNTS}
+    with rt.db.transaction() as uow:
+        sub = uow.session.execute(select(Submission)).scalar_one()
+        assert (sub.source, sub.sender, sub.confirm_phone, sub.status) == ("voice", CHAIR, CHAIR, "confirmed")
+        assert uow.session.execute(select(ConfirmationCode.kind)).scalar_one() == "keypad"
+        assert vlog.verify(uow.session) is None
+    kinds = log_kinds(rt)
+    assert {"call_received", "pin_checked", "code_sent", "code_checked", "report_confirmed"} <= set(kinds)
+
+    call.press("2")
+    assert call.verbs() == ["Say", "Hangup"]
+    assert call.says() == ["Thank you for calling the caucus results hotline. Goodbye."]
+
+
+def test_a_second_stage_in_the_same_call(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call, stage="3")
+    for n in ["0", "0", "0", "3", "0", "0", "0", "0", "2", "0", "2", "0", "0"]:
+        call.press(n)
+    assert call.says()[0].startswith("Please check these numbers for precinct D S M 42, county delegates. "
+                                     "Pete Buttigieg: 3. Bernie Sanders: 2. Elizabeth Warren: 2. Total: 7.")
+    call.press("1")
+    call.press("1")  # another stage
+    assert call.says() == [STAGE]
+    call.press("1")
+    for n in FIRST:
+        call.press(n)
+    call.press("1")
+    assert call.says()[0] == ("Recorded for precinct D S M 42: first alignment. "
+                              "Still to report: final alignment.")
+    assert current(rt) == {"first": FIRST_COUNTS, "delegates": {"Buttigieg": 3, "Sanders": 2, "Warren": 2}}
+
+
+def test_the_readback_says_what_the_checks_found(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call, stage="3")  # delegates that add up to more than DSM-42's 7
+    for n in ["0", "0", "0", "5", "0", "0", "0", "0", "5", "0", "0", "0", "0"]:
+        call.press(n)
+    readback = call.says()[0]
+    assert "Total: 10." in readback and "Please check: " in readback
+    assert "7" in readback.split("Please check: ")[1]
+
+
+def test_another_phone_needs_the_code_texted_to_the_registered_phone(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call, stage="2")
+    for n in ["0", "14", "0", "55", "0", "0", "0", "0", "48", "0", "34", "0", "0"]:
+        call.press(n)
+    call.press("1")
+    assert call.says() == [
+        ("We texted a 4-digit code to the chair's registered phone, ending 0 1 4 2. Enter that code, "
+        "then pound. The chair can also reply YES and the code from that phone. Nothing is recorded "
+        "until then.")]
+    assert current(rt) == {}
+    chair = Phone(client, rt, CHAIR)
+    text = chair.last()
+    assert text.kind == "callback_code" and "9999" in text.body and "Buttigieg 55" in text.body
+    code = chair.code()
+
+    call.press("1000" if code != "1000" else "1001")
+    assert call.says()[0] == "That code does not match. 2 tries left."
+    assert current(rt) == {}
+    call.press(code)
+    assert call.says()[0] == ("Recorded for precinct D S M 42: final alignment. Still to report: "
+                              "first alignment and county delegates.")
+    assert current(rt) == {"final": {"Biden": 14, "Buttigieg": 55, "Sanders": 48, "Warren": 34}}
+    with rt.db.transaction() as uow:
+        sub = uow.session.execute(select(Submission)).scalar_one()
+        assert (sub.sender, sub.confirm_phone) == (STRANGER, CHAIR)
+
+
+def test_the_chair_can_confirm_a_voice_report_by_text(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("1")  # the caller hangs up here; the chair answers the text instead
+    chair = Phone(client, rt, CHAIR)
+    chair.send(f"YES {chair.code()}")
+    assert chair.last().kind == "recorded"
+    assert current(rt) == {"first": FIRST_COUNTS}
+
+
+def test_wrong_pins_lock_the_precinct_for_voice_and_sms_alike(client, rt, roster):
+    call = Call(client, STRANGER)
+    call.start()
+    call.press("1")
+    call.press("37642")
+    for left in range(rt.config.pin_max_failures - 1, 0, -1):
+        call.press("1111")
+        assert call.says() == [
+            f"That PIN is not right for precinct D S M 42. {left} tries left. Nothing was recorded.",
+            "Precinct D S M 42, Des Moines 42. Enter the chair's PIN, then press pound."]
+    call.press("1111")
+    assert call.says() == [
+        ("PIN entry for precinct D S M 42 is locked for 15 minutes after too many wrong PINs. Hotline "
+        "staff have been told and will call the chair."), MENU]
+    assert count(rt, BacklogItem, BacklogItem.kind == "pin_lockout") == 1
+
+    again = Call(client, "+15155558888")  # even the right PIN, from any phone, waits out the lock
+    again.start()
+    again.press("1")
+    again.press("37642")
+    again.press("4321")
+    assert again.says()[0].startswith("PIN entry for precinct D S M 42 is locked")
+    texter = Phone(client, rt, "+15155557777")  # the same lock holds for texts
+    texter.send("DSM-42 PIN 4321 first: Biden 12")
+    assert texter.last().kind == "pin_locked"
+    assert current(rt) == {}
+
+
+def test_pressing_2_on_the_readback_enters_the_numbers_again(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("2")
+    assert call.says()[0] == "Let's enter the numbers again."
+    assert call.says()[-1] == "For Michael Bennet, enter the number, then pound."
+    fixed = list(FIRST)
+    fixed[1] = "13"
+    for n in fixed:
+        call.press(n)
+    assert "Joe Biden: 13." in call.says()[0] and "Total: 136." in call.says()[0]
+    call.press("1")
+    assert current(rt)["first"]["Biden"] == 13
+    assert count(rt, Submission) == 1  # the first attempt was never stored
+
+
+def test_star_goes_back_and_star_zero_reaches_a_person(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    call.press("0")
+    call.press("12")
+    assert call.says() == ["For Mike Bloomberg, enter the number, then pound."]
+    call.press("*")
+    assert call.says() == ["For Joe Biden, enter the number, then pound."]
+    call.press("21")
+    call.press("*")
+    call.press("*")
+    assert call.says()[-1] == "For Michael Bennet, enter the number, then pound."
+    call.press("*")  # before the first candidate: back to the stage question
+    assert call.says() == [STAGE]
+    call.press("1")
+    for n in FIRST:
+        call.press(n)
+    call.press("*")  # on the read-back: change the last number
+    assert call.says() == ["For Uncommitted, enter the number, then pound."]
+    call.press("3")
+    assert "Uncommitted: 3." in call.says()[0]
+    call.press("*0")
+    assert call.verbs() == ["Say", "Say", "Enqueue"]
+    assert call.says() == ["Let me connect you to the results desk.", "Connecting you to the results desk."]
+    assert call.find("Enqueue").text == "hotline-chairs"
+    assert current(rt) == {}
+
+
+def test_zero_reaches_a_person_outside_the_counts(client, rt, roster):
+    call = Call(client, STRANGER)
+    call.start()
+    call.press("1")
+    call.press("0")
+    assert call.find("Enqueue").text == "hotline-callers"  # not yet known to be a chair
+
+
+def test_silence_repeats_the_prompt_then_hands_over_to_a_person(client, rt, roster):
+    call = Call(client, CHAIR)
+    call.start()
+    call.silence()
+    assert call.says() == ["I did not hear anything.", MENU]
+    assert call.gather().attrib["action"] == "/twilio/voice/menu?t=2"
+    call.press("7")
+    assert call.says() == ["Sorry, that is not one of the choices.", MENU]
+    call.silence()
+    assert call.says() == ["Let me connect you to the results desk.", "Connecting you to the results desk."]
+    assert call.find("Enqueue").text == "hotline-chairs"
+
+
+def test_silence_in_the_counts_repeats_the_candidate(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    call.press("5")
+    call.silence()  # a lone # is silence too: Twilio posts no Digits for it
+    assert call.says() == ["I did not hear anything.", "For Joe Biden, enter the number, then pound."]
+    call.press("123456")
+    assert call.says() == ["Sorry, 1 2 3 4 5 6 is not a number I can use.",
+                           "For Joe Biden, enter the number, then pound."]
+    call.press("12")
+    assert call.says() == ["For Mike Bloomberg, enter the number, then pound."]
+
+
+def test_all_zero_is_not_a_report(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    for _ in FIRST:
+        call.press("0")
+    assert call.says()[0] == "You entered zero for every candidate. Let's enter the numbers again."
+    assert count(rt, Submission) == 0
+
+
+def test_unknown_precinct_and_shared_keys(client, rt):
+    load_roster(rt, ROSTER + "ERM-42,Polk,Ermine 42,3,Eve Ross,+15155550342,2468,80\n")
+    call = Call(client, STRANGER)
+    call.start()
+    call.press("1")
+    assert "for A B C 12, press 2 2 2 1 2." in call.says()[0]  # no precinct of its own: a neutral example
+    call.press("999")
+    assert call.says()[0] == "I found no precinct for 9 9 9. Please check the code on your worksheet."
+    call.press("37642")  # DSM-42 and ERM-42 are both 3 7 6 4 2
+    assert call.says() == [("That number fits more than one precinct. For D S M 42, press 1. "
+                           "For E R M 42, press 2.")]
+    call.press("2")
+    assert call.says() == ["Precinct E R M 42, Ermine 42. Enter the chair's PIN, then press pound."]
+
+
+def test_a_call_abandoned_mid_report_leaves_nothing_half_recorded(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    for n in FIRST[:6]:
+        call.press(n)
+    # The chair hangs up. Twilio sends nothing more for the call's steps.
+    assert count(rt, Submission) == 0 and count(rt, Report) == 0
+    assert "code_sent" not in log_kinds(rt)
+    assert count(rt, CallEvent, CallEvent.call_sid == call.sid) == 11  # every webhook is kept
+    ttl = rt.redis.ttl(f"hotline:call:{call.sid}")
+    assert 0 < ttl <= 3600  # the half-entered numbers expire with the call's state
+
+    later = Call(client, CHAIR)  # a new call starts clean
+    to_counts(later)
+    assert later.says()[-1] == "For Michael Bennet, enter the number, then pound."
+
+
+def test_an_abandoned_callback_code_counts_for_nothing(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("1")  # the code is texted; the caller hangs up without keying it
+    with rt.db.transaction() as uow:
+        statuses = set(uow.session.execute(select(Report.status)).scalars())
+    assert statuses == {"pending"} and current(rt) == {}
+
+
+def test_a_twilio_retry_of_a_step_does_not_act_twice(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    action = call.gather().attrib["action"]
+    first = call.post(action, Digits="1")
+    again = call.post(action, Digits="1")  # same CallSid, step and t: Twilio's retry
+    assert [e.text for e in first.iter("Say")] == [e.text for e in again.iter("Say")]
+    assert count(rt, Submission) == 1
+    assert count(rt, CallEvent, CallEvent.call_sid == call.sid, CallEvent.step == "readback") == 1
+
+
+def test_keys_for_a_prompt_the_call_already_left_repeat_the_current_one(client, rt, roster):
+    call = Call(client, CHAIR)
+    call.start()
+    old = call.gather().attrib["action"]
+    call.press("1")
+    call.post(old, Digits="3")  # a late, different request for the menu: not acted on
+    assert call.says()[-1].startswith("Enter your precinct code")
+    assert count(rt, BacklogItem) == 0
+
+
+def test_forged_voice_webhooks_are_refused(client, rt, roster):
+    form = {"CallSid": "CAforged", "From": CHAIR, "Digits": "1"}
+    assert client.post("/twilio/voice/menu?t=1", data=form,
+                       headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}).status_code == 403
+    assert client.post("/twilio/voice", data=form).status_code == 403
+    assert count(rt, CallEvent) == 0
+
+
+def test_something_unexpected_is_apologised_for_and_a_person_offered(client, rt, roster, monkeypatch):
+    from hotline.services import voice
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    call = Call(client, CHAIR)
+    call.start()
+    monkeypatch.setattr(voice, "handle", broken)
+    call.press("1")
+    assert call.verbs() == ["Say", "Redirect"]
+    assert call.says() == ["Sorry, something went wrong on our side."]
+    assert call.find("Redirect").text.startswith("/twilio/voice/desk?t=-")
+    call.follow()
+    assert call.find("Enqueue").text == "hotline-chairs"
+
+
+def test_a_call_whose_state_expired_starts_over(client, rt, roster):
+    call = Call(client, CHAIR)
+    to_counts(call)
+    rt.redis.delete(f"hotline:call:{call.sid}")
+    call.press("12")
+    assert call.says() == ["Sorry, I lost track of this call. Let's start again.", MENU]
+
+
+def test_the_callback_code_sms_goes_out_first(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("1")
+    with rt.db.transaction() as uow:
+        msg = uow.session.execute(select(OutboundMessage)).scalar_one()
+    assert (msg.to_number, msg.kind, msg.priority) == (CHAIR, "callback_code", 0)
