@@ -59,6 +59,8 @@ class Config:
     # Texts per number per hour that are processed; beyond that they are stored, not acted on.
     texts_per_hour_registered: int = 120
     texts_per_hour_unknown: int = 10
+    # Texts from unknown numbers processed per second across all workers: a flood waits, chairs don't.
+    unknown_processing_per_second: float = 5.0
     # Messages (segments) per second per sending number; None: 1 with Twilio, unlimited outbox.
     send_rate_per_number: float | None = None
     sweep_interval_seconds: float = 5.0
@@ -102,6 +104,8 @@ class Config:
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
             texts_per_hour_registered=_int(e.get("HOTLINE_TEXTS_PER_HOUR_REGISTERED"), cls.texts_per_hour_registered),
             texts_per_hour_unknown=_int(e.get("HOTLINE_TEXTS_PER_HOUR_UNKNOWN"), cls.texts_per_hour_unknown),
+            unknown_processing_per_second=_float(e.get("HOTLINE_UNKNOWN_PROCESSING_PER_SECOND"),
+                                                 cls.unknown_processing_per_second),
             complete_after_minutes=_int(e.get("HOTLINE_COMPLETE_AFTER_MINUTES"), cls.complete_after_minutes),
             send_rate_per_number=_float(e.get("HOTLINE_SEND_RATE_PER_NUMBER"), 0) or None,
             sweep_interval_seconds=_float(e.get("HOTLINE_SWEEP_INTERVAL_SECONDS"), cls.sweep_interval_seconds),

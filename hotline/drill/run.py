@@ -20,7 +20,7 @@ from hotline.db import Database
 from hotline.drill import load, metrics
 from hotline.drill.chairs import Plan
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
-from hotline.models import InboundMessage, Precinct, Report, utcnow
+from hotline.models import InboundMessage, Report, utcnow
 from hotline.queue import Q_UNKNOWN
 from hotline.services import importing
 from hotline.services.roster import load_candidates

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hotline.models import ChairPhone, InboundMessage
 from hotline.runtime import Runtime
+from hotline.sending_rate import SendingRate
 from hotline.services import backlog, outbound
 from hotline.services import log as vlog
 
@@ -46,6 +47,17 @@ def admit(rt: Runtime, phone: str) -> Admission:
         logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
         return Admission(registered, False, False)
     return Admission(registered, count > limit, count == limit + 1)
+
+
+def within_unknown_budget(rt: Runtime, phone: str) -> bool:
+    """Registered phones always; unknown numbers only while the shared per-second budget lasts."""
+    if phone in registered_phones(rt):
+        return True
+    try:
+        return SendingRate(rt.redis, rt.config.unknown_processing_per_second).try_acquire(
+            "unknown-processing") == 0
+    except RedisError:
+        return True
 
 
 def note_throttled(rt: Runtime, inbound_id: int) -> None:

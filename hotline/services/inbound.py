@@ -14,7 +14,7 @@ from hotline.domain.parsing import Cancel, Confirm, Done, Help, Report, Status, 
 from hotline.domain.texts import mask, redact
 from hotline.models import InboundMessage, Precinct, utcnow
 from hotline.runtime import Runtime
-from hotline.services import confirmations, outbound, roster, submitting
+from hotline.services import admission, confirmations, outbound, roster, submitting
 from hotline.services import log as vlog
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ def process(rt: Runtime, inbound_id: int, phone: str | None = None) -> None:
             phone = uow.session.scalar(select(InboundMessage.from_number).where(InboundMessage.id == inbound_id))
         if phone is None:
             return
+    if not admission.within_unknown_budget(rt, phone):
+        return  # left unprocessed; the sweeper brings it back when the budget allows
     candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
     # One phone's texts are handled one at a time so split texts and YES replies keep order.
     with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60):

@@ -22,7 +22,13 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     try:
         counts["spooled"] = inbox.flush_spool(rt)
         registered = admission.registered_phones(rt)
+        # Unknown numbers get back only as many as their processing budget allows until the next sweep.
+        unknown_room = max(1, int(rt.config.unknown_processing_per_second * rt.config.sweep_interval_seconds))
         for inbound_id, phone in inbox.unprocessed(rt, stale):
+            if phone not in registered:
+                if unknown_room <= 0:
+                    continue
+                unknown_room -= 1
             counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone)
         for outbound_id, priority in _unsent(rt, stale):
             counts["outbound"] += rt.queues.send(outbound_id, priority)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rq import Queue
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from tests.helpers import Phone, load_roster
 
 def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
     load_roster(rt)
+    rt.config = replace(rt.config, unknown_processing_per_second=1000)  # this test is about the allowance
     prank = Phone(client, rt, "+12025550199")
     limit = rt.config.texts_per_hour_unknown
     for i in range(limit + 5):
@@ -47,3 +49,19 @@ def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
     rt.redis.set(f"hotline:inrate:{chair.number}:{hour}", rt.config.texts_per_hour_registered)
     chair.send("status")
     assert chair.last().kind == "throttled"
+
+
+def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_rest(client, rt):
+    from hotline.services import sweeper
+    load_roster(rt)
+    rt.config = replace(rt.config, unknown_processing_per_second=2, sweep_interval_seconds=1)
+    for i in range(6):  # six different pranksters, one text each
+        Phone(client, rt, f"+120255501{i:02d}").send("hi", process=False)
+    chair = Phone(client, rt, "+15155550142")
+    chair.send("first: Biden 12, Pete 45")  # runs every queued job
+    assert chair.last().kind == "readback"  # the chair is never held back by the budget
+    with rt.db.transaction() as uow:
+        left = uow.session.scalar(select(func.count()).select_from(InboundMessage)
+                                  .where(InboundMessage.processed_at.is_(None)))
+    assert left == 4  # a burst of 2 went through; the rest wait
+    assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 2  # 2 per second x 1 s between sweeps
