@@ -1,15 +1,25 @@
 """`hotline users`: staff and administrator accounts from the command line."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
 from hotline.config import Config
-from hotline.db import Database
+from hotline.db import Database, UnitOfWork
 from hotline.services import staff
 
 
-def _db() -> Database:
-    return Database(Config.from_env().validate().database_url)
+@contextmanager
+def _transaction() -> Iterator[UnitOfWork]:
+    """One unit of work on a database that is closed afterwards (no pooled connection lingers)."""
+    db = Database(Config.from_env().validate().database_url)
+    try:
+        with db.transaction() as uow:
+            yield uow
+    finally:
+        db.dispose()
 
 
 @click.group("users")
@@ -27,7 +37,7 @@ def users_command() -> None:
 def add(name: str, role: str, password: str, phone: str | None, display_name: str) -> None:
     """Create an account NAME with a hashed password."""
     try:
-        with _db().transaction() as uow:
+        with _transaction() as uow:
             staff.create_user(uow.session, name, password, role, actor="cli",
                               display_name=display_name, phone=phone)
     except staff.StaffError as exc:
@@ -38,6 +48,6 @@ def add(name: str, role: str, password: str, phone: str | None, display_name: st
 @users_command.command("list")
 def list_users() -> None:
     """Every account with its role and whether it is switched on."""
-    with _db().transaction() as uow:
+    with _transaction() as uow:
         for u in staff.list_users(uow.session):
             click.echo(f"{u.username:20} {u.role:6} {'on' if u.active else 'off':4} {u.phone or ''}")

@@ -7,11 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
-from hotline.domain.verification import CodeCheck, CodeState, check_code as judge
+from hotline.domain.verification import CodeCheck, CodeState
+from hotline.domain.verification import check_code as judge
 from hotline.models import BacklogItem, OutboundMessage, Precinct, StaffUser, Submission, utcnow
 from hotline.runtime import Runtime
-from hotline.services import log as vlog, outbound, reports, roster
-from hotline.twilio_calls import CallError, Caller
+from hotline.services import log as vlog
+from hotline.services import outbound, reports, roster
+from hotline.twilio_calls import Caller, CallError
 
 # A code-only submission: it proves who is on the line and carries no results.
 IDENTITY_CHECK = "identity_check"

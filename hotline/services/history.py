@@ -1,9 +1,9 @@
 """Everything that happened with a precinct or phone: texts, calls, replies, reports, worksheets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload

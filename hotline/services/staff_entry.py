@@ -1,7 +1,7 @@
 """Results entered by staff for a chair: parsed like a text, counted only after a second staff member approves."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,8 +74,8 @@ def pending(s: Session) -> list[Submission]:
 def _awaiting(s: Session, submission_id: int) -> Submission:
     sub = s.get(Submission, submission_id)
     if sub is None or sub.source != "staff" or sub.status != reports.AWAITING:
-        raise EntryError(["This entry is no longer waiting for approval (it was approved, "
-                          "rejected or replaced by a newer one)."])
+        raise EntryError(["This entry is no longer waiting for approval: it was approved, rejected "
+                          + "or replaced by a newer one."])
     return sub
 
 

@@ -34,6 +34,7 @@ WAITING = "hotline:desk:waiting:{}"  # zset CallSid -> time joined
 BRIDGES = "hotline:desk:bridges"  # zset CallSid -> time a staff member took the call
 WAITS = "hotline:desk:waits"  # list of the latest waits in seconds, newest first
 RECENT_WAITS = 20
+STALE_WAIT = 3 * 3600  # nobody holds for three hours; such an entry is a missed "left" webhook
 
 
 def allow_unknown(rt: Runtime, s: Session, caller: str) -> bool:
@@ -57,7 +58,11 @@ def join(rt: Runtime, call: CallState, notice: str = "") -> ivr.Reply:
     """Put the caller in the chairs' queue or the others' queue."""
     queue = CHAIRS if call.chair else OTHERS
     try:
-        rt.redis.zadd(WAITING.format(queue), {call.sid: time.time()}, nx=True)
+        now, pipe = time.time(), rt.redis.pipeline()
+        pipe.zadd(WAITING.format(queue), {call.sid: now}, nx=True)
+        # Twilio always reports a caller leaving; this only clears what an outage left behind.
+        pipe.zremrangebyscore(WAITING.format(queue), 0, now - STALE_WAIT)
+        pipe.execute()
     except RedisError:
         logger.warning("could not track %s in %s; the caller is queued anyway", call.sid, queue)
     call.queue, call.callback_wanted = queue, False

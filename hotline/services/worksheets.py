@@ -1,14 +1,15 @@
 """Paper worksheets: the numbers on a signed worksheet against the recorded reports."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from sqlalchemy.orm import Session
 
 from hotline.domain.model import Stage
 from hotline.models import Precinct, Worksheet
-from hotline.services import log as vlog, reports
+from hotline.services import log as vlog
+from hotline.services import reports
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from hotline.models import StaffUser
-from hotline.services import board as board_svc, importing, staff
+from hotline.services import board as board_svc
+from hotline.services import importing, staff
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
 

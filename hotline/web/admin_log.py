@@ -4,13 +4,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hotline.models import Worksheet
-from hotline.services import log as vlog, log_search, roster, worksheets
+from hotline.services import log as vlog
+from hotline.services import log_search, roster, worksheets
 from hotline.web import forms, runtime
 from hotline.web.auth import admin_required, username
 

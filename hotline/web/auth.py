@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from flask import (Blueprint, Flask, Response, abort, flash, g, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from hotline.models import StaffUser
-from hotline.services import log as vlog, staff
+from hotline.services import log as vlog
+from hotline.services import staff
 from hotline.web import csrf, runtime
 
 bp = Blueprint("auth", __name__)
@@ -18,7 +32,7 @@ def _load_user() -> None:
     """Read the account on every request, so a deactivated account loses access at once."""
     g.user = None
     uid = session.get("uid")
-    if uid is None:
+    if uid is None or request.endpoint == "static":
         return
     with runtime().db.transaction() as uow:
         user = uow.session.get(StaffUser, uid)

@@ -1,8 +1,8 @@
 """Reading the per-candidate number grid (staff entry, paper worksheets) and small form helpers."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
 
 from werkzeug.datastructures import MultiDict
 

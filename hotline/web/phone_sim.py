@@ -4,8 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response

@@ -6,8 +6,9 @@ import os
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -25,6 +26,11 @@ PASSWORD = "browser-pass-1"
 STEP_TIMEOUT_MS = 10_000  # any single click, fill or wait; the test's own timeout bounds the rest
 
 
+def time_budget() -> int:
+    """Seconds per browser test: two minutes, or fifteen when Chromium must be installed first."""
+    return 120 if Path(CHROMIUM).exists() else 900
+
+
 def _install_chromium() -> str | None:
     """Install Debian's Chromium once per machine (one installer at a time); None when impossible."""
     if Path(CHROMIUM).exists():
@@ -36,7 +42,7 @@ def _install_chromium() -> str | None:
         if not Path(CHROMIUM).exists():
             env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
             for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-                if subprocess.run(cmd, env=env, capture_output=True, timeout=900).returncode != 0:
+                if subprocess.run(cmd, check=False, env=env, capture_output=True, timeout=900).returncode != 0:
                     return None
     return CHROMIUM if Path(CHROMIUM).exists() else None
 

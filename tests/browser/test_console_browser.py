@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from hotline.models import Precinct
 from hotline.services import backlog
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, time_budget
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(time_budget())]
 
 RESULTS = ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30\n"
            "final: Pete 55, Bernie 48, Warren 32\ndelegates: Pete 3, Bernie 2, Warren 2")

@@ -103,4 +103,4 @@ def item_row(rt, item_id: int) -> BacklogItem:
 
 
 def flashes(html: str) -> list[str]:
-    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', html, re.S)]
+    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', html, re.DOTALL)]

@@ -131,8 +131,8 @@ def test_reply_by_sms(rt, alice, held):
 
 
 def test_explain_a_flagged_report(rt, client, alice):
-    from tests.helpers import Phone
     from hotline.models import BacklogItem
+    from tests.helpers import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
                  "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):

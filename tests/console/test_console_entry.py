@@ -104,8 +104,8 @@ def test_reject_needs_a_reason_and_discards(rt, alice, bob):
 
 
 def test_approved_correction_closes_the_failed_check(rt, client, alice, bob):
-    from tests.helpers import Phone
     from hotline.models import BacklogItem
+    from tests.helpers import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
                  "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):

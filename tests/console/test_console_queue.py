@@ -154,3 +154,14 @@ def test_item_page_shows_history_photos_and_checks(rt, client, alice):
     assert "Reply YES" in page                                  # our read-back
     assert 'src="https://example.test/ws1.jpg"' in page         # the worksheet photo
     assert "Buttigieg 45" in page and "confirmed" in page       # the report
+
+
+def test_item_without_a_precinct_offers_the_senders_number(rt, alice):
+    item_id = open_item(rt, "unknown_sender", code=None, phone="+15155559999",
+                        summary="Texts from unregistered number +15155559999", detail={"first_body": "hi"})
+    alice.post(f"/console/items/{item_id}/claim")
+    page = alice.text(f"/console/items/{item_id}")
+    assert "No precinct is linked to this item yet" in page
+    assert "<option>+15155559999</option>" in page and 'id="verify"' not in page
+    alice.post(f"/console/items/{item_id}/sms", data={"to": "+15155559999", "body": "Which precinct?"})
+    assert "Which precinct?" in alice.text(f"/console/items/{item_id}")
