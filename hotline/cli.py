@@ -6,14 +6,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, ContextManager
 
 import click
 from sqlalchemy import func, select
 
 from hotline import demo, migrate
 from hotline.config import Config
-from hotline.db import Database
+from hotline.db import UnitOfWork, one_transaction
 from hotline.models import OutboundMessage, Precinct
 from hotline.services import importing
 from hotline.services import log as vlog
@@ -23,8 +23,8 @@ def _config() -> Config:
     return Config.from_env().validate()
 
 
-def _db() -> Database:
-    return Database(_config().database_url)
+def _transaction() -> ContextManager[UnitOfWork]:
+    return one_transaction(_config().database_url)
 
 
 @click.group()
@@ -49,7 +49,7 @@ def _import(kind: str, fh: IO[str]) -> None:
     fn = {"roster": importing.import_roster, "counties": importing.import_counties,
           "candidates": importing.import_candidates}[kind]
     try:
-        with _db().transaction() as uow:
+        with _transaction() as uow:
             n = fn(uow.session, fh)
     except importing.ImportError_ as exc:
         for line in exc.errors:
@@ -111,7 +111,7 @@ def load_demo(config: Config, precincts: int, seed: int = 2020) -> Path:
     data = demo.generate(precincts, seed)
     roster_path, counties_path = demo.write(config.instance_path, data)
     import io
-    with Database(config.database_url).transaction() as uow:
+    with one_transaction(config.database_url) as uow:
         importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()), actor="demo")
         importing.import_roster(uow.session, io.StringIO(data.roster_csv), actor="demo")
         importing.import_counties(uow.session, io.StringIO(data.counties_csv), actor="demo")
@@ -128,13 +128,13 @@ def run(port: int, workers: int, demo_precincts: int) -> None:
     from hotline import devserver
     config = _config()
     migrate.upgrade(config.database_url)
-    with Database(config.database_url).transaction() as uow:
+    with one_transaction(config.database_url) as uow:
         empty = not uow.session.scalar(select(func.count()).select_from(Precinct))
     if empty:
         load_demo(config, demo_precincts)
     _print_demo_chairs(config)
     from hotline.services import staff
-    with Database(config.database_url).transaction() as uow:
+    with one_transaction(config.database_url) as uow:
         accounts = staff.ensure_demo_users(uow.session, config)
     for a in accounts:
         click.echo(f"Demo {a.role} sign-in at /login: username {a.username}  password {a.password}")
@@ -158,7 +158,7 @@ def _print_demo_chairs(config: Config) -> None:
 @click.option("--to", "to_number", default=None, help="Only messages to this number.")
 def outbox(as_json: bool, limit: int, to_number: str | None) -> None:
     """Outbound texts, newest first (where they go when no Twilio account is configured)."""
-    with _db().transaction() as uow:
+    with _transaction() as uow:
         q = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
         if to_number:
             q = q.where(OutboundMessage.to_number == to_number)
@@ -179,11 +179,14 @@ def sweep(loop: bool) -> None:
     from hotline.runtime import build
     from hotline.services import sweeper
     rt = build(_config())
-    while True:
-        click.echo(json.dumps(sweeper.sweep(rt)))
-        if not loop:
-            return
-        time.sleep(rt.config.sweep_interval_seconds)
+    try:
+        while True:
+            click.echo(json.dumps(sweeper.sweep(rt)))
+            if not loop:
+                return
+            time.sleep(rt.config.sweep_interval_seconds)
+    finally:
+        rt.close()
 
 
 @cli.command()
@@ -203,6 +206,8 @@ def explain(precinct: str, staff: str, note: str) -> None:
             reports.explain(uow, rt, found, staff, note)
     except (reports.NotFlagged, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        rt.close()
     click.echo(f"{precinct.upper()}: explained by {staff}; it is now published.")
 
 
@@ -214,7 +219,7 @@ def log_group() -> None:
 @log_group.command("verify")
 def log_verify() -> None:
     """Check the hash chain; report the first broken link if any row was altered or removed."""
-    with _db().transaction() as uow:
+    with _transaction() as uow:
         broken = vlog.verify(uow.session)
     if broken:
         raise click.ClickException(f"Log entry {broken.seq} {broken.reason}.")

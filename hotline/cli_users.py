@@ -1,25 +1,17 @@
 """`hotline users`: staff and administrator accounts from the command line."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import ContextManager
 
 import click
 
 from hotline.config import Config
-from hotline.db import Database, UnitOfWork
+from hotline.db import UnitOfWork, one_transaction
 from hotline.services import staff
 
 
-@contextmanager
-def _transaction() -> Iterator[UnitOfWork]:
-    """One unit of work on a database that is closed afterwards (no pooled connection lingers)."""
-    db = Database(Config.from_env().validate().database_url)
-    try:
-        with db.transaction() as uow:
-            yield uow
-    finally:
-        db.dispose()
+def _transaction() -> ContextManager[UnitOfWork]:
+    return one_transaction(Config.from_env().validate().database_url)
 
 
 @click.group("users")

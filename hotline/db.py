@@ -74,6 +74,17 @@ class Database:
         self.engine.dispose()
 
 
+@contextmanager
+def one_transaction(url: str) -> Iterator["UnitOfWork"]:
+    """A unit of work on a database that is closed afterwards (for CLI commands and scripts)."""
+    db = Database(url)
+    try:
+        with db.transaction() as uow:
+            yield uow
+    finally:
+        db.dispose()
+
+
 class UnitOfWork:
     """A session plus callbacks (enqueues) that must only run once the data is committed."""
 

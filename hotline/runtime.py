@@ -39,6 +39,11 @@ class Runtime:
     def forget(self, key: str) -> None:
         self._cache.pop(key, None)
 
+    def close(self) -> None:
+        """Release database connections and the Redis client (commands and tests call this)."""
+        self.db.dispose()
+        self.redis.close()
+
 
 def build(config: Config) -> Runtime:
     """Wire the real adapters for `config` (which must name a Redis URL by now)."""

@@ -86,8 +86,7 @@ def rt(config: Config) -> Iterator[Runtime]:
     runtime_mod.install(runtime)
     yield runtime
     runtime_mod.install(None)
-    runtime.redis.close()
-    runtime.db.dispose()
+    runtime.close()
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ def _precinct_at(items: list[Item], i: int, known: dict[str, str] | None, at_sta
     if len(rest) < 2 or rest[0].kind not in ("unknown", "name") or not _code_number(rest[1]):
         return 0, ""
     letters, number = rest[0].word, rest[1]
-    if not letters.isalpha() or len(letters) > 8:
+    if not (letters.isascii() and letters.isalpha()) or len(letters) > 8:  # codes are A-Z only
         return 0, ""
     code = f"{letters.upper()}-{int(number.raw)}"
     used = len(rest) + marker

@@ -29,6 +29,7 @@ def twilio_rt(rt, standin):
     install(live)
     yield live
     install(rt)
+    live.close()
 
 
 def queue(rt, body="hello", to="+15155550142") -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import hotline
@@ -364,6 +364,7 @@ SMS_ALPHABET = st.sampled_from(list("0123456789-:=,.;/#\n \t'\u2013\u00a0\u201c\
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JUNK)
+@example("AA0A\u01100")  # a non-ASCII letter once made a precinct code and a non-ASCII reply
 def test_parse_never_raises_on_arbitrary_text(text):
     message = parse_message(text, IOWA, known_precincts=KNOWN)
     json.dumps(as_dict(message))
