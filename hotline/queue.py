@@ -55,10 +55,10 @@ class Queues:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
             return False
 
-    def inbound(self, inbound_id: int, registered: bool = True, phone: str | None = None) -> bool:
+    def inbound(self, inbound_id: int, chairs_lane: bool = True, phone: str | None = None) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
-        queue = Q_INBOUND if registered else Q_UNKNOWN
-        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone)
+        queue = Q_INBOUND if chairs_lane else Q_UNKNOWN
+        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane)
 
     def throttled(self, inbound_id: int) -> bool:
         """Tell staff (once) that a number crossed its hourly allowance."""

@@ -9,9 +9,9 @@ from hotline import runtime
 from hotline.services import admission, failures, inbound, outbound, sweeper
 
 
-def process_inbound(inbound_id: int, phone: str | None = None) -> None:
+def process_inbound(inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
     """Parse, verify and answer one inbox row (a no-op if it was already handled)."""
-    inbound.process(runtime.current(), inbound_id, phone)
+    inbound.process(runtime.current(), inbound_id, phone, paced)
 
 
 def send_message(outbound_id: int) -> str:

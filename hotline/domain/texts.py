@@ -24,3 +24,8 @@ def redact(body: str) -> str:
 def mask(phone: str) -> str:
     """A phone number shortened for log lines."""
     return f"***{phone[-4:]}" if phone else "?"
+
+
+def mentions_pin(body: str) -> bool:
+    """Whether a text carries a PIN, i.e. claims to come from a chair on a borrowed phone."""
+    return bool(_PIN.search(body or ""))

@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from hotline.models import ChairPhone, InboundMessage
+from hotline.domain.texts import mentions_pin
 from hotline.runtime import Runtime
 from hotline.sending_rate import SendingRate
 from hotline.services import backlog, outbound
@@ -24,6 +25,9 @@ class Admission:
     registered: bool
     throttled: bool
     first_throttled: bool  # this text crossed the limit: staff should hear about it once
+    # Registered phones, and texts that carry a PIN (a chair on a borrowed phone), go in the
+    # chairs' lane; everything else waits in the paced lane for unknown numbers.
+    chairs_lane: bool = True
 
 
 def registered_phones(rt: Runtime) -> frozenset[str]:
@@ -33,9 +37,10 @@ def registered_phones(rt: Runtime) -> frozenset[str]:
     return rt.cached("registered_phones", REGISTERED_TTL, load)
 
 
-def admit(rt: Runtime, phone: str) -> Admission:
+def admit(rt: Runtime, phone: str, body: str = "") -> Admission:
     """Count this text against the number's hourly allowance (fails open if Redis is down)."""
     registered = phone in registered_phones(rt)
+    lane = registered or mentions_pin(body)
     limit = rt.config.texts_per_hour_registered if registered else rt.config.texts_per_hour_unknown
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
     try:
@@ -45,14 +50,12 @@ def admit(rt: Runtime, phone: str) -> Admission:
         count = int(pipe.execute()[0])
     except RedisError as exc:
         logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
-        return Admission(registered, False, False)
-    return Admission(registered, count > limit, count == limit + 1)
+        return Admission(registered, False, False, lane)
+    return Admission(registered, count > limit, count == limit + 1, lane)
 
 
-def within_unknown_budget(rt: Runtime, phone: str) -> bool:
-    """Registered phones always; unknown numbers only while the shared per-second budget lasts."""
-    if phone in registered_phones(rt):
-        return True
+def within_unknown_budget(rt: Runtime) -> bool:
+    """Whether the shared per-second budget for the unknown numbers' lane has room now."""
     try:
         return SendingRate(rt.redis, rt.config.unknown_processing_per_second).try_acquire(
             "unknown-processing") == 0

@@ -45,14 +45,14 @@ class Ctx:
                            precinct_id=precinct.id if precinct else None, inbound_id=self.msg.id)
 
 
-def process(rt: Runtime, inbound_id: int, phone: str | None = None) -> None:
+def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
     """Handle this row and any earlier unhandled rows from the same phone, in arrival order."""
     if phone is None:  # jobs queued by older code, or by hand
         with rt.db.transaction() as uow:
             phone = uow.session.scalar(select(InboundMessage.from_number).where(InboundMessage.id == inbound_id))
         if phone is None:
             return
-    if not admission.within_unknown_budget(rt, phone):
+    if paced and not admission.within_unknown_budget(rt):
         return  # left unprocessed; the sweeper brings it back when the budget allows
     candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
     # One phone's texts are handled one at a time so split texts and YES replies keep order.

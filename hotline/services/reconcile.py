@@ -7,6 +7,7 @@ from datetime import timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from hotline.domain.texts import mentions_pin
 from hotline.models import InboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.services import admission, inbox, log as vlog
@@ -43,7 +44,8 @@ def reconcile(rt: Runtime, window_minutes: int = 30) -> int:
         stored = inbox.store(rt, "sms", m.sid, raw)
         if stored.inbound_id is not None and not stored.duplicate:
             added += 1
-            rt.queues.inbound(stored.inbound_id, m.from_ in admission.registered_phones(rt), m.from_)
+            lane = m.from_ in admission.registered_phones(rt) or mentions_pin(m.body or "")
+            rt.queues.inbound(stored.inbound_id, lane, m.from_)
     if added:
         with rt.db.transaction() as uow:
             vlog.record(uow.session, "inbound_reconciled", count=added)

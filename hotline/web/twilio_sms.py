@@ -28,12 +28,12 @@ def inbound_sms() -> Response:
     if not sid or not request.form.get("From"):
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
     rt = runtime()
-    admission = admit(rt, request.form["From"])
+    admission = admit(rt, request.form["From"], request.form.get("Body", ""))
     stored = inbox.store(rt, "sms", sid, request.form.to_dict(flat=False), admission.throttled)
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
     elif stored.inbound_id is not None and not admission.throttled:
-        rt.queues.inbound(stored.inbound_id, admission.registered, request.form["From"])
+        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, request.form["From"])
     elif stored.inbound_id is not None and admission.first_throttled:
         rt.queues.throttled(stored.inbound_id)
     return twiml()

@@ -57,9 +57,12 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
     rt.config = replace(rt.config, unknown_processing_per_second=2, sweep_interval_seconds=1)
     for i in range(6):  # six different pranksters, one text each
         Phone(client, rt, f"+120255501{i:02d}").send("hi", process=False)
+    borrowed = Phone(client, rt, "+15155559999")  # a chair on a borrowed phone, with the PIN
+    borrowed.send("DSM-42 PIN 4321 first: Biden 12", process=False)
     chair = Phone(client, rt, "+15155550142")
     chair.send("first: Biden 12, Pete 45")  # runs every queued job
     assert chair.last().kind == "readback"  # the chair is never held back by the budget
+    assert borrowed.last().kind == "callback_notice"  # nor is a PIN-bearing text
     with rt.db.transaction() as uow:
         left = uow.session.scalar(select(func.count()).select_from(InboundMessage)
                                   .where(InboundMessage.processed_at.is_(None)))
