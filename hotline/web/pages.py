@@ -1,4 +1,4 @@
-"""Pages anyone on the local machine can see: home, the local outbox, health."""
+"""The home page, the outbox (staff only: it shows numbers and codes), health."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 
 from hotline.models import InboundMessage, OutboundMessage, Precinct, Report
 from hotline.web import runtime
+from hotline.web.auth import login_required
 
 bp = Blueprint("pages", __name__)
 
@@ -26,6 +27,7 @@ def home() -> str:
 
 
 @bp.get("/outbox")
+@login_required
 def outbox() -> str:
     """Outbound texts, newest first (the only place they go when no Twilio account is set)."""
     rt = runtime()

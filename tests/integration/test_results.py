@@ -108,3 +108,10 @@ def test_missing_stages_are_chased_after_a_while(rt, chair):
     work(rt)
     assert chair.last().kind == "incomplete_reminder"
     assert "final alignment, county delegates" in chair.last().body
+
+
+def test_outbox_with_numbers_and_codes_needs_a_login(client, chair):
+    chair.send(FIRST)
+    resp = client.get("/outbox")
+    assert resp.status_code in (302, 401, 403)
+    assert chair.code() not in resp.get_data(as_text=True)
