@@ -58,7 +58,8 @@ class Config:
     unknown_sender_replies_per_hour: int = 3
     # Texts per number per hour that are processed; beyond that they are stored, not acted on.
     texts_per_hour_registered: int = 120
-    texts_per_hour_unknown: int = 10
+    texts_per_hour_unknown: int = 3
+    texts_per_hour_with_pin: int = 20  # an unknown number whose texts carry a PIN (borrowed phone)
     # Texts from unknown numbers processed per second across all workers: a flood waits, chairs don't.
     unknown_processing_per_second: float = 5.0
     # Messages (segments) per second per sending number; None: 1 with Twilio, unlimited outbox.
@@ -104,6 +105,7 @@ class Config:
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
             texts_per_hour_registered=_int(e.get("HOTLINE_TEXTS_PER_HOUR_REGISTERED"), cls.texts_per_hour_registered),
             texts_per_hour_unknown=_int(e.get("HOTLINE_TEXTS_PER_HOUR_UNKNOWN"), cls.texts_per_hour_unknown),
+            texts_per_hour_with_pin=_int(e.get("HOTLINE_TEXTS_PER_HOUR_WITH_PIN"), cls.texts_per_hour_with_pin),
             unknown_processing_per_second=_float(e.get("HOTLINE_UNKNOWN_PROCESSING_PER_SECOND"),
                                                  cls.unknown_processing_per_second),
             complete_after_minutes=_int(e.get("HOTLINE_COMPLETE_AFTER_MINUTES"), cls.complete_after_minutes),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from redis import Redis
@@ -60,9 +61,10 @@ class Queues:
         queue = Q_INBOUND if chairs_lane else Q_UNKNOWN
         return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane)
 
-    def throttled(self, inbound_id: int) -> bool:
-        """Tell staff (once) that a number crossed its hourly allowance."""
-        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, inbound_id, f"thr-{inbound_id}")
+    def throttled(self, phone: str) -> bool:
+        """Tell staff (once an hour) that a number crossed its hourly allowance."""
+        hour = int(time.time() // 3600)
+        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{phone.lstrip('+')}-{hour}")
 
     def send(self, outbound_id: int, priority: int) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""

@@ -19,9 +19,9 @@ def send_message(outbound_id: int) -> str:
     return outbound.deliver(runtime.current(), outbound_id)
 
 
-def note_throttled(inbound_id: int) -> None:
+def note_throttled(phone: str) -> None:
     """Open one backlog item for a number that crossed its hourly allowance."""
-    admission.note_throttled(runtime.current(), inbound_id)
+    admission.note_throttled(runtime.current(), phone)
 
 
 def sweep() -> dict[str, int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hotline.models import ChairPhone, InboundMessage
+from hotline.models import ChairPhone
 from hotline.domain.texts import mentions_pin
 from hotline.runtime import Runtime
 from hotline.sending_rate import SendingRate
@@ -41,7 +41,8 @@ def admit(rt: Runtime, phone: str, body: str = "") -> Admission:
     """Count this text against the number's hourly allowance (fails open if Redis is down)."""
     registered = phone in registered_phones(rt)
     lane = registered or mentions_pin(body)
-    limit = rt.config.texts_per_hour_registered if registered else rt.config.texts_per_hour_unknown
+    limit = (rt.config.texts_per_hour_registered if registered
+             else rt.config.texts_per_hour_with_pin if lane else rt.config.texts_per_hour_unknown)
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
     try:
         pipe = rt.redis.pipeline()
@@ -63,22 +64,16 @@ def within_unknown_budget(rt: Runtime) -> bool:
         return True
 
 
-def note_throttled(rt: Runtime, inbound_id: int) -> None:
+def note_throttled(rt: Runtime, phone: str) -> None:
     """Staff hear once per number and hour; a registered chair is told a person will call."""
-    registered = registered_phones(rt)
+    known = phone in registered_phones(rt)
+    limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
     with rt.db.transaction() as uow:
-        msg = uow.session.get(InboundMessage, inbound_id)
-        if msg is None:
-            return
-        phone, known = msg.from_number, msg.from_number in registered
-        limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
         vlog.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
         backlog.open_item(uow.session, "unparsed_text" if known else "unknown_sender", phone=phone,
                           dedupe_key=f"throttled:{phone}",
                           summary=f"{phone} sent more than {limit} texts in an hour; later texts are "
-                                  "stored but not processed until the hour is over",
-                          detail={"inbound_id": inbound_id})
+                                  "stored but not processed until the hour is over")
         if known:
             outbound.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
-                               "staff will call you; please wait for them.", "throttled", priority=0,
-                               inbound_id=inbound_id)
+                               "staff will call you; please wait for them.", "throttled", priority=0)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -110,3 +111,48 @@ def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> lis
             InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
             InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).all()
         return [(row[0], row[1]) for row in rows]
+
+
+PARKED_KEY = "hotline:inbox:parked"
+PARKED_LOCK = "hotline:lock:parked"
+
+
+def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> bool:
+    """Keep a throttled flood text in Redis (AOF) for a bulk move into the database.
+
+    Only texts over their number's allowance from numbers not on the roster come here: the
+    webhook then costs one Redis write instead of a database commit. False if Redis is down
+    (the caller stores the row in the database instead).
+    """
+    record = {"channel": channel, "sid": sid, "raw": dict(raw), "throttled": True,
+              "received_at": utcnow().isoformat()}
+    try:
+        rt.redis.rpush(PARKED_KEY, json.dumps(record))
+        return True
+    except RedisError:
+        return False
+
+
+def flush_parked(rt: Runtime, batch: int = 1000) -> int:
+    """Move parked texts into the database in bulk; safe to run from many workers at once."""
+    lock = rt.redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        return 0
+    try:
+        items = rt.redis.lrange(PARKED_KEY, 0, batch - 1)
+        if not items:
+            return 0
+        records = [json.loads(item) for item in items]
+        with rt.db.transaction() as uow:
+            known = set(uow.session.execute(select(InboundMessage.sid).where(
+                InboundMessage.sid.in_([r["sid"] for r in records]))).scalars())
+            for r in records:
+                if r["sid"] not in known:
+                    known.add(r["sid"])
+                    uow.session.add(_row(r["channel"], r["sid"], r["raw"],
+                                         datetime.fromisoformat(r["received_at"]), True))
+        # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.
+        rt.redis.ltrim(PARKED_KEY, len(items), -1)
+        return len(items)
+    finally:
+        lock.release()

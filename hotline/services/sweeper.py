@@ -18,9 +18,10 @@ logger = logging.getLogger(__name__)
 def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     """One pass; safe to run from every worker at once (job ids are unique)."""
     stale = rt.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
-    counts = {"spooled": 0, "inbound": 0, "outbound": 0, "incomplete": 0, "reconciled": 0}
+    counts = {"spooled": 0, "parked": 0, "inbound": 0, "outbound": 0, "incomplete": 0, "reconciled": 0}
     try:
         counts["spooled"] = inbox.flush_spool(rt)
+        counts["parked"] = inbox.flush_parked(rt)
         registered = admission.registered_phones(rt)
         # Unknown numbers get back only as many as their processing budget allows until the next sweep.
         unknown_room = max(1, int(rt.config.unknown_processing_per_second * rt.config.sweep_interval_seconds))

@@ -28,14 +28,17 @@ def inbound_sms() -> Response:
     if not sid or not request.form.get("From"):
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
     rt = runtime()
-    admission = admit(rt, request.form["From"], request.form.get("Body", ""))
-    stored = inbox.store(rt, "sms", sid, request.form.to_dict(flat=False), admission.throttled)
+    phone, raw = request.form["From"], request.form.to_dict(flat=False)
+    admission = admit(rt, phone, request.form.get("Body", ""))
+    if admission.first_throttled:
+        rt.queues.throttled(phone)
+    if admission.throttled and not admission.registered and inbox.park(rt, "sms", sid, raw):
+        return twiml()  # a flood: kept in Redis, moved to the database in bulk by the sweeper
+    stored = inbox.store(rt, "sms", sid, raw, admission.throttled)
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
     elif stored.inbound_id is not None and not admission.throttled:
-        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, request.form["From"])
-    elif stored.inbound_id is not None and admission.first_throttled:
-        rt.queues.throttled(stored.inbound_id)
+        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, phone)
     return twiml()
 
 

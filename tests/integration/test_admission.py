@@ -20,6 +20,10 @@ def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
     limit = rt.config.texts_per_hour_unknown
     for i in range(limit + 5):
         assert prank.send(f"lol {i}", process=False) == 200
+    assert rt.redis.llen("hotline:inbox:parked") == 5  # the flood waits in Redis, not the database
+    from hotline.services import sweeper
+    assert sweeper.sweep(rt)["parked"] == 5
+    assert sweeper.sweep(rt)["parked"] == 0
     work(rt)
     with rt.db.transaction() as uow:
         s = uow.session
@@ -68,3 +72,15 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
                                   .where(InboundMessage.processed_at.is_(None)))
     assert left == 4  # a burst of 2 went through; the rest wait
     assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 2  # 2 per second x 1 s between sweeps
+
+
+def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
+    from hotline.services import inbox
+    raw = {"From": ["+12025550199"], "Body": ["spam"]}
+    assert inbox.park(rt, "sms", "SMparked1", raw) and inbox.park(rt, "sms", "SMparked2", raw)
+    inbox.store(rt, "sms", "SMparked1", raw)  # Twilio retried it and it reached the database
+    assert inbox.flush_parked(rt) == 2
+    with rt.db.transaction() as uow:
+        sids = sorted(uow.session.execute(select(InboundMessage.sid)).scalars())
+    assert sids == ["SMparked1", "SMparked2"]
+    assert rt.redis.llen(inbox.PARKED_KEY) == 0
