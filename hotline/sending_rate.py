@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import random
 import time
 
 from redis import Redis
@@ -64,10 +65,22 @@ class SendingRate:
     def acquire(self, sender: str, cost: int = 1, timeout: float = 50.0) -> float:
         """Wait until the tokens are taken; returns the seconds waited (raises TimeoutError)."""
         started = time.monotonic()
+        self.acquire_any([sender], cost, timeout)
+        return time.monotonic() - started
+
+    def acquire_any(self, senders: list[str], cost: int = 1, timeout: float = 50.0) -> str:
+        """Take tokens from the first of `senders` that has them, waiting as little as possible."""
+        started = time.monotonic()
+        offset = random.randrange(len(senders))  # workers start at different numbers
+        order = senders[offset:] + senders[:offset]
         while True:
-            wait = self.try_acquire(sender, cost)
-            if wait == 0:
-                return time.monotonic() - started
-            if time.monotonic() - started + wait > timeout:
-                raise TimeoutError(f"{sender} could not send within {timeout}s")
-            time.sleep(wait)
+            shortest = None
+            for sender in order:
+                wait = self.try_acquire(sender, cost)
+                if wait == 0:
+                    return sender
+                shortest = wait if shortest is None else min(shortest, wait)
+            assert shortest is not None
+            if time.monotonic() - started + shortest > timeout:
+                raise TimeoutError(f"no sending number free within {timeout}s")
+            time.sleep(shortest)

@@ -1,7 +1,6 @@
 """Sending SMS: through Twilio's REST API when configured, otherwise into the local outbox."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,8 +31,8 @@ class SendError(Exception):
 
 
 class Sender(Protocol):
-    def route(self) -> str:
-        """The sending identity (number or service) the next message goes out on."""
+    def routes(self) -> list[str]:
+        """The sending identities (numbers, or one Messaging Service) a message may go out on."""
 
     def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent: ...
 
@@ -41,8 +40,8 @@ class Sender(Protocol):
 class OutboxSender:
     """No Twilio account: the message stays in our outbox table, shown by the UI and CLI."""
 
-    def route(self) -> str:
-        return "outbox"
+    def routes(self) -> list[str]:
+        return ["outbox"]
 
     def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent:
         return Sent(sid=None, status="outbox")
@@ -58,13 +57,10 @@ class TwilioSender:
             # Tests and the drill point the real client at a local stand-in.
             self.client.api.base_url = config.twilio_api_base_url.rstrip("/")
         self.service_sid = config.twilio_messaging_service_sid
-        self._numbers = itertools.cycle(config.twilio_from_numbers) if config.twilio_from_numbers else None
+        self.numbers = list(config.twilio_from_numbers)
 
-    def route(self) -> str:
-        if self.service_sid:
-            return self.service_sid
-        assert self._numbers is not None
-        return next(self._numbers)
+    def routes(self) -> list[str]:
+        return [self.service_sid] if self.service_sid else self.numbers
 
     def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent:
         kwargs: dict[str, str] = {"to": to, "body": body}

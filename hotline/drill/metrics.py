@@ -1,6 +1,7 @@
 """What the drill checks after the night: nothing lost, nothing twice, every reply sent, rates held."""
 from __future__ import annotations
 
+import bisect
 import json
 from collections import defaultdict
 from typing import Any
@@ -65,9 +66,11 @@ def sending(redis: Redis, s: Session, configured_rate: float) -> dict[str, Any]:
     worst_10s = max((_max_in_window(sorted(t), 10.0) for t in by_number.values()), default=0)
     span = (max(t for _, t in sends) - min(t for _, t in sends)) if len(sends) > 1 else 0
     waits: dict[int, list[float]] = defaultdict(list)
+    times: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for prio, created, sent in s.execute(select(OutboundMessage.priority, OutboundMessage.created_at,
                                                 OutboundMessage.sent_at).where(OutboundMessage.sent_at.is_not(None))):
         waits[prio].append((sent - created).total_seconds())
+        times[prio].append((created.timestamp(), sent.timestamp()))
     return {"messages": len(sends), "numbers_used": len(by_number),
             "overall_per_second": round(len(sends) / span, 1) if span else None,
             "configured_per_number": configured_rate,
@@ -75,7 +78,25 @@ def sending(redis: Redis, s: Session, configured_rate: float) -> dict[str, Any]:
             # 10-second windows: a request's network jitter can squeeze two sends closer than 1 s
             "max_in_any_10s_per_number": worst_10s,
             "queue_wait_s": {f"priority_{p}": {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99)}
-                             for p, v in sorted(waits.items())}}
+                             for p, v in sorted(waits.items())},
+            "other_sent_while_confirmation_waited": _inversions(times[0], times[1]),
+            "other_messages_sent": len(times[1])}
+
+
+def _inversions(first: list[tuple[float, float]], rest: list[tuple[float, float]], grace: float = 2.0) -> int:
+    """Lower-priority sends made while a confirmation older than `grace` seconds still waited."""
+    first = sorted(first)
+    created = [c for c, _ in first]
+    latest_sent, running = [], float("-inf")
+    for _, sent in first:
+        running = max(running, sent)
+        latest_sent.append(running)
+    count = 0
+    for _, sent in rest:
+        i = bisect.bisect_left(created, sent - grace)
+        if i and latest_sent[i - 1] > sent:
+            count += 1
+    return count
 
 
 def _max_in_window(times: list[float], width: float) -> int:

@@ -36,10 +36,11 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         if msg is None or msg.status not in READY:
             return "skipped"
         to, body = msg.to_number, msg.body
-    route = rt.sender.route()
+    routes = rt.sender.routes()
+    route = routes[0]
     if rt.rate is not None:
-        # Sender workers wait here for the number's next slot; queue order put confirmations first.
-        rt.rate.acquire(route, segments(body))
+        # Sender workers wait here for a number's next slot; queue order put confirmations first.
+        route = rt.rate.acquire_any(routes, segments(body))
     with rt.db.transaction() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
         if msg is None or msg.status not in READY:

@@ -35,3 +35,12 @@ def test_rate_must_be_positive(rt):
 ])
 def test_segments(body, expected):
     assert segments(body) == expected
+
+
+def test_a_busy_number_is_skipped_for_a_free_one(rt):
+    rate = SendingRate(rt.redis, rate_per_second=1)
+    numbers = ["+15155550100", "+15155550101", "+15155550102"]
+    used = {rate.acquire_any(numbers, timeout=0.5) for _ in numbers}
+    assert used == set(numbers)  # three sends, three numbers, nobody waited
+    with pytest.raises(TimeoutError):
+        rate.acquire_any(numbers, timeout=0.1)  # every number just sent: none is free yet
