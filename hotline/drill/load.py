@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker
 from twilio.request_validator import RequestValidator
 
 from hotline.domain.model import Candidate
+from hotline.queue import ON_FAILURE, RETRY
 from hotline.drill.chairs import Outcome, Plan, Texter, play
 
 
@@ -120,8 +121,12 @@ def rq_noop_throughput(redis_url: str, jobs: int, workers: int) -> dict[str, Any
     """No-op jobs through SimpleWorker processes on the same Redis: the job-throughput ceiling."""
     redis = Redis.from_url(redis_url)
     queue = Queue("drill-noop", connection=redis)
-    for _ in range(jobs):
-        queue.enqueue("hotline.drill.noop.noop_job", result_ttl=0)
+    # The same enqueue options as our jobs (unique id, retries, failure callback, result kept),
+    # so the ratio measures our work, not the RQ features we chose.
+    for i in range(jobs):
+        queue.enqueue("hotline.drill.noop.noop_job", job_id=f"noop-{i}-{uuid.uuid4().hex[:8]}", unique=True,
+                      retry=RETRY, on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
+                      failure_ttl=7 * 86400)
     started = time.monotonic()
     procs = [mp.Process(target=_burst, args=(redis_url, "drill-noop")) for _ in range(workers)]
     for p in procs:

@@ -22,10 +22,9 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
     msg = OutboundMessage(to_number=to, body=body, kind=kind, priority=priority, status="queued",
                           precinct_id=precinct_id, inbound_id=inbound_id)
     uow.session.add(msg)
-    uow.session.flush()
-    msg_id = msg.id
-    # No row update after enqueueing: the sweeper re-queues rows still "queued" after a while.
-    uow.after_commit(lambda: rt.queues.send(msg_id, priority))
+    # The id exists once the commit has flushed the row, which is when this runs. No row update
+    # after enqueueing: the sweeper re-queues rows still "queued" after a while.
+    uow.after_commit(lambda: rt.queues.send(msg.id, priority))
     return msg
 
 
