@@ -20,6 +20,9 @@ run: install  ## start Redis (embedded unless REDIS_URL), web and worker, with t
 test: install  ## the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -n 2 -q
 
+drill: install  ## play a caucus night (1,765 precincts, flood, ceilings) and print verdicts
+	$(VENV)/bin/hotline drill $(DRILL_ARGS)
+
 worker: install
 	$(PY) -m workers.worker
 

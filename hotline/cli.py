@@ -234,16 +234,15 @@ def worker(ctx: click.Context) -> None:
     main(ctx.args)
 
 
-def _register_optional() -> None:
+def _register_commands() -> None:
+    """Commands that live in their own modules (imported here, after `cli` exists)."""
     from hotline.cli_audit import audit_command
     from hotline.cli_drill import drill_command
     from hotline.cli_parse import parse_command
+    from hotline.cli_users import users_command
     from hotline.simulator import simulate_command
-    cli.add_command(parse_command)
-    cli.add_command(audit_command)
-    cli.add_command(simulate_command)
-    cli.add_command(__import__("hotline.cli_users", fromlist=["users_command"]).users_command)
-    cli.add_command(drill_command)
+    for command in (parse_command, audit_command, simulate_command, users_command, drill_command):
+        cli.add_command(command)
 
 
-_register_optional()
+_register_commands()

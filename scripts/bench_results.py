@@ -1,0 +1,101 @@
+"""Requests per second on /api/results with a few thousand precincts reported (gunicorn, real Redis).
+
+Usage: .venv/bin/python scripts/bench_results.py [PRECINCTS] [SECONDS]
+"""
+from __future__ import annotations
+
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from hotline import demo, migrate
+from hotline.db import Database
+from hotline.domain.model import Stage
+from hotline.embedded_redis import EmbeddedRedis, free_port
+from hotline.models import Precinct, Report, Submission, utcnow
+from hotline.services import importing, results
+from hotline.services.reports import fingerprint
+from hotline.services.roster import load_candidates
+from hotline.simulation import caucus_night
+
+
+def seed(db: Database, precincts: int) -> None:
+    data = demo.generate(precincts, 7, counties=99)
+    rng = random.Random(7)
+    with db.transaction() as uow:
+        s = uow.session
+        importing.import_candidates(s, io.StringIO(demo.candidates_csv()))
+        importing.import_roster(s, io.StringIO(data.roster_csv))
+        importing.import_counties(s, io.StringIO(data.counties_csv))
+        cands = load_candidates(s)
+        for p in s.query(Precinct).all():
+            night = caucus_night(rng, cands, p.delegates_to_elect or 5)
+            sub = Submission(precinct_id=p.id, source="sms", sender="bench", status="confirmed",
+                             attendance=night.attendance, confirmed_at=utcnow(), findings=[])
+            s.add(sub)
+            s.flush()
+            for stage, counts in ((Stage.FIRST, night.first), (Stage.FINAL, night.final),
+                                  (Stage.DELEGATES, night.delegates)):
+                s.add(Report(submission_id=sub.id, precinct_id=p.id, stage=stage.value, counts=counts,
+                             fingerprint=fingerprint(counts), status="current", recorded_at=utcnow()))
+
+
+def main() -> None:
+    precincts = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 10
+    folder = Path(tempfile.mkdtemp(prefix="bench-results-"))
+    url = f"sqlite:///{folder / 'r.sqlite3'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    seed(db, precincts)
+    started = time.perf_counter()
+    with db.transaction() as uow:
+        summary = results.summary(uow.session)
+    compute_ms = (time.perf_counter() - started) * 1000
+    with EmbeddedRedis(folder / "redis", persist=False) as redis:
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis.url, "HOTLINE_INSTANCE_PATH": str(folder)}
+        web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "3", "-b",
+                                f"127.0.0.1:{port}", "--log-level", "warning", "hotline.app:create_app()"],
+                               env=env, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}/api/results"
+            for _ in range(100):
+                try:
+                    if requests.get(base, timeout=5).ok:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            latencies: list[float] = []
+            deadline = time.monotonic() + seconds
+
+            def reader(_: int) -> None:
+                http = requests.Session()
+                while time.monotonic() < deadline:
+                    t = time.perf_counter()
+                    http.get(base, timeout=10).raise_for_status()
+                    latencies.append((time.perf_counter() - t) * 1000)
+
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(reader, range(8)))
+        finally:
+            web.terminate()
+            web.wait(timeout=10)
+    latencies.sort()
+    print(f"{summary['precincts_reporting']} of {summary['precincts_total']} precincts reporting; "
+          f"computing the results from the database: {compute_ms:.0f} ms (a cache miss)")
+    print(f"/api/results, 3 gunicorn workers, 8 concurrent readers, {seconds:.0f} s: "
+          f"{len(latencies) / seconds:.0f} requests/s, p50 {latencies[len(latencies) // 2]:.1f} ms, "
+          f"p99 {latencies[int(len(latencies) * 0.99)]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
