@@ -52,7 +52,9 @@ def generate(precincts: int = 120, seed: int = 2020, counties: int | None = None
     w.writerow(["precinct", "county", "name", "delegates", "chair", "phones", "pin", "past_turnout"])
     numbers = {code: 0 for _, code in county_list}
     for i in range(precincts):
-        county, code = county_list[i % len(county_list)]
+        # Polk (Des Moines) first gets 42 precincts, like a big county, so the DSM-42 of the
+        # README exists; then counties take turns.
+        county, code = county_list[0] if i < min(42, precincts // 2) else county_list[i % len(county_list)]
         numbers[code] += 1
         d = rng.choice([1, 2, 3] + [4, 5, 6, 7, 8, 9, 10, 12] * 3 + [14, 18, 24, 36])
         county_d[county] += d

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import re
 import statistics
@@ -119,7 +120,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 @click.command("simulate")
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The running server.")
+@click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
+              show_default="http://127.0.0.1:$PORT (5000)", help="The running server.")
 @click.option("--precincts", default=10, show_default=True, help="How many chairs report.")
 @click.option("--messy", default=0.1, show_default=True, help="Share of texts written messily.")
 @click.option("--wrong-code", default=0.05, show_default=True, help="Share of confirmations with a wrong code first.")
@@ -139,6 +141,11 @@ def simulate_command(url: str, precincts: int, messy: float, wrong_code: float, 
         cands = load_candidates(uow.session)
     opts = {"url": url.rstrip("/"), "signed_base": config.public_base_url or url.rstrip("/"),
             "token": config.twilio_auth_token, "messy": messy, "wrong_code": wrong_code, "timeout": timeout}
+    try:
+        requests.get(f"{url.rstrip('/')}/healthz", timeout=5)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"No hotline answers at {url} ({exc.__class__.__name__}). Start it "
+                                   "with `make run` (PORT=... if you changed the port) or pass --url.")
     tally, started = Tally(), time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = [pool.submit(chair_night, row, opts, db, cands, tally, seed * 100003 + i)

@@ -52,6 +52,11 @@ class Done:
 
 
 @dataclass(frozen=True)
+class CallMe:
+    """The chair asks a person to call back."""
+
+
+@dataclass(frozen=True)
 class Section:
     """One result set: its stage (None if the chair named none) and counts by display name, in order given."""
 
@@ -86,7 +91,7 @@ class Report:
         return not self.errors and any(section.counts for section in self.sections)
 
 
-Message = Confirm | Cancel | Help | Status | Done | Report
+Message = Confirm | Cancel | Help | Status | Done | CallMe | Report
 
 # Twilio answers these itself (opt-out / opt-in); a chair who sends one is not reporting.
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit", "revoke", "optout"})
@@ -100,6 +105,9 @@ _PHRASES: dict[str, type] = {
                      "cancel report", "no cancel it", "cancel please"], Cancel),
     **dict.fromkeys(["help", "?", "info", "how", "help me", "how do i report", "how to report",
                      "what do i do", "menu", "instructions"], Help),
+    **dict.fromkeys(["call", "call me", "call back", "call me back", "callback", "please call",
+                     "please call me", "call me please", "need help call me", "talk to someone",
+                     "talk to a person", "i need a person", "person", "operator", "agent"], CallMe),
     **dict.fromkeys(["done", "finished", "thats all", "that is all", "all done", "im done", "we are done",
                      "were done", "complete", "all finished", "done all stages"], Done),
 }

@@ -46,24 +46,27 @@ def callback_code_sent(precinct: str, registered_tail: str) -> str:
 def recorded(precinct: str, stages: Iterable[Stage], missing: Iterable[Stage], flagged: str = "") -> str:
     done = ", ".join(s.label.lower() for s in stages)
     text = f"Recorded for {precinct}: {done}."
-    if flagged:
-        text += f" It does not add up ({flagged}); hotline staff will review it with you."
     todo = [s.label.lower() for s in missing]
-    text += f" Still to send: {', '.join(todo)}." if todo else " All three stages are in. Thank you!"
-    return text
+    if todo:
+        text += f" Still to send: {', '.join(todo)}."
+    if flagged:
+        # Not "thank you, all done": a person must reach the chair before this counts.
+        return text + (f" But it does not add up: {flagged} It is not published yet. Please keep your "
+                       "phone on: hotline staff will call you about it.")
+    return text + ("" if todo else " All three stages are in. Thank you!")
 
 
 def parse_problems(errors: Sequence[str]) -> str:
     shown = " ".join(errors[:3])
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return (f"Sorry, I could not read that: {shown}{more} Nothing was recorded. "
-            f"Send it again like: {EXAMPLE}. Text HELP for help.")
+            "Text HELP for the format, or CALL for a call back.")
 
 
-HELP = ("Caucus hotline. Text one stage at a time, e.g. 'first: Biden 12, Pete 45', then "
-        "'final: ...', then 'delegates: Pete 3, Sanders 2'. Add 'att 123' for attendance. "
+HELP = ("Caucus hotline. Text your results, e.g. 'first: Biden 12, Pete 45', then 'final: ...', "
+        "then 'delegates: Pete 3, Sanders 2' (one text or several). Add 'att 123' for attendance. "
         "We read it back with a code; reply YES and the code to confirm. STATUS shows what we "
-        "have, NO drops an unconfirmed report, DONE when finished.")
+        "have, NO drops an unconfirmed report, DONE when finished, CALL for a call back.")
 
 UNREGISTERED = ("This phone is not registered to a precinct. Start with your precinct code and "
                 "PIN, e.g. 'DSM-42 PIN 1234 first: Biden 12, Pete 45'. We will text a code to the "
@@ -75,12 +78,16 @@ WHICH_PRECINCT = ("This phone is registered for more than one precinct ({codes})
 NOT_YOUR_PRECINCT = ("This phone is not registered for {code}. Add the PIN for {code}, e.g. "
                      "'{code} PIN 1234 ...', and we will text a code to its chair's phone.")
 
-WRONG_PIN = "That PIN is not right for {code}. Nothing was recorded. {left} tries left."
+WRONG_PIN = "That PIN is not right for {code}. Nothing was recorded. {left} left."
 PIN_LOCKED = ("PIN entry for {code} is locked for {minutes} minutes after too many wrong PINs. "
               "Hotline staff have been told and will call the chair.")
 NEED_CODE = "Please reply YES and the 4-digit code from the read-back, e.g. YES 4821."
 NOTHING_PENDING = "Nothing is waiting for confirmation from this phone. Send your results first, or HELP."
-WRONG_CODE = "That code does not match. {left} tries left. Check the read-back and reply YES and its code."
+WRONG_CODE = "That code does not match. {left} left. Check the read-back and reply YES and its code."
+CODE_REPLACED = ("That code is from an older read-back, which your newer text replaced. Reply YES "
+                 "and the code from the newest read-back.")
+CHATTER_PENDING = ("Got your message. Nothing changes until you reply YES and the code from the "
+                   "read-back. Text CALL if you need a person.")
 CODE_LOCKED = ("Too many wrong codes; that report was not recorded. Hotline staff will call you. "
                "You can also send the results again for a new code.")
 CODE_EXPIRED = "That code has expired. Send the results again and we will send a new code."
@@ -88,6 +95,15 @@ CANCELLED = "Cancelled: the unconfirmed report for {code} was dropped. Nothing w
 NOTHING_TO_CANCEL = "There is no unconfirmed report to cancel."
 PHOTO_SAVED = "Photo saved with the {code} report. Thank you."
 PHOTO_ALONE = "Photo received. Please also text the numbers, e.g. '" + EXAMPLE + "'."
+CALL_BACK = ("A hotline staff member will call this number (ending {tail}). Please keep your phone "
+             "on. You can still text your results meanwhile.")
+
+
+def tries(left: int) -> str:
+    """'1 try' / '2 tries'."""
+    return f"{left} try" if left == 1 else f"{left} tries"
+
+
 NEED_STAGE = "Which count is this: first, final or delegates? Start the text with that word, e.g. '" + EXAMPLE + "'."
 
 

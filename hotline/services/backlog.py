@@ -45,5 +45,5 @@ def auto_resolve(session: Session, dedupe_key: str, note: str) -> None:
             BacklogItem.dedupe_key == dedupe_key, BacklogItem.resolved_at.is_(None))).scalars():
         item.resolved_at, item.resolved_by = utcnow(), "system"
         item.resolution, item.note = "auto", note
-        vlog.record(session, "backlog_resolved", phone=item.phone, item_id=item.id,
-                    actor="system", note=note)
+        vlog.record(session, "backlog_resolved", precinct=item.precinct.code if item.precinct else None,
+                    phone=item.phone, item_id=item.id, actor="system", note=note)

@@ -79,10 +79,12 @@ def is_flagged(findings: Sequence[Finding]) -> bool:
     return checks.is_flagged(findings)
 
 
-def summary(findings: Sequence[Finding]) -> str:
-    """Every error and warning, for staff."""
-    serious = [f.message for f in findings if f.severity in (Severity.ERROR, Severity.WARNING)]
-    return " ".join(serious) or "no findings"
+def summary(findings: Sequence[Finding], limit: int = 280) -> str:
+    """Errors and warnings in their one-sentence form, most useful first, for a queue row."""
+    serious = [f.short or f.message for f in checks.by_severity(findings)
+               if f.severity in (Severity.ERROR, Severity.WARNING)]
+    text = " ".join(dict.fromkeys(serious)) or "no findings"
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
 def chair_warning(findings: Sequence[Finding]) -> str:

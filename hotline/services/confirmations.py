@@ -1,14 +1,16 @@
 """Texts that act on what is already there: YES + code, CANCEL, STATUS, DONE."""
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
 from hotline.domain import replies
 from hotline.domain.model import Stage
-from hotline.domain.verification import CodeCheck, CodeState, check_code
-from hotline.models import Submission, utcnow
+from hotline.domain.verification import CodeCheck, CodeState, check_code, hash_code
+from hotline.models import ConfirmationCode, Submission, utcnow
 from hotline.services import backlog, checking, reports
 from hotline.services import log as vlog
 
@@ -39,20 +41,30 @@ def confirm_by_code(ctx: "Ctx", code: str | None) -> str:
                         submission_id=sub.id)
             return _confirmed(ctx, sub)
         verdicts.append((sub, row, verdict))
+    if _replaced_code(ctx, code):
+        ctx.reply(replies.CODE_REPLACED, "code_replaced")  # an honest mix-up, not a guess
+        return "code_replaced"
     return _not_confirmed(ctx, verdicts)
+
+
+def _replaced_code(ctx: "Ctx", code: str) -> bool:
+    """Whether `code` belongs to a read-back for this phone that a newer one replaced (last hour)."""
+    s, key = ctx.uow.session, ctx.rt.config.secret_key
+    since = ctx.now - timedelta(hours=1)
+    hashed = hash_code(code.strip(), key)
+    rows = s.execute(select(ConfirmationCode.code_hash).join(Submission, Submission.id == ConfirmationCode.submission_id)
+                     .where(Submission.confirm_phone == ctx.phone, Submission.status == "replaced",
+                            Submission.created_at >= since)).scalars()
+    return any(hmac.compare_digest(h, hashed) for h in rows)
 
 
 def _confirmed(ctx: "Ctx", sub: Submission) -> str:
     findings = reports.confirm(ctx.uow, ctx.rt, sub, actor=ctx.phone)
     missing = reports.missing_stages(ctx.uow.session, sub.precinct_id)
-    flagged = checking.summary(findings) if sub.flagged else ""
+    flagged = checking.chair_warning(findings) if sub.flagged else ""
     ctx.reply(replies.recorded(sub.precinct.code, [Stage(r.stage) for r in sub.reports], missing,
-                               flagged=_short(flagged)), "recorded", precinct=sub.precinct)
+                               flagged=flagged), "recorded", precinct=sub.precinct)
     return "confirmed"
-
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _not_confirmed(ctx: "Ctx", verdicts: list) -> str:
@@ -80,7 +92,7 @@ def _not_confirmed(ctx: "Ctx", verdicts: list) -> str:
     if left <= 0:
         ctx.reply(replies.CODE_LOCKED, "code_locked")
         return "code_locked"
-    ctx.reply(replies.WRONG_CODE.format(left=left), "wrong_code")
+    ctx.reply(replies.WRONG_CODE.format(left=replies.tries(left)), "wrong_code")
     return "wrong_code"
 
 
@@ -139,6 +151,9 @@ def done(ctx: "Ctx") -> str:
         findings = checking.current(s, precinct)
         vlog.record(s, "chair_done", precinct=precinct.code, phone=ctx.phone,
                     missing=[m.value for m in missing], findings=[f.code for f in findings])
+        waiting = [p for p in reports.pending_for_phone(s, ctx.phone) if p.precinct_id == precinct.id]
+        if waiting:
+            parts.append(f"{precinct.code}: a read-back is still waiting for your YES and its code.")
         if missing:
             parts.append(f"{precinct.code} is missing: {', '.join(m.label.lower() for m in missing)}. "
                          "Please send it.")
@@ -146,3 +161,17 @@ def done(ctx: "Ctx") -> str:
             parts.append(f"{precinct.code}: all three stages are recorded. Thank you!")
     ctx.reply(" ".join(parts), "done", priority=1)
     return "done"
+
+
+def call_me(ctx: "Ctx") -> str:
+    """CALL: the chair wants a person; a call-back item goes to the top of the staff queue."""
+    s = ctx.uow.session
+    precinct = ctx.registered[0] if len(ctx.registered) == 1 else None
+    backlog.open_item(s, "callback_request", phone=ctx.phone, precinct_id=precinct.id if precinct else None,
+                      dedupe_key=f"callme:{ctx.phone}", priority=None if ctx.registered else 2,
+                      summary=f"{'Chair of ' + precinct.code if precinct else 'Caller'} {ctx.phone} "
+                              "asked by text for a call back")
+    vlog.record(s, "callback_requested", precinct=precinct.code if precinct else None, phone=ctx.phone,
+                channel="sms")
+    ctx.reply(replies.CALL_BACK.format(tail=ctx.phone[-4:]), "call_back", priority=0 if ctx.registered else 1)
+    return "call_back"

@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hotline.domain.texts import redact
 from hotline.models import InboundMessage, OutboundMessage
 from hotline.runtime import Runtime
 from hotline.services import backlog, outbound
@@ -25,7 +26,7 @@ def gave_up(rt: Runtime, func_name: str, row_id: int | None, error: str) -> None
                 backlog.open_item(s, "unparsed_text", phone=phone, dedupe_key=f"jobfail:in:{row_id}",
                                   summary=f"Text from {phone} could not be processed (system error); "
                                           "read it and answer the chair",
-                                  detail={"inbound_id": row_id, "body": msg.body if msg else None,
+                                  detail={"inbound_id": row_id, "body": redact(msg.body) if msg else None,
                                           "error": error[:500]})
                 if phone:
                     outbound.queue_sms(uow, rt, phone, "We received your text but could not process it. "

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.domain.texts import redact
 from hotline.models import CallEvent, InboundMessage, OutboundMessage, Precinct, Submission, Worksheet
 
 LIMIT = 200  # events per kind; a precinct with more than this has a bigger problem than paging
@@ -32,12 +33,14 @@ def timeline(s: Session, precinct: Precinct | None, phones: Sequence[str]) -> li
     if phones:
         for m in s.execute(select(InboundMessage).where(InboundMessage.from_number.in_(phones))
                            .order_by(InboundMessage.id.desc()).limit(LIMIT)).scalars():
+            # PINs stay out of staff screens, as they stay out of the log.
             events.append(Event(m.received_at, "in", m.from_number, m.channel,
-                                m.body, m.outcome or "not handled yet", tuple(m.media_urls or ())))
+                                redact(m.body), m.outcome or "not handled yet", tuple(m.media_urls or ())))
         for c in s.execute(select(CallEvent).where(CallEvent.from_number.in_(phones))
                            .order_by(CallEvent.id.desc()).limit(LIMIT)).scalars():
+            keys = "****" if "pin" in c.step or c.step.startswith("staff") else c.digits  # PINs
             events.append(Event(c.received_at, "call", c.from_number, f"call: {c.step}",
-                                f"keys {c.digits}" if c.digits else "", c.call_sid))
+                                f"keys {keys}" if c.digits else "", c.call_sid))
     out = select(OutboundMessage)
     conditions = [OutboundMessage.to_number.in_(phones)] if phones else []
     if precinct is not None:

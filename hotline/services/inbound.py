@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hotline.db import UnitOfWork
 from hotline.domain import replies
 from hotline.domain.model import Candidate
-from hotline.domain.parsing import Cancel, Confirm, Done, Help, Report, Status, parse_message
+from hotline.domain.parsing import CallMe, Cancel, Confirm, Done, Help, Report, Status, parse_message
 from hotline.domain.texts import mask, redact
 from hotline.models import InboundMessage, Precinct, utcnow
 from hotline.runtime import Runtime
@@ -73,7 +73,8 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
             return False
         ctx = Ctx(uow, rt, msg, candidates, codes)
         ctx.registered = roster.precincts_for_phone(uow.session, phone)
-        vlog.record(uow.session, "sms_received", phone=phone, sid=msg.sid,
+        only = ctx.registered[0].code if len(ctx.registered) == 1 else None  # for log searches
+        vlog.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
                     registered=[p.code for p in ctx.registered], body=redact(msg.body),
                     media=len(msg.media_urls or []))
         msg.outcome = handle(ctx)
@@ -99,6 +100,8 @@ def handle(ctx: Ctx) -> str:
         return confirmations.status(ctx)
     if isinstance(parsed, Done):
         return confirmations.done(ctx)
+    if isinstance(parsed, CallMe):
+        return confirmations.call_me(ctx)
     assert isinstance(parsed, Report)
     return submitting.report(ctx, parsed, lambda: fragments(ctx))
 

@@ -120,10 +120,15 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[c
                 stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
                 flagged=sub.flagged, findings=[f.code for f in findings])
     uow.after_commit(lambda: results.invalidate(rt))
+    key = f"check:{precinct.code}"
     if sub.flagged:
-        backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
-                          submission_id=sub.id, dedupe_key=f"check:{precinct.code}",
-                          summary=f"{precinct.code}: " + checking.summary(findings))
+        item = backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
+                                 submission_id=sub.id, dedupe_key=key,
+                                 summary=f"{precinct.code}: " + checking.summary(findings))
+        # An item already open for this precinct now describes the newest report.
+        item.summary, item.submission_id = f"{precinct.code}: " + checking.summary(findings), sub.id
+    else:
+        backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
     return findings
 
 

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessage]]) -> str:
     """Handle a text that is (part of) a report; `fragments` finds earlier parts it may continue."""
     assembled = False
-    earlier = [] if _complete(parsed) else fragments()
+    has_numbers = any(ch.isdigit() for ch in ctx.msg.body or "")
+    if not parsed.sections and not has_numbers and reports.pending_for_phone(ctx.uow.session, ctx.phone):
+        return _chatter(ctx)  # "got it, thanks" must not replace the read-back waiting for YES
+    # Only a text with numbers in it can be the rest of a split report.
+    earlier = [] if _complete(parsed) or not has_numbers else fragments()
     if earlier:
         combined = parse_message(join_bodies([m.body for m in earlier] + [ctx.msg.body]),
                                  ctx.candidates, known_precincts=ctx.codes)
@@ -53,6 +57,14 @@ def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessa
     return "readback"
 
 
+def _chatter(ctx: "Ctx") -> str:
+    ctx.reply(replies.CHATTER_PENDING, "chatter")
+    backlog.open_item(ctx.uow.session, "unparsed_text", phone=ctx.phone, dedupe_key=f"unparsed:{ctx.phone}",
+                      summary=f"Message from {ctx.phone} while a read-back waits: {redact(ctx.msg.body)[:80]}",
+                      detail={"body": redact(ctx.msg.body)})
+    return "chatter"
+
+
 def _complete(parsed: Report) -> bool:
     return parsed.ok and all(sec.stage is not None for sec in parsed.sections)
 
@@ -73,7 +85,7 @@ def _parse_error(ctx: "Ctx", problems: list[str], precinct: Precinct | None) -> 
                       precinct_id=precinct.id if precinct else None,
                       dedupe_key=f"unparsed:{ctx.phone}",
                       summary=f"Text not understood from {ctx.phone}: {problems[0]}",
-                      detail={"body": ctx.msg.body, "problems": problems})
+                      detail={"body": redact(ctx.msg.body), "problems": problems})
     return "parse_error"
 
 
@@ -105,7 +117,7 @@ def _unknown_sender(ctx: "Ctx") -> str:
     s = ctx.uow.session
     backlog.open_item(s, "unknown_sender", phone=ctx.phone, dedupe_key=f"unknown:{ctx.phone}",
                       summary=f"Texts from unregistered number {ctx.phone}",
-                      detail={"first_body": ctx.msg.body})
+                      detail={"body": redact(ctx.msg.body)})
     vlog.record(s, "sender_unknown", phone=ctx.phone)
     # Pranksters get a few answers an hour, not one per text.
     if limits.allow(s, f"reply:unknown:{ctx.phone}", limit=ctx.rt.config.unknown_sender_replies_per_hour,
@@ -152,7 +164,7 @@ def _wrong_pin(ctx: "Ctx", precinct: Precinct, keys: tuple[str, ...]) -> str:
                   "pin_locked")
         return "pin_locked"
     left = cfg.pin_max_failures - max(t.count for t in tallies)
-    ctx.reply(replies.WRONG_PIN.format(code=precinct.code, left=left), "wrong_pin")
+    ctx.reply(replies.WRONG_PIN.format(code=precinct.code, left=replies.tries(left)), "wrong_pin")
     return "wrong_pin"
 
 

@@ -144,8 +144,11 @@ def _pin(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Re
         if precinct is None:
             call.go("precinct")
             return None
-        # The same counters as SMS, so a lock-out holds whichever way the PIN is tried.
-        keys_ = (f"pin:precinct:{precinct.code}", f"pin:phone:{call.caller}")
+        # The same counters as SMS, so a lock-out holds whichever way the PIN is tried. The
+        # chair's own registered phone answers only to its own counter: guessers elsewhere
+        # who locked the precinct must not lock its chair out.
+        keys_: tuple[str, ...] = (f"pin:phone:{call.caller}",) if precinct.code in call.registered \
+            else (f"pin:precinct:{precinct.code}", f"pin:phone:{call.caller}")
         if any(limits.locked_until(s, k) for k in keys_):
             call.go("menu", NOTICES["pin_locked"].format(code=ivr.spoken_code(precinct.code),
                                                          minutes=cfg.pin_lockout_seconds // 60))

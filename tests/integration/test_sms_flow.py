@@ -217,3 +217,54 @@ def test_a_job_that_keeps_failing_becomes_a_backlog_item(chair, rt, monkeypatch)
     assert item.kind == "unparsed_text" and "system error" in item.summary
     assert item.detail["body"] == FIRST
     assert chair.last().kind == "system_error"  # the chair is told, not left waiting
+
+
+def test_chatter_after_a_readback_keeps_its_code(chair, rt):
+    chair.send(FIRST)
+    code = chair.code()
+    chair.send("got it thanks")
+    assert chair.last().kind == "chatter" and "YES" in chair.last().body
+    chair.send(f"YES {code}")  # the read-back's code still works
+    assert current(rt)["first"]["Buttigieg"] == 45
+
+
+def test_code_from_a_replaced_readback_is_explained_not_counted(chair, rt):
+    chair.send(FIRST)
+    old = chair.code()
+    chair.send("first: Biden 13, Pete 45, Klobuchar 8, Bernie 40, Warren 30")
+    new = chair.code()
+    chair.send(f"YES {old}")
+    assert chair.last().kind == "code_replaced"
+    with rt.db.transaction() as uow:
+        assert all(c.attempts == 0 for c in uow.session.execute(select(ConfirmationCode)).scalars())
+    chair.send(f"YES {new}")
+    assert current(rt)["first"]["Biden"] == 13
+
+
+def test_call_asks_for_a_person(chair, rt):
+    chair.send("please call me")
+    assert chair.last().kind == "call_back" and "0142" in chair.last().body
+    with rt.db.transaction() as uow:
+        item = uow.session.execute(select(BacklogItem)).scalar_one()
+    assert item.kind == "callback_request" and item.priority == 0 and item.precinct.code == "DSM-42"
+
+
+def test_flagged_confirmation_asks_the_chair_to_stay_reachable(chair, rt):
+    for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
+                 "final: Pete 55, Bernie 48, Warren 34"):  # 137 in the final, 135 in the first
+        chair.send(text)
+        chair.send(f"YES {chair.code()}")
+    body = chair.last().body
+    assert "does not add up" in body and "not published" in body and "Thank you!" not in body
+
+
+def test_staff_screens_never_show_a_pin(client, rt, chair):
+    from hotline.services import history
+    stranger = Phone(client, rt, "+15155559999")
+    stranger.send("DSM-42 PIN 4321 first: Biden 12")
+    stranger.send("DSM-42 PIN 0000 first: Biden 12")
+    with rt.db.transaction() as uow:
+        events = history.timeline(uow.session, None, [stranger.number])
+        details = [i.detail for i in uow.session.execute(select(BacklogItem)).scalars()]
+    texts = " ".join(e.text for e in events) + repr(details)
+    assert "PIN ****" in texts and "4321" not in texts and "0000" not in texts

@@ -212,6 +212,14 @@ def test_wrong_pins_lock_the_precinct_for_voice_and_sms_alike(client, rt, roster
     assert texter.last().kind == "pin_locked"
     assert current(rt) == {}
 
+    chair = Call(client, CHAIR)  # but the chair on the registered phone is not locked out by them
+    chair.start()
+    chair.press("1")
+    chair.press("37642")
+    chair.press("4321")
+    assert not chair.says()[0].startswith("PIN entry for precinct D S M 42 is locked")
+    assert "Which results are you reporting?" in chair.said()
+
 
 def test_pressing_2_on_the_readback_enters_the_numbers_again(client, rt, roster):
     call = Call(client, CHAIR)
