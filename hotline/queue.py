@@ -1,6 +1,7 @@
 """RQ queues by purpose; enqueueing that never lets a Redis outage fail a request."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from typing import Any
@@ -64,7 +65,9 @@ class Queues:
     def throttled(self, phone: str) -> bool:
         """Tell staff (once an hour) that a number crossed its hourly allowance."""
         hour = int(time.time() // 3600)
-        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{phone.lstrip('+')}-{hour}")
+        # Job ids allow letters, digits, - and _ only; a sender id can be anything, so hash it.
+        digest = hashlib.sha1(phone.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{digest}-{hour}")
 
     def send(self, outbound_id: int, priority: int) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""

@@ -139,6 +139,8 @@ PROMPTS = {
     "pin": "Precinct {code}, {name}. Enter the chair's PIN, then press pound.",
     "stage": ("Which results are you reporting? For first alignment, press 1. For final alignment, "
               "press 2. For county delegates, press 3."),
+    "attendance": ("First, how many eligible attendees did you count when the caucus was called to "
+                   "order? Enter the number, then pound. If you did not count them, press 0 then pound."),
     "count_intro": ("{stage}. I will name each candidate in ballot order. Enter the number, then "
                     "press pound. For zero, press 0 then pound. Press star to go back one candidate."),
     "count": "For {candidate}, enter the number, then pound.",
@@ -216,11 +218,14 @@ def choose_prompt(codes: Sequence[str]) -> str:
     return PROMPTS["choose"].format(options=options)
 
 
-def readback(code: str, stage_label: str, counts: Sequence[tuple[str, int]], warning: str = "") -> str:
+def readback(code: str, stage_label: str, counts: Sequence[tuple[str, int]], warning: str = "",
+             attendance: int | None = None) -> str:
     """Every number the caller keyed, the total, and who got zero; then any check warning."""
     given = [f"{name}: {n}." for name, n in counts if n]
     zeros = [name for name, n in counts if not n]
     parts = [f"Please check these numbers for precinct {spoken_code(code)}, {stage_label.lower()}."]
+    if attendance:
+        parts.append(f"Attendance: {attendance}.")
     parts += given
     parts.append(f"Total: {sum(n for _, n in counts)}.")
     if zeros:

@@ -23,7 +23,7 @@ from hotline.services.voice_state import STAGE_KEYS, BadKeys, CallState, prompt
 
 Step = Callable[[Runtime, CallState, str, list[Candidate]], "ivr.Reply | None"]
 BACK = {"menu": "menu", "precinct": "menu", "choose": "precinct", "pin": "precinct",
-        "stage": "precinct", "count": "stage", "code": "readback", "after": "stage", "callback": "menu",
+        "stage": "precinct", "attendance": "stage", "count": "stage", "code": "readback", "after": "stage", "callback": "menu",
         "callback_number": "callback", "staff": "staff", "staff_next": "staff_next"}
 # After these, silence means the caller is done: say goodbye instead of queueing them.
 QUIET_ENDS = {"after", "callback", "callback_number", "staff", "staff_next"}
@@ -51,7 +51,7 @@ def handle(rt: Runtime, call: CallState, step: str, digits: str) -> ivr.Reply:
     candidates = roster.candidates(rt)
     if step != call.step:
         return prompt(call, candidates)  # keys for a prompt the call already left: repeat where it is
-    key = ivr.classify(digits, zero_is_value=step == "count")
+    key = ivr.classify(digits, zero_is_value=step in ("count", "attendance"))
     if key is Key.SILENCE:
         return miss(rt, call, "silence")
     if key is Key.PERSON and not call.staff:
@@ -184,6 +184,16 @@ def _stage(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.
     if keys not in STAGE_KEYS:
         return miss(rt, call, "invalid")
     call.stage, call.index, call.counts = STAGE_KEYS[keys].value, 0, {}
+    # The attendance A the chair counted decides viability; it belongs with the first alignment.
+    call.go("attendance" if call.stage == Stage.FIRST.value else "count")
+    return None
+
+
+def _attendance(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    n = ivr.parse_count(keys)
+    if n is None:
+        return miss(rt, call, "bad_count", keys=ivr.spoken_digits(keys) or "that")
+    call.attendance = n or None  # 0: not counted; the checks then use the first-alignment total
     call.go("count")
     return None
 
@@ -212,7 +222,8 @@ def _to_readback(rt: Runtime, call: CallState, candidates: list[Candidate]) -> N
     with rt.db.transaction() as uow:
         precinct = roster.precinct_by_code(uow.session, call.precinct or "")
         assert precinct is not None
-        findings = checking.preview(uow.session, precinct, [(Stage(call.stage or ""), counts)], None)
+        attendance = call.attendance if call.stage == Stage.FIRST.value else None
+        findings = checking.preview(uow.session, precinct, [(Stage(call.stage or ""), counts)], attendance)
     call.warning = checking.chair_warning(findings)
     call.go("readback")
 
@@ -239,7 +250,7 @@ def _after(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.
 
 STEPS: dict[str, Step] = {
     "menu": _menu, "precinct": _precinct, "choose": _choose, "pin": _pin, "stage": _stage,
-    "count": _count, "readback": _readback, "code": voice_report.code, "after": _after,
+    "attendance": _attendance, "count": _count, "readback": _readback, "code": voice_report.code, "after": _after,
     "callback": desk.callback, "callback_number": desk.callback_number,
     "staff": desk.staff_pin, "staff_next": desk.staff_next,
 }

@@ -40,6 +40,7 @@ class CallState:
     stage: str | None = None
     index: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    attendance: int | None = None  # keyed before the first alignment; None when not counted
     warning: str = ""
     submission_id: int | None = None
     queue: str | None = None
@@ -120,7 +121,9 @@ def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
     if step == "readback":
         counts = _spoken_counts(call, candidates)
         label = Stage(call.stage).label if call.stage else ""
-        says += [ivr.readback(call.precinct or "", label, counts, call.warning), ivr.PROMPTS["readback_end"]]
+        says += [ivr.readback(call.precinct or "", label, counts, call.warning,
+                              call.attendance if call.stage == Stage.FIRST.value else None),
+                 ivr.PROMPTS["readback_end"]]
         return ivr.Reply(tuple(says), ask=ivr.Ask("readback", num_digits=1))
     text, ask = _simple(call)
     return ivr.Reply(tuple(says + [text]), ask=ask)
@@ -143,7 +146,7 @@ def _simple(call: CallState) -> tuple[str, ivr.Ask]:
     if step == "callback":
         return ivr.PROMPTS["callback"].format(
             tail=ivr.spoken_digits((call.callback_number or "")[-4:])), one_key
-    if step in ("callback_number", "staff"):
+    if step in ("callback_number", "staff", "attendance"):
         return ivr.PROMPTS[step], until_pound
     if step in ivr.PROMPTS:
         return ivr.PROMPTS[step], one_key

@@ -80,6 +80,13 @@ def stage() -> Response:
     return steps.keys("stage")
 
 
+@bp.post("/attendance")
+@twilio_signed
+def attendance() -> Response:
+    """The attendance the chair counted, asked before the first alignment."""
+    return steps.keys("attendance")
+
+
 @bp.post("/count")
 @twilio_signed
 def count() -> Response:

@@ -60,6 +60,8 @@ def to_counts(call: Call, precinct_keys: str = "37642", pin: str = "4321", stage
     call.press(precinct_keys)
     call.press(pin)
     call.press(stage)
+    if stage == "1":
+        call.press("0")  # attendance not counted: the checks use the first-alignment total
 
 
 def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, roster):
@@ -82,6 +84,10 @@ def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, ro
     call.press("4321")
     assert call.says() == [STAGE]
     call.press("1")
+    assert call.says() == [("First, how many eligible attendees did you count when the caucus was called "
+                            "to order? Enter the number, then pound. If you did not count them, press 0 "
+                            "then pound.")]
+    call.press("140")
     assert call.says() == [
         ("First alignment. I will name each candidate in ballot order. Enter the number, then press "
         "pound. For zero, press 0 then pound. Press star to go back one candidate."),
@@ -89,7 +95,7 @@ def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, ro
     for n in FIRST:
         call.press(n)
     assert call.says() == [
-        ("Please check these numbers for precinct D S M 42, first alignment. Joe Biden: 12. "
+        ("Please check these numbers for precinct D S M 42, first alignment. Attendance: 140. Joe Biden: 12. "
         "Pete Buttigieg: 45. Amy Klobuchar: 8. Bernie Sanders: 40. Elizabeth Warren: 30. Total: 135. "
         "Zero for Michael Bennet, Mike Bloomberg, John Delaney, Tulsi Gabbard, Deval Patrick, "
         "Tom Steyer, Andrew Yang and Uncommitted."), READBACK_END]
@@ -106,6 +112,7 @@ def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, ro
     with rt.db.transaction() as uow:
         sub = uow.session.execute(select(Submission)).scalar_one()
         assert (sub.source, sub.sender, sub.confirm_phone, sub.status) == ("voice", CHAIR, CHAIR, "confirmed")
+        assert sub.attendance == 140
         assert uow.session.execute(select(ConfirmationCode.kind)).scalar_one() == "keypad"
         assert vlog.verify(uow.session) is None
     kinds = log_kinds(rt)
@@ -127,6 +134,7 @@ def test_a_second_stage_in_the_same_call(client, rt, roster):
     call.press("1")  # another stage
     assert call.says() == [STAGE]
     call.press("1")
+    call.press("0")  # attendance not counted
     for n in FIRST:
         call.press(n)
     call.press("1")
@@ -254,6 +262,7 @@ def test_star_goes_back_and_star_zero_reaches_a_person(client, rt, roster):
     call.press("*")  # before the first candidate: back to the stage question
     assert call.says() == [STAGE]
     call.press("1")
+    call.press("0")  # attendance not counted
     for n in FIRST:
         call.press(n)
     call.press("*")  # on the read-back: change the last number
@@ -333,7 +342,7 @@ def test_a_call_abandoned_mid_report_leaves_nothing_half_recorded(client, rt, ro
     # The chair hangs up. Twilio sends nothing more for the call's steps.
     assert count(rt, Submission) == 0 and count(rt, Report) == 0
     assert "code_sent" not in log_kinds(rt)
-    assert count(rt, CallEvent, CallEvent.call_sid == call.sid) == 11  # every webhook is kept
+    assert count(rt, CallEvent, CallEvent.call_sid == call.sid) == 12  # every webhook is kept
     ttl = rt.redis.ttl(f"hotline:call:{call.sid}")
     assert 0 < ttl <= 3600  # the half-entered numbers expire with the call's state
 
