@@ -38,6 +38,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        # A commit that crosses the checkpoint threshold copies the WAL back into the database
+        # file itself, which stalls that request (often a webhook). The sweeper checkpoints in
+        # the background instead; this much larger threshold is only the safety net.
+        cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -69,6 +73,15 @@ class Database:
             uow.session.info.clear()
             uow.session.close()
         uow.run_after_commit()
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite WAL into the database file without blocking anyone (no-op elsewhere)."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()  # autocommit: no BEGIN IMMEDIATE, no write lock
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -35,6 +35,7 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
             counts["outbound"] += rt.queues.send(outbound_id, priority)
         counts["incomplete"] = completeness.remind_incomplete(rt)
         counts["reconciled"] = reconcile.reconcile_now_and_then(rt)
+        rt.db.checkpoint()
     except (OperationalError, RedisError) as exc:
         logger.warning("sweep skipped, a backing service is down: %s", exc)
     if any(counts.values()):
