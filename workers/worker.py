@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+import time
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from hotline import runtime
@@ -42,11 +44,34 @@ def main(argv: list[str] | None = None) -> None:
     # SimpleWorker runs jobs in this process: our jobs are short and ours, and forking per
     # job costs ~10 ms each (see the drill). Isolation comes from running several workers.
     queues = {"all": ALL_QUEUES, "processor": PROCESSOR_QUEUES, "sender": SENDER_QUEUES}[args.role]
-    worker = SimpleWorker(list(queues), connection=rt.redis, name=args.name)
     try:
-        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        work_until_stopped(rt, list(queues), args.name, args.burst)
     finally:
         stop.set()
+
+
+def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None, burst: bool) -> None:
+    """Run the RQ worker, and run it again if it quits without being asked to (Redis went away).
+
+    RQ retries a lost dequeue, but Redis vanishing while a job finishes makes RQ's worker quit;
+    a worker must outlive a Redis restart, or the hotline stops processing texts.
+    """
+    while True:
+        worker = SimpleWorker(queues, connection=rt.redis, name=name)
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        except RedisConnectionError as exc:
+            logger.warning("Redis unreachable: %s", exc)
+        if burst or _asked_to_stop(worker):
+            return
+        logger.warning("the worker quit without being asked to; starting it again in 2 s")
+        time.sleep(2)
+        if _asked_to_stop(worker):  # a SIGTERM during the pause reaches the old worker's handler
+            return
+
+
+def _asked_to_stop(worker: SimpleWorker) -> bool:
+    return bool(getattr(worker, "_stop_requested", False) or getattr(worker, "_shutdown_requested_date", None))
 
 
 if __name__ == "__main__":

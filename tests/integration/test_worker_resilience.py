@@ -1,0 +1,61 @@
+"""A worker outlives a Redis restart instead of exiting."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+
+from hotline.embedded_redis import EmbeddedRedis
+
+
+def test_worker_process_survives_redis_going_away_and_coming_back(tmp_path: Path, database_url: str):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for a process-level test")
+    redis = EmbeddedRedis(tmp_path / "redis", persist=True)
+    redis.start()
+    env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url,
+           "HOTLINE_INSTANCE_PATH": str(tmp_path), "HOTLINE_SWEEP_INTERVAL_SECONDS": "0.5"}
+    proc = subprocess.Popen([sys.executable, "-m", "workers.worker", "--name", "resilience-test"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_for_worker(redis.url)
+        # Redis goes away while a job runs: RQ's own worker quits when it cannot record the end.
+        Queue("default", connection=Redis.from_url(redis.url)).enqueue("time.sleep", 2)
+        _wait_until_busy(redis.url)
+        redis.stop()
+        time.sleep(4)
+        assert proc.poll() is None, "the worker exited while Redis was down"
+        redis.start()
+        _wait_for_worker(redis.url)  # it registered itself again
+        assert proc.poll() is None
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        redis.stop()
+
+
+def _wait_until_busy(url: str, timeout: float = 20) -> None:
+    client = Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(client.hget(key, "state") == b"busy" for key in client.smembers("rq:workers")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the worker never started the job")
+
+
+def _wait_for_worker(url: str, timeout: float = 20) -> None:
+    client = Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.smembers("rq:workers"):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the worker never registered with Redis")
