@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import threading
 import time
 
-from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 
 from hotline import runtime
@@ -45,29 +46,39 @@ def main(argv: list[str] | None = None) -> None:
     # job costs ~10 ms each (see the drill). Isolation comes from running several workers.
     queues = {"all": ALL_QUEUES, "processor": PROCESSOR_QUEUES, "sender": SENDER_QUEUES}[args.role]
     try:
-        work_until_stopped(rt, list(queues), args.name, args.burst)
+        work_until_stopped(rt, list(queues), args.name, args.burst,
+                           list(argv) if argv is not None else sys.argv[1:])
     finally:
         stop.set()
 
 
-def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None, burst: bool) -> None:
-    """Run the RQ worker, and run it again if it quits without being asked to (Redis went away).
+def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None, burst: bool,
+                       argv: list[str]) -> None:
+    """Run the RQ worker; if it quits without being asked to (Redis went away), start afresh.
 
-    RQ retries a lost dequeue, but Redis vanishing while a job finishes makes RQ's worker quit;
-    a worker must outlive a Redis restart, or the hotline stops processing texts.
+    RQ retries a lost dequeue, but Redis vanishing while a job finishes makes RQ's worker quit,
+    and a worker must outlive a Redis restart or the hotline stops processing texts. The restart
+    replaces the whole process (exec), so no half-stopped scheduler or stale state survives it.
     """
-    while True:
+    worker: SimpleWorker | None = None
+    try:
         worker = SimpleWorker(queues, connection=rt.redis, name=name)
-        try:
-            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-        except RedisConnectionError as exc:
-            logger.warning("Redis unreachable: %s", exc)
-        if burst or _asked_to_stop(worker):
-            return
-        logger.warning("the worker quit without being asked to; starting it again in 2 s")
-        time.sleep(2)
-        if _asked_to_stop(worker):  # a SIGTERM during the pause reaches the old worker's handler
-            return
+        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    except Exception:  # noqa: BLE001 - logged, then the process starts over
+        logger.exception("the worker stopped on an error")
+    if burst or (worker is not None and _asked_to_stop(worker)):
+        return
+    logger.warning("the worker quit without being asked to; starting it again in 2 s")
+    time.sleep(2)
+    if worker is not None and _asked_to_stop(worker):
+        return
+    restarts = int(os.environ.get("HOTLINE_WORKER_RESTARTS", "0")) + 1
+    os.environ["HOTLINE_WORKER_RESTARTS"] = str(restarts)
+    argv = list(argv)
+    if name:  # the dead worker's registration may outlive it in Redis: take a new name
+        i = argv.index("--name")
+        argv[i + 1] = f"{name.rsplit('~', 1)[0]}~{restarts}"
+    os.execv(sys.executable, [sys.executable, "-m", "workers.worker", *argv])
 
 
 def _asked_to_stop(worker: SimpleWorker) -> bool:

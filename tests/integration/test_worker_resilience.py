@@ -30,7 +30,7 @@ def test_worker_process_survives_redis_going_away_and_coming_back(tmp_path: Path
         Queue("default", connection=Redis.from_url(redis.url)).enqueue("time.sleep", 2)
         _wait_until_busy(redis.url)
         redis.stop()
-        time.sleep(4)
+        time.sleep(7)  # long enough for the restarted worker to find Redis gone too
         assert proc.poll() is None, "the worker exited while Redis was down"
         redis.start()
         _wait_for_worker(redis.url)  # it registered itself again
