@@ -35,6 +35,9 @@ class Options:
 class Cluster:
     opts: Options
     redis: EmbeddedRedis | None = None
+    # The "phones" (what the Twilio stand-in delivered) live in a Redis of their own, so the
+    # redis-restart fault breaks the hotline's Redis, not the chairs' handsets.
+    phones: EmbeddedRedis | None = None
     port: int = 0
     standin_port: int = 0
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -62,9 +65,11 @@ class Cluster:
         """Redis and the Twilio stand-in (the database is created by the caller)."""
         self.redis = EmbeddedRedis(self.opts.folder / "redis")
         self.redis.start()
+        self.phones = EmbeddedRedis(self.opts.folder / "phones", persist=False)
+        self.phones.start()
         self.port, self.standin_port = free_port(), free_port()
         self._spawn("standin", [sys.executable, "-m", "hotline.twilio_standin", "--port", str(self.standin_port),
-                                "--redis-url", self.redis.url, "--fail-rate", str(self.opts.twilio_fail_rate),
+                                "--redis-url", self.phones.url, "--fail-rate", str(self.opts.twilio_fail_rate),
                                 "--slow-rate", str(self.opts.twilio_slow_rate)])
 
     def start_web(self, app: str = "hotline.app:create_app()") -> None:
@@ -134,8 +139,9 @@ class Cluster:
     def stop(self) -> None:
         for name in list(self.procs):
             self._stop(name)
-        if self.redis:
-            self.redis.stop()
+        for server in (self.redis, self.phones):
+            if server:
+                server.stop()
 
 
 def _wait_http(url: str, ok: tuple[int, ...], timeout: float = 30) -> None:

@@ -136,7 +136,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     if o.flood > 0:
         flood.start()
     schedule_faults(cluster, o, t0)
-    ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.redis.url, "t0": t0,
+    ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.phones.url, "t0": t0,
            "duplicates": "duplicates" in o.faults}
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
     outcomes = load.run_chairs(plans, delegates, cands, ctx)
@@ -162,7 +162,7 @@ def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[d
     while len(Worker.all(connection=redis)) < o.processors and time.time() < deadline:
         time.sleep(0.2)
     suspend(redis)
-    texter = Texter(cluster.url, DRILL_TOKEN, cluster.redis.url)
+    texter = Texter(cluster.url, DRILL_TOKEN, cluster.phones.url)
     for i in range(n):
         texter.post(rows[i % len(rows)]["phones"].split(";")[0], "STATUS")
     with db.transaction() as uow:
@@ -189,9 +189,7 @@ def drain_phones(cluster: Cluster, rows: list[dict[str, str]], timeout: float = 
     deadline = time.time() + timeout
     while time.time() < deadline and any(Queue(q, connection=redis).count for q in ("replies", "outbound")):
         time.sleep(0.5)
-    for r in rows:
-        redis.delete(f"drill:phone:{r['phones'].split(';')[0]}")
-    redis.delete("drill:sent")
+    Redis.from_url(cluster.phones.url).flushdb()
 
 
 def drill(o: DrillOptions) -> dict[str, Any]:
@@ -217,7 +215,7 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         with db.transaction() as uow:
             integ = metrics.integrity(uow.session, night["outcomes"], phones)
             e2e = metrics.end_to_end(uow.session, night["outcomes"])
-            sending = metrics.sending(Redis.from_url(cluster.redis.url), uow.session, o.send_rate)
+            sending = metrics.sending(Redis.from_url(cluster.phones.url), uow.session, o.send_rate)
         from hotline.drill import report
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst)
         result["faults"] = list(o.faults)
