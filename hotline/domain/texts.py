@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 # A full concatenated-SMS segment (GSM-7, UCS-2): the next part continues mid-word.
 SEGMENT_LENGTHS = {153, 67}
@@ -29,3 +30,9 @@ def mask(phone: str) -> str:
 def mentions_pin(body: str) -> bool:
     """Whether a text carries a PIN, i.e. claims to come from a chair on a borrowed phone."""
     return bool(_PIN.search(body or ""))
+
+
+def storable(form: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """A request's fields with NUL characters replaced: PostgreSQL text cannot hold them."""
+    return {k.replace("\x00", "\ufffd"): [v.replace("\x00", "\ufffd") for v in values]
+            for k, values in form.items()}

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from hotline.domain.texts import storable
 from hotline.models import InboundMessage, utcnow
 from hotline.runtime import Runtime
 
@@ -28,10 +29,12 @@ class Stored:
 
 def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
          throttled: bool = False) -> InboundMessage:
+    raw, sid = storable(raw), sid.replace("\x00", "\ufffd")  # also for spooled and parked requests
     first = {k: (v[0] if v else "") for k, v in raw.items()}
     media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
-    row = InboundMessage(sid=sid, channel=channel, from_number=first.get("From", ""),
-                         to_number=first.get("To", ""), body=first.get("Body", ""),
+    # Column sizes hold any real Twilio value; anything longer is kept whole in `raw` only.
+    row = InboundMessage(sid=sid, channel=channel, from_number=first.get("From", "")[:32],
+                         to_number=first.get("To", "")[:32], body=first.get("Body", ""),
                          media_urls=media, raw=dict(raw), received_at=received_at)
     if throttled:
         # Kept, visible to staff, but not acted on: the number is over its hourly allowance.
@@ -50,6 +53,7 @@ def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
           throttled: bool = False) -> Stored:
     """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
     received_at = utcnow()
+    raw, sid = storable(raw), sid.replace("\x00", "\ufffd")
     try:
         with rt.db.transaction() as uow:
             row = _row(channel, sid, raw, received_at, throttled)

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 
+from hotline.domain.texts import storable
 from hotline.domain import ivr
 from hotline.domain.model import Candidate, Stage
 from hotline.models import CallEvent
@@ -98,6 +99,7 @@ def save(rt: Runtime, call: CallState) -> None:
 
 def record_event(rt: Runtime, sid: str, step: str, seq: int, form: Mapping[str, list[str]]) -> bool:
     """Store the webhook; False when this (call, step, seq) was stored before (a Twilio retry)."""
+    form = storable(form)
     first = {k: (v[0] if v else "") for k, v in form.items()}
     try:
         with rt.db.transaction() as uow:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.domain.texts import storable
 from hotline.services import delivery, inbox
 from hotline.services.admission import admit
 from hotline.web import runtime
@@ -27,8 +28,11 @@ def inbound_sms() -> Response:
     sid = request.form.get("MessageSid") or request.form.get("SmsSid")
     if not sid or not request.form.get("From"):
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
+    if len(sid) > 64:
+        return Response("MessageSid is not a Twilio message SID", status=400, mimetype="text/plain")
     rt = runtime()
-    phone, raw = request.form["From"], request.form.to_dict(flat=False)
+    raw = storable(request.form.to_dict(flat=False))  # NUL-free, as it will be stored
+    phone, sid = raw["From"][0][:32], sid.replace("\x00", "\ufffd")
     admission = admit(rt, phone, request.form.get("Body", ""))
     if admission.first_throttled:
         rt.queues.throttled(phone)
@@ -50,6 +54,8 @@ def status_callback() -> Response:
     status = request.form.get("MessageStatus")
     if not sid or not status:
         return Response("MessageSid and MessageStatus are required", status=400, mimetype="text/plain")
+    if len(sid) > 64 or len(status) > 24:
+        return Response("not a Twilio status callback", status=400, mimetype="text/plain")
     try:
         delivery.record_status(runtime(), sid, status, request.form.get("ErrorCode"))
     except IntegrityError:
