@@ -9,6 +9,8 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.exceptions import DuplicateJobError
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
 PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
 
+ALIVE_PREFIX = "hotline:alive:"  # + worker name; renewed every few seconds by each live worker
 INBOUND_JOB = "workers.jobs.process_inbound"
 SEND_JOB = "workers.jobs.send_message"
 THROTTLED_JOB = "workers.jobs.note_throttled"
@@ -45,22 +48,43 @@ class Queues:
         self.redis = redis
         self.by_name = {name: Queue(name, connection=redis) for name in ALL_QUEUES}
 
-    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any) -> bool:
+    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any, revive: bool = False) -> bool:
         try:
             self.by_name[queue].enqueue(func, arg, *more, job_id=job_id, unique=True, retry=RETRY,
                                         on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
                                         failure_ttl=7 * 86400)
             return True
         except DuplicateJobError:
+            if revive and self._orphaned(job_id):
+                return self._enqueue(queue, func, arg, job_id, *more)
             return True  # already queued or running: the row will be handled once
         except RedisError as exc:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
             return False
 
-    def inbound(self, inbound_id: int, chairs_lane: bool = True, phone: str | None = None) -> bool:
+    def _orphaned(self, job_id: str) -> bool:
+        """A job marked started by a worker that no longer signs of life: delete it so it can be queued.
+
+        RQ notices a dead worker's job only when its heartbeat lapses (minutes); every worker
+        here renews a short-lived alive key, so the sweeper can tell at once. Our jobs are
+        idempotent, so a false alarm costs a second, harmless run.
+        """
+        try:
+            job = Job.fetch(job_id, connection=self.redis)
+        except NoSuchJobError:
+            return True
+        if job.get_status() != JobStatus.STARTED or self.redis.exists(ALIVE_PREFIX + (job.worker_name or "")):
+            return False
+        log.warning("job %s was left by worker %s, which is gone: queueing it again", job_id, job.worker_name)
+        job.delete()
+        return True
+
+    def inbound(self, inbound_id: int, chairs_lane: bool = True, phone: str | None = None,
+                revive: bool = False) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
         queue = Q_INBOUND if chairs_lane else Q_UNKNOWN
-        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane)
+        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane,
+                             revive=revive)
 
     def throttled(self, phone: str) -> bool:
         """Tell staff (once an hour) that a number crossed its hourly allowance."""
@@ -69,7 +93,7 @@ class Queues:
         digest = hashlib.sha1(phone.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{digest}-{hour}")
 
-    def send(self, outbound_id: int, priority: int) -> bool:
+    def send(self, outbound_id: int, priority: int, revive: bool = False) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""
         queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
-        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}")
+        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}", revive=revive)

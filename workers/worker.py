@@ -7,12 +7,13 @@ import os
 import sys
 import threading
 import time
+import uuid
 
 from rq import SimpleWorker
 
 from hotline import runtime
 from hotline.config import Config
-from hotline.queue import ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES
+from hotline.queue import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES
 from hotline.services import sweeper
 
 logger = logging.getLogger("workers")
@@ -24,6 +25,17 @@ def _sweep_forever(rt: runtime.Runtime, stop: threading.Event) -> None:
             sweeper.sweep(rt)
         except Exception:  # noqa: BLE001 - the sweeper must outlive any one failure
             logger.exception("sweep failed")
+
+
+def _keep_alive(rt: runtime.Runtime, name: str, stop: threading.Event, every: float = 2.0) -> None:
+    """Renew this worker's short-lived alive key, so a sweeper can tell its jobs are orphaned."""
+    while True:
+        try:
+            rt.redis.set(ALIVE_PREFIX + name, "1", ex=int(every * 5))
+        except Exception:  # noqa: BLE001 - Redis down: nothing to renew, try again shortly
+            pass
+        if stop.wait(every):
+            return
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,13 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     rt = runtime.build(Config.from_env().validate())
     runtime.install(rt)
     stop = threading.Event()
+    name = args.name or f"hotline-{uuid.uuid4().hex[:12]}"
+    threading.Thread(target=_keep_alive, args=(rt, name, stop), daemon=True).start()
     if not args.no_sweep:
         threading.Thread(target=_sweep_forever, args=(rt, stop), daemon=True).start()
     # SimpleWorker runs jobs in this process: our jobs are short and ours, and forking per
     # job costs ~10 ms each (see the drill). Isolation comes from running several workers.
     queues = {"all": ALL_QUEUES, "processor": PROCESSOR_QUEUES, "sender": SENDER_QUEUES}[args.role]
     try:
-        work_until_stopped(rt, list(queues), args.name, args.burst,
+        work_until_stopped(rt, list(queues), name, args.burst,
                            list(argv) if argv is not None else sys.argv[1:])
     finally:
         stop.set()
@@ -75,9 +89,11 @@ def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None,
     restarts = int(os.environ.get("HOTLINE_WORKER_RESTARTS", "0")) + 1
     os.environ["HOTLINE_WORKER_RESTARTS"] = str(restarts)
     argv = list(argv)
-    if name:  # the dead worker's registration may outlive it in Redis: take a new name
-        i = argv.index("--name")
-        argv[i + 1] = f"{name.rsplit('~', 1)[0]}~{restarts}"
+    fresh = f"{(name or 'hotline').rsplit('~', 1)[0]}~{restarts}"  # the dead name may linger in Redis
+    if "--name" in argv:
+        argv[argv.index("--name") + 1] = fresh
+    else:
+        argv += ["--name", fresh]
     os.execv(sys.executable, [sys.executable, "-m", "workers.worker", *argv])
 
 

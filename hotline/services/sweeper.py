@@ -30,9 +30,9 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
                 if unknown_room <= 0:
                     continue
                 unknown_room -= 1
-            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone)
+            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone, revive=True)
         for outbound_id, priority in _unsent(rt, stale):
-            counts["outbound"] += rt.queues.send(outbound_id, priority)
+            counts["outbound"] += rt.queues.send(outbound_id, priority, revive=True)
         counts["incomplete"] = completeness.remind_incomplete(rt)
         counts["reconciled"] = reconcile.reconcile_now_and_then(rt)
         rt.db.checkpoint()

@@ -59,3 +59,21 @@ def _wait_for_worker(url: str, timeout: float = 20) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the worker never registered with Redis")
+
+
+def test_the_sweeper_requeues_a_job_whose_worker_died(rt):
+    from rq.job import JobStatus
+
+    from hotline.queue import ALIVE_PREFIX
+    job = rt.queues.by_name["inbound"].enqueue("time.sleep", 0, job_id="in-999")
+    job.set_status(JobStatus.STARTED)
+    job.worker_name = "gone-worker"
+    job.save()
+    assert rt.queues.inbound(999, revive=False)  # a plain enqueue leaves a running job alone
+    assert rt.queues.by_name["inbound"].count == 1
+    rt.redis.set(ALIVE_PREFIX + "gone-worker", "1")
+    assert rt.queues.inbound(999, revive=True)  # its worker is alive: still left alone
+    assert rt.queues.by_name["inbound"].fetch_job("in-999").get_status() == JobStatus.STARTED
+    rt.redis.delete(ALIVE_PREFIX + "gone-worker")
+    assert rt.queues.inbound(999, revive=True)  # its worker is gone: queued again
+    assert rt.queues.by_name["inbound"].fetch_job("in-999").get_status() == JobStatus.QUEUED
