@@ -47,6 +47,7 @@ def _unsent(rt: Runtime, stale: float) -> list[tuple[int, int]]:
     cutoff = utcnow() - timedelta(seconds=stale)
     with rt.db.transaction() as uow:
         rows = uow.session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
-            OutboundMessage.status.in_(("queued",)), OutboundMessage.created_at <= cutoff)
+            # "retrying" too: its retry may have been lost with Redis; a live one is left alone.
+            OutboundMessage.status.in_(("queued", "retrying")), OutboundMessage.created_at <= cutoff)
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
     return [(r[0], r[1]) for r in rows]
