@@ -32,7 +32,11 @@ def mentions_pin(body: str) -> bool:
     return bool(_PIN.search(body or ""))
 
 
+def no_nul(text: str) -> str:
+    """The text with NUL characters replaced: PostgreSQL text cannot hold them."""
+    return text.replace("\x00", "\ufffd")
+
+
 def storable(form: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """A request's fields with NUL characters replaced: PostgreSQL text cannot hold them."""
-    return {k.replace("\x00", "\ufffd"): [v.replace("\x00", "\ufffd") for v in values]
-            for k, values in form.items()}
+    """A request's fields with NUL characters replaced."""
+    return {no_nul(k): [no_nul(v) for v in values] for k, values in form.items()}

@@ -106,9 +106,7 @@ def cancel(ctx: "Ctx") -> str:
         ctx.reply(replies.NOTHING_TO_CANCEL, "nothing_to_cancel")
         return "nothing_to_cancel"
     for sub in subs:
-        sub.status = "cancelled"
-        for r in sub.reports:
-            r.status = "discarded"
+        reports.void(sub, "cancelled")
         vlog.record(s, "report_cancelled", precinct=sub.precinct.code, phone=ctx.phone,
                     submission_id=sub.id)
     codes = ", ".join(sorted({sub.precinct.code for sub in subs}))

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from hotline.domain.texts import storable
+from hotline.domain.texts import no_nul, storable
 from hotline.models import InboundMessage, utcnow
 from hotline.runtime import Runtime
 
@@ -29,7 +29,7 @@ class Stored:
 
 def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
          throttled: bool = False) -> InboundMessage:
-    raw, sid = storable(raw), sid.replace("\x00", "\ufffd")  # also for spooled and parked requests
+    raw, sid = storable(raw), no_nul(sid)  # here, so spooled and parked requests are cleaned too
     first = {k: (v[0] if v else "") for k, v in raw.items()}
     media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
     # Column sizes hold any real Twilio value; anything longer is kept whole in `raw` only.
@@ -53,7 +53,7 @@ def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
           throttled: bool = False) -> Stored:
     """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
     received_at = utcnow()
-    raw, sid = storable(raw), sid.replace("\x00", "\ufffd")
+    sid = no_nul(sid)  # the duplicate lookup must use the sid as stored
     try:
         with rt.db.transaction() as uow:
             row = _row(channel, sid, raw, received_at, throttled)
@@ -128,7 +128,7 @@ def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> b
     webhook then costs one Redis write instead of a database commit. False if Redis is down
     (the caller stores the row in the database instead).
     """
-    record = {"channel": channel, "sid": sid, "raw": dict(raw), "throttled": True,
+    record = {"channel": channel, "sid": no_nul(sid), "raw": dict(raw), "throttled": True,
               "received_at": utcnow().isoformat()}
     try:
         rt.redis.rpush(PARKED_KEY, json.dumps(record))

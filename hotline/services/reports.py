@@ -80,11 +80,16 @@ def _replace_pending(s: Session, precinct_id: int, stages: list[Stage]) -> list[
     for sub in s.execute(select(Submission).where(Submission.precinct_id == precinct_id,
                                                   Submission.status == AWAITING)).scalars():
         if {r.stage for r in sub.reports} & {st.value for st in stages}:
-            sub.status = "replaced"
-            for r in sub.reports:
-                r.status = "discarded"
+            void(sub, "replaced")
             replaced.append(sub.id)
     return replaced
+
+
+def void(sub: Submission, status: str) -> None:
+    """End an unconfirmed submission (replaced, cancelled, rejected); its reports never count."""
+    sub.status = status
+    for report in sub.reports:
+        report.status = "discarded"
 
 
 def pending_for_phone(s: Session, phone: str) -> list[Submission]:

@@ -118,9 +118,7 @@ def reject(s: Session, submission_id: int, user: str, reason: str) -> Submission
     if not reason:
         raise EntryError(["Say why the entry is rejected."])
     sub = _awaiting(s, submission_id)
-    sub.status = "rejected"
-    for r in sub.reports:
-        r.status = "discarded"
+    reports.void(sub, "rejected")
     vlog.record(s, "staff_rejected", precinct=sub.precinct.code, actor=user, submission_id=sub.id,
                 entered_by=sub.sender, reason=reason)
     return sub

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline.domain.texts import storable
+from hotline.domain.texts import no_nul
 from hotline.services import delivery, inbox
 from hotline.services.admission import admit
 from hotline.web import runtime
@@ -31,8 +31,8 @@ def inbound_sms() -> Response:
     if len(sid) > 64:
         return Response("MessageSid is not a Twilio message SID", status=400, mimetype="text/plain")
     rt = runtime()
-    raw = storable(request.form.to_dict(flat=False))  # NUL-free, as it will be stored
-    phone, sid = raw["From"][0][:32], sid.replace("\x00", "\ufffd")
+    raw = request.form.to_dict(flat=False)  # cleaned where the row is built
+    phone = no_nul(request.form["From"])[:32]  # the job's key: as the row will store it
     admission = admit(rt, phone, request.form.get("Body", ""))
     if admission.first_throttled:
         rt.queues.throttled(phone)
