@@ -113,7 +113,6 @@ class InboundMessage(Base):
     media_urls: Mapped[list[Any]] = mapped_column(default=list)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    enqueued_at: Mapped[Optional[datetime]]
     processed_at: Mapped[Optional[datetime]] = mapped_column(index=True)
     outcome: Mapped[Optional[str]] = mapped_column(String(40))
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
@@ -194,7 +193,6 @@ class OutboundMessage(Base):
     precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
     inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    enqueued_at: Mapped[Optional[datetime]]
     sent_at: Mapped[Optional[datetime]]
 
 
