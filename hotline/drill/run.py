@@ -200,9 +200,12 @@ def drill(o: DrillOptions) -> dict[str, Any]:
     db = Database(url)
     o.log(f"generating {o.precincts} precincts and loading the roster ...")
     rows, delegates = setup_state(db, o.precincts, o.seed)
-    cluster = Cluster(Options(o.folder, url, o.web_workers, o.processors, o.senders, o.sending_numbers,
-                              o.send_rate, 0.05 if "twilio-errors" in o.faults else 0.0,
-                              0.005 if "twilio-errors" in o.faults else 0.0))
+    twilio_faults = "twilio-errors" in o.faults
+    cluster = Cluster(Options(folder=o.folder, database_url=url, web_workers=o.web_workers,
+                              processors=o.processors, senders=o.senders,
+                              sending_numbers=o.sending_numbers, send_rate=o.send_rate,
+                              twilio_fail_rate=0.05 if twilio_faults else 0.0,
+                              twilio_slow_rate=0.005 if twilio_faults else 0.0))
     try:
         cluster.start_backing()
         ceil = ceilings(cluster, db, o)
