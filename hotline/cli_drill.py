@@ -14,6 +14,7 @@ from hotline.drill.run import FAULTS, DrillOptions, drill
 @click.option("--precincts", default=1765, show_default=True)
 @click.option("--burst", default=300.0, show_default=True, help="Seconds over which chairs report.")
 @click.option("--flood", default=10.0, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
+@click.option("--voice", default=0.05, show_default=True, help="Share of chairs who report by keypad call instead of text.")
 @click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
 @click.option("--web-workers", default=3, show_default=True)
 @click.option("--processors", default=2, show_default=True, help="Worker processes that parse and verify.")
@@ -23,7 +24,7 @@ from hotline.drill.run import FAULTS, DrillOptions, drill
 @click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")
 @click.option("--folder", type=click.Path(path_type=Path), default=None)
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)
-def drill_command(precincts: int, burst: float, flood: float, faults: str, web_workers: int, processors: int,
+def drill_command(precincts: int, burst: float, flood: float, voice: float, faults: str, web_workers: int, processors: int,
                   senders: int, sending_numbers: int, send_rate: float, database_url: str | None,
                   folder: Path | None, json_out: Path) -> None:
     """Start web, workers, Redis and a Twilio stand-in, play the night, print figures and verdicts."""
@@ -33,7 +34,7 @@ def drill_command(precincts: int, burst: float, flood: float, faults: str, web_w
         raise click.BadParameter(f"unknown fault(s): {', '.join(sorted(unknown))}", param_hint="--faults")
     folder = folder or Path(tempfile.mkdtemp(prefix="hotline-drill-"))
     opts = DrillOptions(folder=folder, database_url=database_url, precincts=precincts, burst=burst,
-                        flood=flood, faults=chosen, web_workers=web_workers, processors=processors,
+                        flood=flood, voice=voice, faults=chosen, web_workers=web_workers, processors=processors,
                         senders=senders, sending_numbers=sending_numbers, send_rate=send_rate,
                         log=lambda m: click.echo(m, err=True))
     result = drill(opts)

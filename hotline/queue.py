@@ -41,6 +41,17 @@ def connect(url: str) -> Redis:
                           health_check_interval=30)
 
 
+def worker_connection(url: str) -> Redis:
+    """The connection an RQ worker waits for jobs on.
+
+    RQ blocks on it for minutes (BLPOP) and quits on a socket timeout; it raises the pool's
+    timeout only for connections made after it starts, so a connection the runtime already
+    opened with the 3-second timeout above would make an idle worker quit. Jobs keep using
+    the short-timeout client.
+    """
+    return Redis.from_url(url, socket_connect_timeout=1, health_check_interval=30)
+
+
 class Queues:
     """The project's queues on one Redis connection."""
 
@@ -62,6 +73,13 @@ class Queues:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
             return False
 
+    def waiting_ids(self) -> set[str]:
+        """Ids of the jobs sitting in any queue right now (one round trip)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for queue in self.by_name.values():
+            pipe.lrange(queue.key, 0, -1)
+        return {job_id.decode() for ids in pipe.execute() for job_id in ids}
+
     def _orphaned(self, job_id: str) -> bool:
         """A job marked started by a worker that no longer signs of life: delete it so it can be queued.
 
@@ -73,7 +91,16 @@ class Queues:
             job = Job.fetch(job_id, connection=self.redis)
         except NoSuchJobError:
             return True
-        if job.get_status() != JobStatus.STARTED or self.redis.exists(ALIVE_PREFIX + (job.worker_name or "")):
+        status = job.get_status()
+        if status == JobStatus.QUEUED:
+            # Queued but not in its queue: popped by a worker whose connection dropped before the
+            # reply arrived. Nobody will run it unless it is queued again.
+            if self.redis.lpos(Queue(job.origin, connection=self.redis).key, job_id) is not None:
+                return False
+            log.warning("job %s is marked queued but is in no queue: queueing it again", job_id)
+            job.delete()
+            return True
+        if status != JobStatus.STARTED or self.redis.exists(ALIVE_PREFIX + (job.worker_name or "")):
             return False
         log.warning("job %s was left by worker %s, which is gone: queueing it again", job_id, job.worker_name)
         job.delete()

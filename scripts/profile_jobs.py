@@ -14,7 +14,8 @@ from hotline.config import Config
 from hotline.embedded_redis import EmbeddedRedis
 from hotline.runtime import build, install
 from hotline.services import inbox
-from tests.conftest import BurstWorker
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+from tests.conftest import BurstWorker  # noqa: E402
 from tests.helpers import load_roster
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 300
@@ -44,5 +45,5 @@ with EmbeddedRedis(folder / "r", persist=False) as redis:
     if "--no-profile" in sys.argv:
         sys.exit(0)
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats(sys.argv[2] if len(sys.argv) > 2 else "cumulative").print_stats(*(sys.argv[3:4] or [45]))
+    pstats.Stats(prof, stream=out).sort_stats(sys.argv[2] if len(sys.argv) > 2 else "cumulative").print_stats(int(sys.argv[3]) if len(sys.argv) > 3 else 45)
     print(out.getvalue()[:9000])

@@ -13,7 +13,7 @@ from rq import SimpleWorker
 
 from hotline import runtime
 from hotline.config import Config
-from hotline.queue import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES
+from hotline.queue import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
 from hotline.services import sweeper
 
 logger = logging.getLogger("workers")
@@ -76,7 +76,7 @@ def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None,
     """
     worker: SimpleWorker | None = None
     try:
-        worker = SimpleWorker(queues, connection=rt.redis, name=name)
+        worker = SimpleWorker(queues, connection=worker_connection(rt.config.redis_url), name=name)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except Exception:  # noqa: BLE001 - logged, then the process starts over
         logger.exception("the worker stopped on an error")

@@ -1,7 +1,7 @@
 """Value objects shared by the whole domain core."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from typing import Mapping

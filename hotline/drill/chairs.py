@@ -34,6 +34,7 @@ class Plan:
     correction: bool
     unregistered: str | None  # another phone the report is sent from, with the PIN
     seed: int
+    voice: bool = False  # reports by keypad through the IVR instead of by text
 
 
 @dataclass
@@ -48,18 +49,21 @@ class Outcome:
 class Texter:
     """Posts correctly signed Twilio webhooks and reads what the stand-in delivered to a phone."""
 
-    def __init__(self, base_url: str, token: str, redis_url: str, duplicates: bool = False) -> None:
+    def __init__(self, base_url: str, token: str, redis_url: str, duplicates: bool = False,
+                 client: str = "chair") -> None:
         self.url = f"{base_url}/twilio/sms"
         self.validator = RequestValidator(token)
         self.http = requests.Session()
         self.redis = Redis.from_url(redis_url)
         self.duplicates = duplicates
+        self.client = client
         self.rng = random.Random(11)
 
     def post(self, phone: str, body: str, sid: str | None = None) -> float:
         form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "d" * 32,
                 "From": phone, "To": "+15155559000", "Body": body, "NumMedia": "0"}
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.url, form)}
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.url, form),
+                   "X-Drill-Client": self.client, "X-Drill-At": f"{time.time():.3f}"}
         if self.duplicates and self.rng.random() < 0.05:
             # The same MessageSid again, seconds later (after other texts): duplicated and out of order.
             threading.Timer(self.rng.uniform(1, 3), self._resend, args=(form, headers)).start()
@@ -143,9 +147,11 @@ def _report(plan: Plan, texter: Texter, rng: random.Random, stage: Stage, counts
     body = texter.reply(plan.phone) or ""
     if not body.startswith("Recorded"):
         out.problems.append(f"{plan.precinct} {stage.value}: confirmation answered {body[:80]!r}")
-        return
+        if body:
+            return  # refused: nothing should be recorded
+    # An acknowledged YES must end up recorded, even if the "Recorded" text never came back.
     out.confirms.append({"stage": stage.value, "counts": counts, "yes_sent_at": yes_at,
-                         "phone": plan.phone})
+                         "phone": plan.phone, "answered": bool(body)})
 
 
 def _sleep_until(t: float) -> None:

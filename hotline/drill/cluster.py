@@ -16,6 +16,9 @@ from hotline.embedded_redis import EmbeddedRedis, free_port
 
 DRILL_TOKEN = "drill-auth-token"
 ACCOUNT_SID = "AC" + "d" * 32
+# Who sent it (X-Drill-Client: chair, flood, voice, probe), when (X-Drill-At, epoch seconds),
+# the path and status, and the server's time in microseconds.
+ACCESS_FORMAT = "%({x-drill-client}i)s %({x-drill-at}i)s %(U)s %(s)s %(D)s"
 
 
 @dataclass
@@ -72,9 +75,17 @@ class Cluster:
                                 "--redis-url", self.phones.url, "--fail-rate", str(self.opts.twilio_fail_rate),
                                 "--slow-rate", str(self.opts.twilio_slow_rate)])
 
+    @property
+    def access_log(self) -> Path:
+        return self.opts.folder / "access.log"
+
     def start_web(self, app: str = "hotline.app:create_app()") -> None:
+        # The access log gives the server's own time per request (microseconds), so the report
+        # can tell time spent in the hotline from time spent in the load generator's processes.
         self._spawn("web", ["gunicorn", "--workers", str(self.opts.web_workers), "--bind",
-                            f"127.0.0.1:{self.port}", "--log-level", "warning", app])
+                            f"127.0.0.1:{self.port}", "--log-level", "warning",
+                            "--access-logfile", str(self.access_log), "--access-logformat", ACCESS_FORMAT,
+                            app])
         _wait_http(f"{self.url}/twilio/sms", ok=(200, 400, 403, 405))
 
     def stop_web(self) -> None:

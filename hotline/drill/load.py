@@ -17,7 +17,10 @@ from twilio.request_validator import RequestValidator
 
 from hotline.domain.model import Candidate
 from hotline.queue import ON_FAILURE, RETRY
+from hotline.drill import callers
 from hotline.drill.chairs import Outcome, Plan, Texter, play
+
+VOICE_THINK_SECONDS = 0.5  # between keypresses: the prompt is spoken before the chair keys in
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -30,16 +33,21 @@ def percentile(values: list[float], q: float) -> float | None:
 def _chair_process(plans: list[dict], delegates: dict[str, int], cands: list[Candidate], ctx: dict,
                    results: "mp.Queue[dict]") -> None:
     texter = Texter(ctx["url"], ctx["token"], ctx["redis_url"], ctx.get("duplicates", False))
+    voice = requests.Session()
     with ThreadPoolExecutor(max_workers=len(plans) or 1) as pool:
-        futures = [pool.submit(_safe_play, Plan(**p), texter, cands, delegates[p["precinct"]], ctx["t0"])
+        futures = [pool.submit(_safe_play, Plan(**p), texter, voice, cands, delegates[p["precinct"]], ctx)
                    for p in plans]
-        for f in futures:
-            results.put(asdict(f.result()))
+        for p, f in zip(plans, futures):
+            results.put({**asdict(f.result()), "channel": "voice" if p.get("voice") else "sms"})
 
 
-def _safe_play(plan: Plan, texter: Texter, cands: list[Candidate], d: int, t0: float) -> Outcome:
+def _safe_play(plan: Plan, texter: Texter, voice: requests.Session, cands: list[Candidate], d: int,
+               ctx: dict) -> Outcome:
     try:
-        return play(plan, texter, cands, d, t0)
+        if plan.voice:
+            return callers.call(plan, ctx["url"], ctx["token"], cands, d, ctx["t0"], voice,
+                                think=VOICE_THINK_SECONDS)
+        return play(plan, texter, cands, d, ctx["t0"])
     except Exception as exc:  # noqa: BLE001 - one chair's crash is a finding, not the drill's end
         out = Outcome(plan.precinct)
         out.problems.append(f"{plan.precinct}: client error {exc!r}")
@@ -75,7 +83,8 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
         started = time.perf_counter()
         try:
             http.post(target, data=form, timeout=15,
-                      headers={"X-Twilio-Signature": validator.compute_signature(target, form)})
+                      headers={"X-Twilio-Signature": validator.compute_signature(target, form),
+                               "X-Drill-Client": "flood", "X-Drill-At": f"{time.time():.3f}"})
         except requests.RequestException:
             return -1.0
         return (time.perf_counter() - started) * 1000
@@ -107,7 +116,8 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, register
                     "To": "+15155559000", "Body": "status"}
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
-                      headers={"X-Twilio-Signature": validator.compute_signature(target, form)})
+                      headers={"X-Twilio-Signature": validator.compute_signature(target, form),
+                               "X-Drill-Client": "probe", "X-Drill-At": f"{time.time():.3f}"})
             latencies.append((time.perf_counter() - started) * 1000)
             i += 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -11,33 +12,70 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.drill.load import percentile
-from hotline.models import OutboundMessage, Precinct, Report, Submission
+from hotline.models import BacklogItem, LogEntry, OutboundMessage, Precinct, Report
 
 
 def integrity(s: Session, outcomes: list[dict], chair_phones: set[str]) -> dict[str, int]:
-    """Counts that must be zero: reports lost, recorded twice, replies never sent."""
-    current = {(p, st): c for p, st, c in s.execute(
-        select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
-        .where(Report.status == "current"))}
+    """Counts that must be zero: reports lost, recorded twice, texts handled twice, replies never sent.
+
+    "Lost" compares what chairs confirmed with what counts now; "twice" is judged from the
+    server's own records, so a reply that reached a chair late is not mistaken for a double.
+    """
+    current = current_counts(s)
     expected: dict[tuple[str, str], dict] = {}
-    made: dict[tuple[str, str], int] = defaultdict(int)
     for out in outcomes:
-        for c in out["confirms"]:
+        for c in sorted(out["confirms"], key=lambda c: c["yes_sent_at"]):
             expected[(out["precinct"], c["stage"])] = c["counts"]  # the last confirmed version counts
-            made[(out["precinct"], c["stage"])] += 1
     lost = sum(1 for key, counts in expected.items() if current.get(key) != counts)
-    duplicates = s.execute(select(Report.precinct_id, Report.stage).where(Report.status == "current")
-                           .group_by(Report.precinct_id, Report.stage).having(func.count() > 1)).all()
-    confirmed = dict(s.execute(select(Precinct.code, func.count()).join(Submission, Submission.precinct_id == Precinct.id)
-                               .where(Submission.status == "confirmed").group_by(Precinct.code)).all())
-    per_precinct_made: dict[str, int] = defaultdict(int)
-    for (code, _stage), n in made.items():
-        per_precinct_made[code] += n
-    extra = sum(max(0, confirmed.get(code, 0) - n) for code, n in per_precinct_made.items())
+    two_current = s.execute(select(Report.precinct_id, Report.stage).where(Report.status == "current")
+                            .group_by(Report.precinct_id, Report.stage).having(func.count() > 1)).all()
+    one_submission_twice = s.execute(select(Report.submission_id, Report.stage)
+                                     .group_by(Report.submission_id, Report.stage)
+                                     .having(func.count() > 1)).all()
+    handled: dict[str, int] = defaultdict(int)
+    for detail in s.execute(select(LogEntry.detail).where(LogEntry.kind == "sms_received")).scalars():
+        handled[detail.get("sid", "")] += 1
     unsent = s.scalar(select(func.count()).select_from(OutboundMessage).where(
         OutboundMessage.to_number.in_(chair_phones), OutboundMessage.twilio_sid.is_(None))) or 0
-    return {"reports_lost": lost, "reports_recorded_twice": len(duplicates) + extra,
-            "replies_never_sent": unsent, "stages_expected": len(expected)}
+    return {"reports_lost": lost, "reports_recorded_twice": len(two_current) + len(one_submission_twice),
+            "texts_handled_twice": sum(1 for n in handled.values() if n > 1),
+            "replies_never_sent": unsent, "stages_expected": len(expected),
+            "confirmations_without_reply": sum(1 for out in outcomes for c in out["confirms"]
+                                               if not c.get("answered", True))}
+
+
+def failed_jobs(s: Session, failed_ids: list[str]) -> dict[str, Any]:
+    """Jobs RQ gave up on, and whether each became a backlog item (staff see it) as it must."""
+    keys = {f"jobfail:{job_id.split('-', 1)[0]}:{job_id.split('-', 1)[-1]}": job_id for job_id in failed_ids}
+    found = set(s.execute(select(BacklogItem.dedupe_key).where(BacklogItem.dedupe_key.in_(list(keys)))).scalars())
+    return {"count": len(failed_ids), "explained_by_backlog_item": len(found),
+            "unexplained": sorted(job for key, job in keys.items() if key not in found)[:20]}
+
+
+def by_fault(outcomes: list[dict], faults: list[dict[str, Any]], current: dict[tuple[str, str], dict],
+             grace: float = 60.0) -> list[dict[str, Any]]:
+    """For each fault: the confirmations sent while it lasted (plus a grace period) and how they ended."""
+    out = []
+    for fault in faults:
+        lo, hi = fault["started"], fault["ended"] + grace
+        inside = [(o["precinct"], c) for o in outcomes for c in o["confirms"] if lo <= c["yes_sent_at"] <= hi]
+        lost = sum(1 for code, c in inside if current.get((code, c["stage"])) != c["counts"]
+                   and not _superseded(outcomes, code, c))
+        out.append({**fault, "confirmations": len(inside), "lost": lost,
+                    "without_reply": sum(1 for _, c in inside if not c.get("answered", True))})
+    return out
+
+
+def _superseded(outcomes: list[dict], code: str, confirm: dict) -> bool:
+    """A later confirmation of the same stage (a correction) replaced this one on purpose."""
+    return any(o["precinct"] == code and c["stage"] == confirm["stage"] and c["yes_sent_at"] > confirm["yes_sent_at"]
+               for o in outcomes for c in o["confirms"])
+
+
+def current_counts(s: Session) -> dict[tuple[str, str], dict]:
+    return {(p, st): c for p, st, c in s.execute(
+        select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
+        .where(Report.status == "current"))}
 
 
 def end_to_end(s: Session, outcomes: list[dict]) -> list[tuple[float, float]]:
@@ -106,3 +144,24 @@ def _max_in_window(times: list[float], width: float) -> int:
             left += 1
         worst = max(worst, right - left + 1)
     return worst
+
+
+def server_times(access_log: Path, half: float) -> dict[str, list[float]]:
+    """The server's own milliseconds per webhook from gunicorn's access log, by client and phase."""
+    out: dict[str, list[float]] = defaultdict(list)
+    if not access_log.exists():
+        return out
+    with open(access_log, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) != 5 or not parts[4].isdigit():
+                continue
+            client, at, _path, _status, micros = parts
+            try:
+                sent = float(at)
+            except ValueError:
+                continue
+            if client == "chair":
+                client = "chairs_before_flood" if sent < half else "chairs_during_flood"
+            out[client].append(int(micros) / 1000)
+    return out

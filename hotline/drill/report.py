@@ -6,18 +6,20 @@ from typing import Any
 from hotline.drill.load import percentile, summarize_latency
 
 
-def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None) -> list[float]:
-    return [ms for out in outcomes for at, ms in out["webhook_ms"]
+def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None,
+                    channel: str = "sms") -> list[float]:
+    return [ms for out in outcomes if out.get("channel", "sms") == channel for at, ms in out["webhook_ms"]
             if (since is None or at >= since) and (until is None or at < until)]
 
 
 def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, int],
           e2e: list[tuple[float, float]], sending: dict[str, Any], jobs: dict[str, Any],
-          burst: float) -> dict[str, Any]:
+          burst: float, server: dict[str, list[float]]) -> dict[str, Any]:
     outcomes, t0 = night["outcomes"], night["t0"]
     half = t0 + 0.5 * burst
     calm, flooded = chair_latencies(outcomes, until=half), chair_latencies(outcomes, since=half)
-    every = chair_latencies(outcomes) + [v for v in night["flood_latency"] if v >= 0]
+    voice = chair_latencies(outcomes, channel="voice")
+    every = chair_latencies(outcomes) + voice + [v for v in night["flood_latency"] if v >= 0]
     e2e_all = [d for _, d in e2e]
     recorded_after = (night["all_recorded_at"] - night["last_chair_message"]) if night["all_recorded_at"] else None
     noop_web, ours_web = ceilings["noop_webhook"]["per_second"], ceilings["our_webhook"]["per_second"]
@@ -25,10 +27,15 @@ def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, 
     p99_calm, p99_flood = percentile(calm, 0.99), percentile(flooded, 0.99)
     return {
         "precincts": len(outcomes),
+        "precincts_by_voice": sum(1 for out in outcomes if out.get("channel") == "voice"),
         "webhooks": {"all": summarize_latency(every), "chairs_before_flood": summarize_latency(calm),
                      "chairs_during_flood": summarize_latency(flooded),
                      "flood": summarize_latency(night["flood_latency"]),
-                     "throughput_per_second_during_night": round(len(every) / burst, 1)},
+                     "voice_steps": summarize_latency(voice),
+                     "throughput_per_second_during_night": round(len(every) / burst, 1),
+                     # The same requests timed by the server (gunicorn's access log): what the
+                     # hotline itself took, without the load generator's own queueing.
+                     "server_side": {k: summarize_latency(v) for k, v in sorted(server.items())}},
         "webhook_capacity": {"ours_per_second": ours_web, "noop_per_second": noop_web,
                              "ratio": round(ours_web / noop_web, 2) if noop_web else None,
                              "ours_p99_ms": ceilings["our_webhook"]["p99_ms"]},
@@ -60,4 +67,8 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "0 reports lost": zero["reports_lost"] == 0,
         "0 reports recorded twice": zero["reports_recorded_twice"] == 0,
         "0 replies never sent": zero["replies_never_sent"] == 0,
+        "0 texts handled twice": zero["texts_handled_twice"] == 0,
+        "every chair got an answer": r["chair_problem_count"] == 0,
+        "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
+        **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
     }

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from hotline import demo, migrate
 from hotline.db import Database
-from hotline.drill import load, metrics
+from hotline.drill import load, metrics, report
 from hotline.drill.chairs import Plan
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline.models import InboundMessage, Report, utcnow
@@ -38,6 +38,7 @@ class DrillOptions:
     messy: float = 0.10
     corrections: float = 0.03
     unregistered: float = 0.05
+    voice: float = 0.05
     faults: tuple[str, ...] = ()
     web_workers: int = 3
     processors: int = 2
@@ -63,11 +64,13 @@ def make_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[Plan]:
     plans = []
     for i, r in enumerate(rows):
         unregistered = f"+1712666{i:04d}" if rng.random() < o.unregistered else None
+        voice = rng.random() < o.voice  # these chairs call in; the others text
         plans.append(Plan(precinct=r["precinct"], phone=r["phones"].split(";")[0], pin=r["pin"],
                           start=rng.uniform(0, 0.45 * o.burst),
                           gaps=[rng.uniform(0.05, 0.2) * o.burst for _ in range(2)],
                           messy=rng.random() < o.messy, correction=rng.random() < o.corrections,
-                          unregistered=unregistered, seed=o.seed * 7919 + i))
+                          unregistered=None if voice else unregistered, seed=o.seed * 7919 + i,
+                          voice=voice))
     return plans
 
 
@@ -89,7 +92,8 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
     return {"noop_webhook": noop, "our_webhook": ours, "rq_noop_jobs": noop_jobs}
 
 
-def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float) -> list[threading.Thread]:
+def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[dict[str, Any]]) -> list[threading.Thread]:
+    """Break parts of the system at set points of the night; each fault's window goes into `record`."""
     events: list[tuple[float, str, Callable[[], None]]] = []
     if "kill-worker" in o.faults:
         events.append((0.3, "kill -9 processor-0", lambda: (cluster.kill_worker("processor-0"), time.sleep(3),
@@ -103,7 +107,9 @@ def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float) -> list[thread
         def fire(share: float = share, label: str = label, action: Callable[[], None] = action) -> None:
             time.sleep(max(0.0, t0 + share * o.burst - time.time()))
             o.log(f"fault: {label}")
+            started = time.time()
             action()
+            record.append({"fault": label, "started": started, "ended": time.time()})
         threads.append(threading.Thread(target=fire, daemon=True))
         threads[-1].start()
     return threads
@@ -135,7 +141,12 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
                                                 t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results))
     if o.flood > 0:
         flood.start()
-    schedule_faults(cluster, o, t0)
+    fault_windows: list[dict[str, Any]] = []
+    if "twilio-errors" in o.faults:  # all night long: the stand-in fails and hangs at random
+        fault_windows.append({"fault": "Twilio errors and timeouts", "started": t0, "ended": t0 + o.burst})
+    if "duplicates" in o.faults:
+        fault_windows.append({"fault": "duplicated and late webhooks", "started": t0, "ended": t0 + o.burst})
+    schedule_faults(cluster, o, t0, fault_windows)
     ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.phones.url, "t0": t0,
            "duplicates": "duplicates" in o.faults}
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
@@ -145,7 +156,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     flood_latency = flood_results.get(timeout=60) if o.flood > 0 else []
     if o.flood > 0:
         flood.join(timeout=10)
-    return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last,
+    return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last, "faults": fault_windows,
             "all_recorded_at": all_done, "flood_latency": flood_latency, "chair_rate": chair_rate}
 
 
@@ -162,7 +173,7 @@ def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[d
     while len(Worker.all(connection=redis)) < o.processors and time.time() < deadline:
         time.sleep(0.2)
     suspend(redis)
-    texter = Texter(cluster.url, DRILL_TOKEN, cluster.phones.url)
+    texter = Texter(cluster.url, DRILL_TOKEN, cluster.phones.url, client="probe")
     for i in range(n):
         texter.post(rows[i % len(rows)]["phones"].split(";")[0], "STATUS")
     with db.transaction() as uow:
@@ -219,10 +230,13 @@ def drill(o: DrillOptions) -> dict[str, Any]:
             integ = metrics.integrity(uow.session, night["outcomes"], phones)
             e2e = metrics.end_to_end(uow.session, night["outcomes"])
             sending = metrics.sending(Redis.from_url(cluster.phones.url), uow.session, o.send_rate)
-        from hotline.drill import report
-        result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst)
-        result["faults"] = list(o.faults)
-        result["failed_jobs"] = _failed_jobs(cluster)
+            failed = metrics.failed_jobs(uow.session, _failed_jobs(cluster))
+            faults = metrics.by_fault(night["outcomes"], night["faults"], metrics.current_counts(uow.session))
+
+        server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst)
+        result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
+        result["faults"] = faults
+        result["failed_jobs"] = failed
         result["ceilings"] = ceil
         result["verdicts"] = report.verdicts(result, o.send_rate)
         return result
@@ -231,8 +245,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         db.dispose()
 
 
-def _failed_jobs(cluster: Cluster) -> dict[str, int]:
+def _failed_jobs(cluster: Cluster) -> list[str]:
     from rq.registry import FailedJobRegistry
+
+    from hotline.queue import ALL_QUEUES
     redis = Redis.from_url(cluster.redis.url)
-    return {q: FailedJobRegistry(q, connection=redis).count
-            for q in ("replies", "inbound", "outbound", "default", "unknown")}
+    return [job for q in ALL_QUEUES for job in FailedJobRegistry(q, connection=redis).get_job_ids()]

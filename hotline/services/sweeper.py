@@ -23,16 +23,22 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         counts["spooled"] = inbox.flush_spool(rt)
         counts["parked"] = inbox.flush_parked(rt)
         registered = admission.registered_phones(rt)
+        # Rows whose job is in a queue are only waiting their turn (a sending backlog, say):
+        # skipping them keeps a sweep cheap however long the queues grow.
+        waiting = rt.queues.waiting_ids()
         # Unknown numbers get back only as many as their processing budget allows until the next sweep.
         unknown_room = max(1, int(rt.config.unknown_processing_per_second * rt.config.sweep_interval_seconds))
         for inbound_id, phone in inbox.unprocessed(rt, stale):
+            if f"in-{inbound_id}" in waiting:
+                continue
             if phone not in registered:
                 if unknown_room <= 0:
                     continue
                 unknown_room -= 1
             counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone, revive=True)
         for outbound_id, priority in _unsent(rt, stale):
-            counts["outbound"] += rt.queues.send(outbound_id, priority, revive=True)
+            if f"out-{outbound_id}" not in waiting:
+                counts["outbound"] += rt.queues.send(outbound_id, priority, revive=True)
         counts["incomplete"] = completeness.remind_incomplete(rt)
         counts["reconciled"] = reconcile.reconcile_now_and_then(rt)
         rt.db.checkpoint()

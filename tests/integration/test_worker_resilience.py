@@ -26,6 +26,9 @@ def test_worker_process_survives_redis_going_away_and_coming_back(tmp_path: Path
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_for_worker(redis.url)
+        # Idle longer than the jobs' 3-second Redis timeout: waiting for work is not an error.
+        time.sleep(4.5)
+        assert Redis.from_url(redis.url).smembers("rq:workers") == {b"rq:worker:resilience-test"}
         # Redis goes away while a job runs: RQ's own worker quits when it cannot record the end.
         Queue("default", connection=Redis.from_url(redis.url)).enqueue("time.sleep", 2)
         _wait_until_busy(redis.url)
@@ -77,3 +80,19 @@ def test_the_sweeper_requeues_a_job_whose_worker_died(rt):
     rt.redis.delete(ALIVE_PREFIX + "gone-worker")
     assert rt.queues.inbound(999, revive=True)  # its worker is gone: queued again
     assert rt.queues.by_name["inbound"].fetch_job("in-999").get_status() == JobStatus.QUEUED
+
+
+def test_the_sweeper_requeues_a_job_that_is_marked_queued_but_in_no_queue(rt):
+    from rq.job import JobStatus
+    queue = rt.queues.by_name["inbound"]
+    queue.enqueue("time.sleep", 0, job_id="in-998")
+    assert rt.queues.inbound(998, revive=True)  # really queued: left alone, not queued twice
+    assert queue.count == 1
+    # A worker popped it, then lost its connection before the reply reached it.
+    rt.redis.lrem(queue.key, 0, "in-998")
+    assert queue.count == 0
+    assert rt.queues.inbound(998, revive=False)  # a plain enqueue trusts the job's status
+    assert queue.count == 0
+    assert rt.queues.inbound(998, revive=True)  # the sweeper's enqueue puts it back
+    assert queue.job_ids == ["in-998"]
+    assert queue.fetch_job("in-998").get_status() == JobStatus.QUEUED
