@@ -19,15 +19,19 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_MS = 5000
 
 
-def make_engine(url: str) -> Engine:
-    """Build an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+def make_engine(url: str, foreground: bool = False) -> Engine:
+    """Build an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
+
+    `foreground`: this process answers web requests, whose SQLite writes go ahead of workers'.
+    """
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000,
                                                   "check_same_thread": False})
-        _sqlite_pragmas(engine, Path(f"{path}.writelock") if path and path != ":memory:" else None)
+        _sqlite_pragmas(engine, Path(f"{path}.writelock") if path and path != ":memory:" else None,
+                        foreground)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -36,37 +40,59 @@ class WriteQueue:
     """Writers to one SQLite file wait their turn on an flock instead of in SQLite's busy handler.
 
     SQLite's own handler sleeps in growing steps (up to 100 ms) and retries, so under steady
-    writes a webhook can sleep through many free moments; a writer blocked here is let in as
-    soon as the lock is free. The kernel drops the lock with its holder (kill -9 included).
+    writes a webhook can sleep through many free moments; a writer waiting here gets in as soon
+    as the lock is free. Foreground writers (web requests, which Twilio times) go first: while
+    one waits it holds a shared lock on a second file, and background writers (workers) only
+    try for the write lock when nobody holds that. The kernel drops both locks with their
+    holder (kill -9 included).
     """
 
-    def __init__(self, path: Path, timeout: float = SQLITE_BUSY_MS / 1000) -> None:
-        self.path, self.timeout = path, timeout
+    def __init__(self, path: Path, foreground: bool, timeout: float = SQLITE_BUSY_MS / 1000) -> None:
+        self.path, self.foreground, self.timeout = path, foreground, timeout
 
-    def open(self) -> int:
-        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+    def open(self) -> tuple[int, int]:
+        flags = os.O_RDWR | os.O_CREAT
+        return os.open(self.path, flags, 0o600), os.open(f"{self.path}-waiting", flags, 0o600)
 
-    def acquire(self, fd: int) -> None:
+    def acquire(self, fds: tuple[int, int]) -> None:
+        lock, waiting = fds
         deadline = time.monotonic() + self.timeout
-        pause = 0.0002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
+        if self.foreground:
+            fcntl.flock(waiting, fcntl.LOCK_SH)  # "a request is waiting": workers hold back
+        try:
+            pause = 0.0002
+            while not ((self.foreground or _nobody_waiting(waiting)) and _try(lock)):
                 if time.monotonic() >= deadline:
                     raise OperationalError("BEGIN", {}, Exception("database is locked (write queue)"))
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)  # poll every 2 ms at most: prompt, and cheap
+        finally:
+            if self.foreground:
+                fcntl.flock(waiting, fcntl.LOCK_UN)
 
     @staticmethod
-    def release(fd: int | None) -> None:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+    def release(fds: tuple[int, int] | None) -> None:
+        if fds is not None:
+            fcntl.flock(fds[0], fcntl.LOCK_UN)
 
 
-def _sqlite_pragmas(engine: Engine, lock_path: Path | None) -> None:
-    queue = WriteQueue(lock_path) if lock_path else None
+def _try(fd: int, how: int = fcntl.LOCK_EX) -> bool:
+    try:
+        fcntl.flock(fd, how | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _nobody_waiting(fd: int) -> bool:
+    if not _try(fd):
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return True
+
+
+def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool) -> None:
+    queue = WriteQueue(lock_path, foreground) if lock_path else None
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -83,43 +109,42 @@ def _sqlite_pragmas(engine: Engine, lock_path: Path | None) -> None:
         cur.execute("PRAGMA wal_autocheckpoint=20000")
         cur.close()
         if queue is not None:
-            _record.info["write_fd"] = queue.open()
+            _record.info["write_fds"] = queue.open()
 
     @event.listens_for(engine, "close")
     def _close(dbapi_conn: Any, record: Any) -> None:
-        fd = record.info.pop("write_fd", None)
-        if fd is not None:
-            os.close(fd)  # closing the descriptor also drops a lock it held
+        for fd in record.info.pop("write_fds", ()):
+            os.close(fd)  # closing a descriptor also drops a lock it held
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that reads and then
         # writes fails at once under WAL when another process wrote in between.
-        fd = conn.info.get("write_fd")
-        if queue is not None and fd is not None:
-            queue.acquire(fd)
+        fds = conn.info.get("write_fds")
+        if queue is not None and fds is not None:
+            queue.acquire(fds)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            WriteQueue.release(fd)
+            WriteQueue.release(fds)
             raise
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Any) -> None:
         # Fired just before COMMIT, which is quick under WAL; the next writer's BEGIN waits for it.
-        WriteQueue.release(conn.info.get("write_fd"))
+        WriteQueue.release(conn.info.get("write_fds"))
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Any) -> None:
-        WriteQueue.release(conn.info.get("write_fd"))
+        WriteQueue.release(conn.info.get("write_fds"))
 
 
 class Database:
     """Holds the engine and hands out units of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, foreground: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, foreground)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -45,13 +45,16 @@ class Runtime:
         self.redis.close()
 
 
-def build(config: Config) -> Runtime:
-    """Wire the real adapters for `config` (which must name a Redis URL by now)."""
+def build(config: Config, foreground: bool = False) -> Runtime:
+    """Wire the real adapters for `config` (which must name a Redis URL by now).
+
+    `foreground`: a web process, whose database writes go ahead of the workers' (SQLite).
+    """
     if not config.redis_url:
         raise RuntimeError("REDIS_URL is not set; `hotline run` starts an embedded Redis for local use")
     redis = connect(config.redis_url)
     rate = SendingRate(redis, config.sending_rate) if config.sending_rate else None
-    return Runtime(config=config, db=Database(config.database_url), redis=redis,
+    return Runtime(config=config, db=Database(config.database_url, foreground), redis=redis,
                    queues=Queues(redis), sender=make_sender(config), rate=rate)
 
 

@@ -12,6 +12,7 @@ from hotline import demo
 from hotline.models import OutboundMessage
 from hotline.runtime import Runtime
 from hotline.services import importing
+from hotline.services import roster as roster_service
 from tests.conftest import sign, work
 
 ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout
@@ -28,8 +29,7 @@ def load_roster(rt: Runtime, roster: str = ROSTER) -> None:
         importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()))
         importing.import_roster(uow.session, io.StringIO(roster))
         importing.import_counties(uow.session, io.StringIO(COUNTIES))
-    rt.forget("candidates")
-    rt.forget("precinct_codes")
+    roster_service.forget_cached(rt)
 
 
 @dataclass

@@ -212,9 +212,22 @@ def precinct_prompt(example_code: str | None) -> str:
                                       keys=spoken_digits(keypad_digits(code)))
 
 
-def choose_prompt(codes: Sequence[str]) -> str:
-    """`For D S M 42, press 1. For E R M 42, press 2.`"""
-    options = " ".join(f"For {spoken_code(c)}, press {i}." for i, c in enumerate(codes, start=1))
+CHOICES_PER_PAGE = 8  # keys 1-8; 9 is "more" when the keys fit more precincts than that
+
+
+def choice_page(codes: Sequence[str], page: int) -> list[str]:
+    """The codes offered on one page of the choice prompt (pages wrap around)."""
+    pages = max(1, -(-len(codes) // CHOICES_PER_PAGE))
+    start = (page % pages) * CHOICES_PER_PAGE
+    return list(codes[start:start + CHOICES_PER_PAGE])
+
+
+def choose_prompt(codes: Sequence[str], page: int = 0) -> str:
+    """`For D S M 42, press 1. For E R M 42, press 2.` (and `For more precincts, press 9.`)"""
+    options = " ".join(f"For {spoken_code(c)}, press {i}."
+                       for i, c in enumerate(choice_page(codes, page), start=1))
+    if len(codes) > CHOICES_PER_PAGE:
+        options += " For more precincts, press 9."
     return PROMPTS["choose"].format(options=options)
 
 

@@ -35,6 +35,16 @@ def load_candidates(s: Session) -> list[Candidate]:
             for r in rows]
 
 
+# Per-process caches built from the roster; other processes see an import within ROSTER_TTL.
+ROSTER_CACHES = ("candidates", "precinct_codes", "precinct_keypad", "registered_phones")
+
+
+def forget_cached(rt: Runtime) -> None:
+    """Drop this process's roster caches (after an import)."""
+    for key in ROSTER_CACHES:
+        rt.forget(key)
+
+
 def candidates(rt: Runtime) -> list[Candidate]:
     """The configured candidates in ballot order (cached briefly per process)."""
     def load() -> list[Candidate]:

@@ -114,15 +114,22 @@ def _precinct(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> i
     if len(matches) == 1:
         _select(rt, call, matches[0])
         return None
-    call.choices = matches[:9]
+    # The caller's own precincts first: a chair on the registered phone hears theirs at once.
+    call.choices = sorted(matches, key=lambda code: code not in call.registered)
+    call.choice_page = 0
     call.go("choose")
     return None
 
 
 def _choose(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
-    if not (keys.isdigit() and 1 <= int(keys) <= len(call.choices)):
+    page = ivr.choice_page(call.choices, call.choice_page)
+    if keys == "9" and len(call.choices) > ivr.CHOICES_PER_PAGE:
+        call.choice_page += 1  # the next few; after the last page the first comes round again
+        call.go("choose")
+        return None
+    if not (keys.isdigit() and 1 <= int(keys) <= len(page)):
         return miss(rt, call, "invalid")
-    _select(rt, call, call.choices[int(keys) - 1])
+    _select(rt, call, page[int(keys) - 1])
     return None
 
 

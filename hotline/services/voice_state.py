@@ -35,7 +35,8 @@ class CallState:
     notice: str = ""  # said once, before the next prompt
     precinct: str | None = None
     precinct_name: str = ""
-    choices: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)  # every precinct the keyed digits fit
+    choice_page: int = 0
     verified: bool = False  # the right PIN for `precinct` was keyed in this call
     confirm_phone: str | None = None  # the registered phone that confirms this precinct's reports
     stage: str | None = None
@@ -139,7 +140,7 @@ def _simple(call: CallState) -> tuple[str, ivr.Ask]:
         example = call.registered[0] if len(call.registered) == 1 else None
         return ivr.precinct_prompt(example), until_pound
     if step == "choose":
-        return ivr.choose_prompt(call.choices), one_key
+        return ivr.choose_prompt(call.choices, call.choice_page), one_key
     if step == "pin":
         return ivr.PROMPTS["pin"].format(code=ivr.spoken_code(call.precinct or ""),
                                          name=call.precinct_name), until_pound

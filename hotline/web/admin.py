@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from hotline.models import StaffUser
 from hotline.services import board as board_svc
-from hotline.services import importing, staff
+from hotline.services import importing, roster, staff
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
 
@@ -51,8 +51,7 @@ def imports() -> Any:
     except importing.ImportError_ as exc:
         return render_template("admin/imports.html", imports=IMPORTS, kind=kind, errors=exc.errors,
                                filename=upload.filename), 422
-    rt.forget("candidates")
-    rt.forget("precinct_codes")
+    roster.forget_cached(rt)
     flash(f"Imported {n} {kind} rows from {upload.filename}.")
     return redirect(url_for("admin.imports"))
 

@@ -427,3 +427,32 @@ def test_the_callback_code_sms_goes_out_first(client, rt, roster):
     with rt.db.transaction() as uow:
         msg = uow.session.execute(select(OutboundMessage)).scalar_one()
     assert (msg.to_number, msg.kind, msg.priority) == (CHAIR, "callback_code", 0)
+
+
+def test_many_precincts_on_the_same_keys_are_offered_a_page_at_a_time(client, rt):
+    # D/E/F x P/Q/R/S x M/N/O all key as 3 7 6: eleven precincts fit 3 7 6 4 2 here.
+    codes = ["DSM-42"] + [f"{a}{b}{c}-42" for a in "EF" for b in "PQ" for c in "MNO"][:10]
+    extra = "".join(f"{code},Polk,{code} room,3,Chair {i},+1515555{7000 + i:04d},{2000 + i},80\n"
+                    for i, code in enumerate(codes[1:]))
+    load_roster(rt, ROSTER + extra)
+    call = Call(client, STRANGER)
+    call.start()
+    call.press("1")
+    call.press("37642")
+    first_page = call.said()
+    assert first_page.startswith("That number fits more than one precinct. For D S M 42, press 1.")
+    assert "press 8." in first_page and "press 9." in first_page and first_page.endswith(
+        "For more precincts, press 9.")
+    call.press("9")
+    second_page = call.said()
+    assert second_page == ("That number fits more than one precinct. For F P N 42, press 1. For F P O 42, "
+                           "press 2. For F Q M 42, press 3. For more precincts, press 9.")
+    call.press("3")
+    assert call.says() == ["Precinct F Q M 42, FQM-42 room. Enter the chair's PIN, then press pound."]
+
+    # A chair on the registered phone hears their own precinct first, whatever its letters.
+    own = Call(client, "+15155557009")  # the chair of FQM-42, the last of the eleven
+    own.start()
+    own.press("1")
+    own.press("37642")
+    assert own.said().startswith("That number fits more than one precinct. For F Q M 42, press 1.")
