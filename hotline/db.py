@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_MS = 5000
 
 
-def make_engine(url: str, foreground: bool = False) -> Engine:
+def make_engine(url: str, foreground: bool = False, readonly: bool = False) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
 
     `foreground`: this process answers web requests, whose SQLite writes go ahead of workers'.
+    `readonly`: for reads only; on SQLite its transactions take no write lock.
     """
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
@@ -31,7 +32,7 @@ def make_engine(url: str, foreground: bool = False) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000,
                                                   "check_same_thread": False})
         _sqlite_pragmas(engine, Path(f"{path}.writelock") if path and path != ":memory:" else None,
-                        foreground)
+                        foreground, readonly)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -91,8 +92,8 @@ def _nobody_waiting(fd: int) -> bool:
     return True
 
 
-def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool) -> None:
-    queue = WriteQueue(lock_path, foreground) if lock_path else None
+def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool, readonly: bool) -> None:
+    queue = WriteQueue(lock_path, foreground) if lock_path and not readonly else None
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -120,6 +121,9 @@ def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool) ->
     def _begin(conn: Any) -> None:
         # Take the write lock up front: a deferred transaction that reads and then
         # writes fails at once under WAL when another process wrote in between.
+        if readonly:
+            conn.exec_driver_sql("BEGIN")  # a WAL snapshot: never waits for writers, nor they for it
+            return
         fds = conn.info.get("write_fds")
         if queue is not None and fds is not None:
             queue.acquire(fds)
@@ -146,6 +150,18 @@ class Database:
         self.url = url
         self.engine = make_engine(url, foreground)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = make_engine(url, readonly=True) if self.engine.dialect.name == "sqlite" else self.engine
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (rolled back at the end); on SQLite it waits for no writer."""
+        session = self.read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
     @contextmanager
     def transaction(self) -> Iterator["UnitOfWork"]:
@@ -173,6 +189,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 @contextmanager

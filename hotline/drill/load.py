@@ -101,7 +101,7 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     results.put(latencies)
 
 
-def closed_loop(url: str, token: str, seconds: float, concurrency: int, registered: list[str]) -> dict[str, Any]:
+def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: str = "probe") -> dict[str, Any]:
     """Webhook capacity: `concurrency` clients posting back to back for `seconds`."""
     validator = RequestValidator(token)
     target, deadline = f"{url}/twilio/sms", time.monotonic() + seconds
@@ -117,7 +117,7 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, register
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
                       headers={"X-Twilio-Signature": validator.compute_signature(target, form),
-                               "X-Drill-Client": "probe", "X-Drill-At": f"{time.time():.3f}"})
+                               "X-Drill-Client": label, "X-Drill-At": f"{time.time():.3f}"})
             latencies.append((time.perf_counter() - started) * 1000)
             i += 1
 

@@ -78,11 +78,11 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
     """The no-op webhook and no-op job throughput, and ours, measured the same way."""
     o.log("measuring ceilings: no-op webhook ...")
     cluster.start_web("hotline.drill.noop:create_app()")
-    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, [])
+    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, "noop-probe")
     cluster.stop_web()
     cluster.start_web()
     o.log("measuring our webhook ...")
-    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, [])
+    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, "probe")
     Queue(Q_UNKNOWN, connection=Redis.from_url(cluster.redis.url)).empty()  # probes, not texts
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))

@@ -32,8 +32,8 @@ class Admission:
 
 def registered_phones(rt: Runtime) -> frozenset[str]:
     def load() -> frozenset[str]:
-        with rt.db.transaction() as uow:
-            return frozenset(uow.session.execute(select(ChairPhone.phone)).scalars())
+        with rt.db.reading() as session:
+            return frozenset(session.execute(select(ChairPhone.phone)).scalars())
     return rt.cached("registered_phones", REGISTERED_TTL, load)
 
 

@@ -110,8 +110,8 @@ def flush_spool(rt: Runtime) -> int:
 def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> list[tuple[int, str]]:
     """Inbox rows nobody has handled yet (id, sender), oldest first."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    with rt.db.transaction() as uow:
-        rows = uow.session.execute(select(InboundMessage.id, InboundMessage.from_number).where(
+    with rt.db.reading() as session:
+        rows = session.execute(select(InboundMessage.id, InboundMessage.from_number).where(
             InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
             InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).all()
         return [(row[0], row[1]) for row in rows]
@@ -137,26 +137,32 @@ def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> b
         return False
 
 
-def flush_parked(rt: Runtime, batch: int = 1000) -> int:
-    """Move parked texts into the database in bulk; safe to run from many workers at once."""
+def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
+    """Move parked texts into the database in bulk; safe to run from many workers at once.
+
+    Small transactions: on SQLite each one holds the write lock, and webhooks wait behind it.
+    """
     lock = rt.redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
     if not lock.acquire(blocking=False):
         return 0
+    moved = 0
     try:
-        items = rt.redis.lrange(PARKED_KEY, 0, batch - 1)
-        if not items:
-            return 0
-        records = [json.loads(item) for item in items]
-        with rt.db.transaction() as uow:
-            known = set(uow.session.execute(select(InboundMessage.sid).where(
-                InboundMessage.sid.in_([r["sid"] for r in records]))).scalars())
-            for r in records:
-                if r["sid"] not in known:
-                    known.add(r["sid"])
-                    uow.session.add(_row(r["channel"], r["sid"], r["raw"],
-                                         datetime.fromisoformat(r["received_at"]), True))
-        # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.
-        rt.redis.ltrim(PARKED_KEY, len(items), -1)
-        return len(items)
+        while moved < most:
+            items = rt.redis.lrange(PARKED_KEY, 0, batch - 1)
+            if not items:
+                break
+            records = [json.loads(item) for item in items]
+            with rt.db.transaction() as uow:
+                known = set(uow.session.execute(select(InboundMessage.sid).where(
+                    InboundMessage.sid.in_([r["sid"] for r in records]))).scalars())
+                for r in records:
+                    if r["sid"] not in known:
+                        known.add(r["sid"])
+                        uow.session.add(_row(r["channel"], r["sid"], r["raw"],
+                                             datetime.fromisoformat(r["received_at"]), True))
+            # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.
+            rt.redis.ltrim(PARKED_KEY, len(items), -1)
+            moved += len(items)
+        return moved
     finally:
         lock.release()

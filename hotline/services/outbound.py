@@ -30,8 +30,8 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
 
 def deliver(rt: Runtime, outbound_id: int) -> str:
     """Send one outbox row; raise on a retryable failure so RQ tries again."""
-    with rt.db.transaction() as uow:
-        msg = uow.session.get(OutboundMessage, outbound_id)
+    with rt.db.reading() as session:  # the claim below re-checks under the write lock
+        msg = session.get(OutboundMessage, outbound_id)
         if msg is None or msg.status not in READY:
             return "skipped"
         to, body = msg.to_number, msg.body

@@ -48,13 +48,13 @@ def forget_cached(rt: Runtime) -> None:
 def candidates(rt: Runtime) -> list[Candidate]:
     """The configured candidates in ballot order (cached briefly per process)."""
     def load() -> list[Candidate]:
-        with rt.db.transaction() as uow:
-            return load_candidates(uow.session)
+        with rt.db.reading() as session:
+            return load_candidates(session)
     return rt.cached("candidates", ROSTER_TTL, load)
 
 
 def known_codes(rt: Runtime) -> frozenset[str]:
     def load() -> frozenset[str]:
-        with rt.db.transaction() as uow:
-            return frozenset(uow.session.execute(select(Precinct.code)).scalars())
+        with rt.db.reading() as session:
+            return frozenset(session.execute(select(Precinct.code)).scalars())
     return rt.cached("precinct_codes", ROSTER_TTL, load)

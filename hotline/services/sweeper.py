@@ -51,8 +51,8 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
 
 def _unsent(rt: Runtime, stale: float) -> list[tuple[int, int]]:
     cutoff = utcnow() - timedelta(seconds=stale)
-    with rt.db.transaction() as uow:
-        rows = uow.session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
+    with rt.db.reading() as session:
+        rows = session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
             # "retrying" too: its retry may have been lost with Redis; a live one is left alone.
             OutboundMessage.status.in_(("queued", "retrying")), OutboundMessage.created_at <= cutoff)
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
