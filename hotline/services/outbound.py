@@ -32,8 +32,9 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
     """Send one outbox row; raise on a retryable failure so RQ tries again."""
     with rt.db.reading() as session:  # the claim below re-checks under the write lock
         msg = session.get(OutboundMessage, outbound_id)
-        if msg is None or msg.status not in READY:
+        if not _ready(msg):
             return "skipped"
+        assert msg is not None
         to, body = msg.to_number, msg.body
     routes = rt.sender.routes()
     route = routes[0]
@@ -42,8 +43,9 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         route = rt.rate.acquire_any(routes, segments(body))
     with rt.db.transaction() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
-        if msg is None or msg.status not in READY:
+        if not _ready(msg):
             return "skipped"  # another worker got there while this one waited
+        assert msg is not None
         msg.status, msg.attempts = "sending", msg.attempts + 1
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
     try:
@@ -58,6 +60,11 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         assert msg is not None
         msg.status, msg.twilio_sid, msg.sent_at = sent.status, sent.sid, utcnow()
     return sent.status
+
+
+def _ready(msg: OutboundMessage | None) -> bool:
+    # Twilio calls a message it accepted "queued" too: once it has a Twilio SID it is never sent again.
+    return msg is not None and msg.status in READY and msg.twilio_sid is None
 
 
 def _failed(rt: Runtime, outbound_id: int, exc: SendError) -> None:

@@ -54,6 +54,7 @@ def _unsent(rt: Runtime, stale: float) -> list[tuple[int, int]]:
     with rt.db.reading() as session:
         rows = session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
             # "retrying" too: its retry may have been lost with Redis; a live one is left alone.
-            OutboundMessage.status.in_(("queued", "retrying")), OutboundMessage.created_at <= cutoff)
+            OutboundMessage.status.in_(("queued", "retrying")), OutboundMessage.twilio_sid.is_(None),
+            OutboundMessage.created_at <= cutoff)
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
     return [(r[0], r[1]) for r in rows]

@@ -59,6 +59,18 @@ def test_with_twilio_the_real_client_sends_with_status_callback(twilio_rt, stand
     assert standin.messages[0]["StatusCallback"] == "https://hotline.test/twilio/status"
 
 
+def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
+    from hotline.services import sweeper
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)
+    assert row(twilio_rt, msg_id).status == "queued"  # Twilio's word for "accepted, sending soon"
+    twilio_rt.redis.delete(f"rq:job:out-{msg_id}")  # its finished job has expired
+    sweeper.sweep(twilio_rt, stale_seconds=0)
+    work(twilio_rt)
+    assert outbound.deliver(twilio_rt, msg_id) == "skipped"
+    assert len(standin.messages) == 1
+
+
 def test_transient_error_is_retried(twilio_rt, standin):
     standin.failures.append((503, 20500))
     msg_id = queue(twilio_rt)
