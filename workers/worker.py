@@ -77,7 +77,10 @@ def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None,
     worker: SimpleWorker | None = None
     try:
         worker = SimpleWorker(queues, connection=worker_connection(rt.config.redis_url), name=name)
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        # RQ's per-job lines (three or four per job) and the twilio client's per-request headers
+        # cost more than some jobs at caucus-night rates; our own line per text stays at INFO.
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     except Exception:  # noqa: BLE001 - logged, then the process starts over
         logger.exception("the worker stopped on an error")
     if burst or (worker is not None and _asked_to_stop(worker)):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from hotline.db import UnitOfWork
 from hotline.domain import replies
@@ -65,7 +66,7 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
                   codes: frozenset[str]) -> bool:
     """Handle the oldest unhandled text from `phone` up to `upto_id`; False once `upto_id` is done."""
     with rt.db.transaction() as uow:
-        msg = uow.session.execute(select(InboundMessage).where(
+        msg = uow.session.execute(select(InboundMessage).options(defer(InboundMessage.raw)).where(
             InboundMessage.from_number == phone, InboundMessage.processed_at.is_(None),
             InboundMessage.channel == "sms", InboundMessage.id <= upto_id)
             .order_by(InboundMessage.id).limit(1)).scalar_one_or_none()
