@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hotline.drill import report
 from hotline.drill.run import FAULTS, DrillOptions, drill
 
 
@@ -39,11 +40,9 @@ def drill_command(precincts: int, burst: float, flood: float, voice: float, faul
                         log=lambda m: click.echo(m, err=True))
     result = drill(opts)
     json_out.write_text(json.dumps(result, indent=2, default=str))
-    click.echo(json.dumps({k: result[k] for k in ("webhooks", "webhook_capacity", "jobs",
-                                                  "confirmation_to_recorded_s",
-                                                  "last_chair_message_to_all_recorded_s",
-                                                  "flood_slowdown_p99", "sending", "must_be_zero",
-                                                  "failed_jobs", "chair_problem_count")}, indent=2, default=str))
+    click.echo("\nSummary:")
+    for line in report.summary(result):
+        click.echo(f"  {line}")
     click.echo("\nVerdicts:")
     for name, ok in result["verdicts"].items():
         click.echo(f"  [{'PASS' if ok else 'FAIL'}] {name}")

@@ -1,0 +1,85 @@
+"""The drill's judging code: what it counts as lost, slow or over the rate must be right."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hotline.drill import metrics, report
+
+
+def test_server_times_split_chairs_at_half_time_and_skip_other_lines(tmp_path: Path):
+    log = tmp_path / "access.log"
+    log.write_text("chair 100.000 /twilio/sms 200 12000\n"
+                   "chair 160.500 /twilio/sms 200 30500\n"
+                   "flood 161.000 /twilio/sms 200 4000\n"
+                   "voice 120.000 /twilio/voice/pin 200 8000\n"
+                   "- - /twilio/sms 403 900\n"  # a request without the drill's headers
+                   "garbage line\n")
+    times = metrics.server_times(log, half=150.0)
+    assert times["chairs_before_flood"] == [12.0]
+    assert times["chairs_during_flood"] == [30.5]
+    assert times["flood"] == [4.0] and times["voice"] == [8.0]
+    assert "-" not in times and len(times) == 4
+
+
+def _confirm(stage: str, counts: dict, at: float, answered: bool = True) -> dict:
+    return {"stage": stage, "counts": counts, "yes_sent_at": at, "phone": "+1", "answered": answered}
+
+
+def test_a_fault_window_counts_only_confirmations_that_did_not_end_up_current():
+    outcomes = [
+        {"precinct": "A-1", "confirms": [_confirm("first", {"X": 1}, 10), _confirm("final", {"X": 2}, 20)]},
+        # B-1 corrected its first alignment: the typo confirmed inside the window is not "lost".
+        {"precinct": "B-1", "confirms": [_confirm("first", {"X": 9}, 12), _confirm("first", {"X": 3}, 40)]},
+        {"precinct": "C-1", "confirms": [_confirm("first", {"X": 5}, 15, answered=False)]},
+    ]
+    current = {("A-1", "first"): {"X": 1}, ("A-1", "final"): {"X": 7},  # the server has another number
+               ("B-1", "first"): {"X": 3}, ("C-1", "first"): {"X": 5}}
+    [window] = metrics.by_fault(outcomes, [{"fault": "kill", "started": 9.0, "ended": 16.0}], current, grace=5)
+    assert window["confirmations"] == 4  # A first, A final (t=20 is within the grace), B typo, C
+    assert window["lost"] == 1  # A-1 final
+    assert window["without_reply"] == 1
+
+
+def test_rate_windows_and_priority_inversions():
+    assert metrics._max_in_window([0.0, 0.5, 0.99, 1.0, 1.5], 1.0) == 3
+    first = [(0.0, 5.0)]  # a confirmation created at 0 and sent at 5
+    rest = [(0.0, 1.0), (0.0, 4.0), (0.0, 6.0)]  # others sent at 1, 4 and 6
+    assert metrics._inversions(first, rest, grace=2.0) == 1  # only the send at 4: past grace, before 5
+
+
+def test_voice_latencies_are_kept_apart_from_texting_chairs():
+    outcomes = [{"channel": "sms", "webhook_ms": [(1.0, 10.0), (200.0, 30.0)]},
+                {"channel": "voice", "webhook_ms": [(2.0, 99.0)]}]
+    assert report.chair_latencies(outcomes, until=100.0) == [10.0]
+    assert report.chair_latencies(outcomes, since=100.0) == [30.0]
+    assert report.chair_latencies(outcomes, channel="voice") == [99.0]
+
+
+def test_report_judges_latency_on_server_time_and_lists_every_fault():
+    night = {"t0": 0.0, "outcomes": [{"precinct": "A-1", "channel": "sms", "confirms": [], "problems": [],
+                                      "webhook_ms": [(10.0, 80.0), (60.0, 90.0)]}],
+             "last_chair_message": 100.0, "all_recorded_at": 101.0, "flood_latency": [5.0, -1.0],
+             "faults": []}
+    ceilings = {"noop_webhook": {"per_second": 1000.0}, "our_webhook": {"per_second": 700.0, "p99_ms": 9.0},
+                "rq_noop_jobs": {"per_second": 800.0}}
+    zero = {"reports_lost": 0, "reports_recorded_twice": 0, "texts_handled_twice": 0, "replies_never_sent": 0,
+            "stages_expected": 3, "confirmations_without_reply": 0}
+    sending = {"messages": 6, "numbers_used": 2, "overall_per_second": 1.5, "configured_per_number": 1.0,
+               "max_in_any_1s_per_number": 1, "max_in_any_10s_per_number": 10,
+               "queue_wait_s": {"priority_0": {"p50": 0.1, "p99": 0.2}},
+               "other_sent_while_confirmation_waited": 0, "other_messages_sent": 3}
+    jobs = {"per_second": 300.0, "seconds": 2.0, "texts": 600, "worker_class": "SimpleWorker", "processors": 2}
+    server = {"chairs_before_flood": [10.0, 12.0], "chairs_during_flood": [15.0, 30.0], "flood": [2.0]}
+    r = report.build(night, ceilings, zero, [(1.0, 0.05)], sending, jobs, 100.0, server)
+    r.update(faults=[{"fault": "kill -9 processor-0", "started": 30.0, "ended": 33.0, "confirmations": 4,
+                      "lost": 1, "without_reply": 0}],
+             failed_jobs={"count": 1, "explained_by_backlog_item": 1, "unexplained": []})
+    verdicts = report.verdicts(r, send_rate=1.0)
+    # The client saw 80-90 ms, the server 12 ms: the verdict is on the server's own time.
+    assert r["webhooks"]["chairs_before_flood"]["p99_ms"] == 80.0
+    assert verdicts["webhook p99 < 50 ms at caucus-night rate (server time)"] is True
+    assert r["flood_slowdown_p99"] == 2.5 and verdicts["10x flood at most doubles chairs' p99 (server time)"] is False
+    assert verdicts["job throughput >= 0.5x RQ no-op"] is False  # 300 / 800
+    assert verdicts["webhook throughput >= 0.6x no-op"] is True
+    assert verdicts["fault 'kill -9 processor-0': 0 reports lost"] is False
+    assert any("kill -9 processor-0" in line and "lost 1" in line for line in report.summary(r))
