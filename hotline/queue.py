@@ -59,9 +59,12 @@ class Queues:
         self.redis = redis
         self.by_name = {name: Queue(name, connection=redis) for name in ALL_QUEUES}
 
-    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any, revive: bool = False) -> bool:
+    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any, revive: bool = False,
+                 fresh: bool = False) -> bool:
+        """`fresh`: the row was created just now, so no job can have its id yet; the plain enqueue
+        (one round trip) is then as safe as RQ's check-and-enqueue script (two)."""
         try:
-            self.by_name[queue].enqueue(func, arg, *more, job_id=job_id, unique=True, retry=RETRY,
+            self.by_name[queue].enqueue(func, arg, *more, job_id=job_id, unique=not fresh, retry=RETRY,
                                         on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
                                         failure_ttl=7 * 86400)
             return True
@@ -107,11 +110,11 @@ class Queues:
         return True
 
     def inbound(self, inbound_id: int, chairs_lane: bool = True, phone: str | None = None,
-                revive: bool = False) -> bool:
+                revive: bool = False, fresh: bool = False) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
         queue = Q_INBOUND if chairs_lane else Q_UNKNOWN
         return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane,
-                             revive=revive)
+                             revive=revive, fresh=fresh)
 
     def throttled(self, phone: str) -> bool:
         """Tell staff (once an hour) that a number crossed its hourly allowance."""
@@ -120,7 +123,7 @@ class Queues:
         digest = hashlib.sha1(phone.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{digest}-{hour}")
 
-    def send(self, outbound_id: int, priority: int, revive: bool = False) -> bool:
+    def send(self, outbound_id: int, priority: int, revive: bool = False, fresh: bool = False) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""
         queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
-        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}", revive=revive)
+        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}", revive=revive, fresh=fresh)

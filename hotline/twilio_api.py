@@ -51,7 +51,9 @@ class TwilioSender:
     """Twilio's REST client; several sending numbers are used in turn."""
 
     def __init__(self, config: Config) -> None:
-        http = TwilioHttpClient(timeout=10)
+        # Twilio answers a create in well under a second; a hung request must not hold a sender
+        # (and the confirmations queued behind it) for long. A timed-out send is retried.
+        http = TwilioHttpClient(timeout=5)
         self.client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=http)
         if config.twilio_api_base_url:
             # Tests and the drill point the real client at a local stand-in.

@@ -42,7 +42,7 @@ class DrillOptions:
     faults: tuple[str, ...] = ()
     web_workers: int = 3
     processors: int = 2
-    senders: int = 2
+    senders: int = 4
     sending_numbers: int = 50
     send_rate: float = 1.0
     seed: int = 2020

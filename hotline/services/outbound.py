@@ -24,7 +24,7 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
     uow.session.add(msg)
     # The id exists once the commit has flushed the row, which is when this runs. No row update
     # after enqueueing: the sweeper re-queues rows still "queued" after a while.
-    uow.after_commit(lambda: rt.queues.send(msg.id, priority))
+    uow.after_commit(lambda: rt.queues.send(msg.id, priority, fresh=True))
     return msg
 
 

@@ -42,7 +42,7 @@ def inbound_sms() -> Response:
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
     elif stored.inbound_id is not None and not admission.throttled:
-        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, phone)
+        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, phone, fresh=True)
     return twiml()
 
 
