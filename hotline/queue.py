@@ -7,10 +7,14 @@ import time
 from typing import Any
 
 from redis import Redis
+from redis.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Callback, Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from rq.exceptions import DuplicateJobError
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,7 @@ ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
 PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
 
+OVERDUE_SECONDS = 30  # a scheduled retry this late has lost its scheduler
 ALIVE_PREFIX = "hotline:alive:"  # + worker name; renewed every few seconds by each live worker
 INBOUND_JOB = "workers.jobs.process_inbound"
 SEND_JOB = "workers.jobs.send_message"
@@ -35,10 +40,33 @@ RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
 ON_FAILURE = Callback("workers.jobs.on_failure")
 
 
+FAIL_FAST_SECONDS = 1.0
+
+
+class FailFastConnection(Connection):
+    """After a failed connect, further connects in this process fail at once for a second.
+
+    While Redis is down each webhook would otherwise wait out connect timeouts and retries on
+    every call (seconds each), and a flood arriving then would pile up behind three web workers.
+    Callers already treat Redis errors as "the sweeper will catch up", so failing fast loses nothing.
+    """
+
+    down_until = 0.0  # shared by every client in the process
+
+    def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
+        if self._sock is None and time.monotonic() < FailFastConnection.down_until:
+            raise RedisConnectionError("Redis was unreachable a moment ago; not waiting on it again yet")
+        try:
+            super().connect_check_health(check_health, retry_socket_connect)
+        except (RedisConnectionError, RedisTimeoutError):
+            FailFastConnection.down_until = time.monotonic() + FAIL_FAST_SECONDS
+            raise
+
+
 def connect(url: str) -> Redis:
     """A client with short timeouts: a dead Redis must not eat Twilio's 15-second budget."""
-    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3,
-                          health_check_interval=30)
+    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3, health_check_interval=30,
+                          connection_class=FailFastConnection)
 
 
 def worker_connection(url: str) -> Redis:
@@ -101,6 +129,20 @@ class Queues:
             if self.redis.lpos(Queue(job.origin, connection=self.redis).key, job_id) is not None:
                 return False
             log.warning("job %s is marked queued but is in no queue: queueing it again", job_id)
+            job.delete()
+            return True
+        if status == JobStatus.SCHEDULED:
+            # A retry is due but nobody moved it to its queue: RQ's scheduler (one per queue,
+            # behind a lock) can be missing for minutes after Redis restarts.
+            registry = ScheduledJobRegistry(job.origin, connection=self.redis)
+            try:
+                due = registry.get_scheduled_time(job_id)
+            except NoSuchJobError:
+                return False
+            if due.timestamp() > time.time() - OVERDUE_SECONDS:
+                return False
+            log.warning("job %s was due at %s and is still waiting: queueing it now", job_id, due)
+            registry.remove(job_id)
             job.delete()
             return True
         if status != JobStatus.STARTED or self.redis.exists(ALIVE_PREFIX + (job.worker_name or "")):

@@ -17,11 +17,17 @@ from hotline.app import create_app
 from hotline.config import Config
 from hotline.embedded_redis import EmbeddedRedis
 from hotline.models import Base
-from hotline.queue import ALL_QUEUES
+from hotline.queue import ALL_QUEUES, FailFastConnection
 from hotline.runtime import Runtime, build
 
 TOKEN = "test-auth-token"
 BASE = "https://hotline.test"
+
+
+@pytest.fixture(autouse=True)
+def _redis_reachable_again() -> None:
+    """Each test starts with the fail-fast Redis breaker closed (a test may have stopped Redis)."""
+    FailFastConnection.down_until = 0.0
 
 
 @pytest.fixture(scope="session")

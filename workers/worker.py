@@ -76,7 +76,10 @@ def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None,
     """
     worker: SimpleWorker | None = None
     try:
-        worker = SimpleWorker(queues, connection=worker_connection(rt.config.redis_url), name=name)
+        # Maintenance every 30 s, not RQ's 10 minutes: it is also when a worker takes over a
+        # queue's scheduler (retries) whose holder died, e.g. after Redis restarted.
+        worker = SimpleWorker(queues, connection=worker_connection(rt.config.redis_url), name=name,
+                              maintenance_interval=30)
         # RQ's per-job lines (three or four per job) and the twilio client's per-request headers
         # cost more than some jobs at caucus-night rates; our own line per text stays at INFO.
         logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -1,12 +1,14 @@
 """Chairs texting the real webhook, with a real RQ worker, Redis and database."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from hotline.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
+from hotline.queue import FAIL_FAST_SECONDS
 from hotline.services import log as vlog
 from tests.helpers import Phone, load_roster
 
@@ -138,6 +140,7 @@ def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
         redis_server.start()
     with rt.db.transaction() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    time.sleep(FAIL_FAST_SECONDS)  # for a moment after Redis was unreachable, calls fail at once
     assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 1
     work(rt)
     assert chair.last().kind == "readback"

@@ -96,3 +96,41 @@ def test_the_sweeper_requeues_a_job_that_is_marked_queued_but_in_no_queue(rt):
     assert rt.queues.inbound(998, revive=True)  # the sweeper's enqueue puts it back
     assert queue.job_ids == ["in-998"]
     assert queue.fetch_job("in-998").get_status() == JobStatus.QUEUED
+
+
+def test_the_sweeper_queues_a_retry_whose_scheduler_is_missing(rt):
+    from datetime import datetime, timedelta, timezone
+
+    from rq.job import JobStatus
+    queue = rt.queues.by_name["replies"]
+    now = datetime.now(timezone.utc)
+    queue.enqueue_at(now + timedelta(minutes=5), "time.sleep", 0, job_id="out-996")  # not due yet
+    queue.enqueue_at(now - timedelta(minutes=5), "time.sleep", 0, job_id="out-997")  # long overdue
+    assert rt.queues.send(996, 0, revive=True) and rt.queues.send(997, 0, revive=True)
+    assert queue.job_ids == ["out-997"]
+    assert queue.fetch_job("out-997").get_status() == JobStatus.QUEUED
+    assert queue.fetch_job("out-996").get_status() == JobStatus.SCHEDULED
+
+
+def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
+    import socket
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from hotline import queue as queue_module
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = queue_module.connect(f"redis://127.0.0.1:{port}/0")
+    queue_module.FailFastConnection.down_until = 0.0
+    with pytest.raises(RedisConnectionError) as first:
+        client.ping()
+    assert "moment ago" not in str(first.value)  # a real attempt, refused
+    started = time.monotonic()
+    with pytest.raises(RedisConnectionError) as second:
+        client.ping()
+    assert "moment ago" in str(second.value) and time.monotonic() - started < 0.5
+    queue_module.FailFastConnection.down_until = 0.0  # the cool-down has passed: try for real again
+    with pytest.raises(RedisConnectionError) as third:
+        client.ping()
+    assert "moment ago" not in str(third.value)
