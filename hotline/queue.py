@@ -29,7 +29,7 @@ ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
 PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
 
-OVERDUE_SECONDS = 30  # a scheduled retry this late has lost its scheduler
+OVERDUE_SECONDS = 10  # a scheduled retry this late has lost its scheduler (sweeps are seconds apart)
 ALIVE_PREFIX = "hotline:alive:"  # + worker name; renewed every few seconds by each live worker
 INBOUND_JOB = "workers.jobs.process_inbound"
 SEND_JOB = "workers.jobs.send_message"

@@ -105,10 +105,12 @@ def sending(redis: Redis, s: Session, configured_rate: float) -> dict[str, Any]:
     span = (max(t for _, t in sends) - min(t for _, t in sends)) if len(sends) > 1 else 0
     waits: dict[int, list[float]] = defaultdict(list)
     times: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for prio, created, sent in s.execute(select(OutboundMessage.priority, OutboundMessage.created_at,
-                                                OutboundMessage.sent_at).where(OutboundMessage.sent_at.is_not(None))):
+    for prio, created, sent, attempts in s.execute(
+            select(OutboundMessage.priority, OutboundMessage.created_at, OutboundMessage.sent_at,
+                   OutboundMessage.attempts).where(OutboundMessage.sent_at.is_not(None))):
         waits[prio].append((sent - created).total_seconds())
-        times[prio].append((created.timestamp(), sent.timestamp()))
+        if attempts <= 1 or prio:  # a confirmation in retry back-off is not waiting its turn
+            times[prio].append((created.timestamp(), sent.timestamp()))
     return {"messages": len(sends), "numbers_used": len(by_number),
             "overall_per_second": round(len(sends) / span, 1) if span else None,
             "configured_per_number": configured_rate,

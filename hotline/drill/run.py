@@ -78,11 +78,11 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
     """The no-op webhook and no-op job throughput, and ours, measured the same way."""
     o.log("measuring ceilings: no-op webhook ...")
     cluster.start_web("hotline.drill.noop:create_app()")
-    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, "noop-probe")
+    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 12, 8, "noop-probe")
     cluster.stop_web()
     cluster.start_web()
     o.log("measuring our webhook ...")
-    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 8, 8, "probe")
+    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 12, 8, "probe")
     Queue(Q_UNKNOWN, connection=Redis.from_url(cluster.redis.url)).empty()  # probes, not texts
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
@@ -161,7 +161,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
 
 
 def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]],
-                   n: int = 600) -> dict[str, Any]:
+                   n: int = 1500) -> dict[str, Any]:
     """Texts fully processed per second by the processor workers (queued first, then released)."""
     from rq import Worker
     from rq.suspension import resume, suspend
@@ -174,6 +174,7 @@ def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[d
         time.sleep(0.2)
     suspend(redis)
     texter = Texter(cluster.url, DRILL_TOKEN, cluster.phones.url, client="probe")
+    n = min(n, len(rows))  # one text per chair: no two workers queue on the same phone's lock
     for i in range(n):
         texter.post(rows[i % len(rows)]["phones"].split(";")[0], "STATUS")
     with db.transaction() as uow:

@@ -57,7 +57,8 @@ def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool 
         return  # left unprocessed; the sweeper brings it back when the budget allows
     candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
     # One phone's texts are handled one at a time so split texts and YES replies keep order.
-    with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60):
+    # Polled every 10 ms (redis-py's default is 100 ms): a split text's second half waits briefly.
+    with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60, sleep=0.01):
         while _process_next(rt, inbound_id, phone, candidates, codes):
             pass
 
