@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.models import LogEntry, LogHead, utcnow
 
 GENESIS = "0" * 64
+ENTRIES = LogEntry.__table__
+HEAD_UPDATE = LogHead.__table__.update().where(LogHead.__table__.c.id == 1).values(
+    seq=bindparam("seq"), hash=bindparam("hash"))
 
 
 def _digest(seq: int, at: datetime, kind: str, precinct: str | None, phone: str | None,
@@ -23,34 +26,40 @@ def _digest(seq: int, at: datetime, kind: str, precinct: str | None, phone: str 
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _head(session: Session) -> LogHead:
-    # FOR UPDATE serializes appends on PostgreSQL; SQLite transactions already hold the write lock.
-    # The locked row is kept for the rest of the transaction, so later appends need no query.
+def _head(session: Session) -> list[Any]:
+    """[seq, hash] of the newest entry, read once per transaction under a row lock.
+
+    FOR UPDATE serializes appends on PostgreSQL; SQLite transactions already hold the write lock.
+    The lock is kept for the rest of the transaction, so later appends need no query.
+    """
     head = session.info.get("log_head")
-    if head is not None and head in session:
+    if head is not None:
         return head
-    head = session.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = LogHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    session.info["log_head"] = head
+    row = session.execute(select(LogHead.seq, LogHead.hash).where(LogHead.id == 1).with_for_update()).one_or_none()
+    if row is None:
+        session.execute(insert(LogHead).values(id=1, seq=0, hash=GENESIS))
+        row = (0, GENESIS)
+    head = session.info["log_head"] = [row[0], row[1]]
     return head
 
 
 def record(session: Session, kind: str, *, precinct: str | None = None, phone: str | None = None,
-           actor: str | None = None, **detail: Any) -> LogEntry:
-    """Append one entry to the verification log inside the caller's transaction."""
+           actor: str | None = None, **detail: Any) -> None:
+    """Append one entry to the verification log inside the caller's transaction.
+
+    Plain INSERT and UPDATE statements rather than ORM objects: every text appends an entry,
+    and the unit-of-work bookkeeping cost more than the writes themselves.
+    """
     head = _head(session)
     detail = json.loads(json.dumps(detail, default=str))  # what is hashed is what is stored
     at = utcnow()
-    seq = head.seq + 1
-    digest = _digest(seq, at, kind, precinct, phone, actor, detail, head.hash)
-    entry = LogEntry(seq=seq, at=at, kind=kind, precinct_code=precinct, phone=phone, actor=actor,
-                     detail=detail, prev_hash=head.hash, hash=digest)
-    session.add(entry)
-    head.seq, head.hash = seq, digest
-    return entry
+    seq = head[0] + 1
+    digest = _digest(seq, at, kind, precinct, phone, actor, detail, head[1])
+    session.execute(ENTRIES.insert(), {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
+                                       "phone": phone, "actor": actor, "detail": detail,
+                                       "prev_hash": head[1], "hash": digest})
+    session.execute(HEAD_UPDATE, {"seq": seq, "hash": digest})
+    head[0], head[1] = seq, digest
 
 
 @dataclass(frozen=True)
