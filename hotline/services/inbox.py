@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.domain.texts import no_nul, storable
-from hotline.models import InboundMessage, utcnow
+from hotline.models import ChairPhone, InboundMessage, utcnow
 from hotline.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -107,14 +107,20 @@ def flush_spool(rt: Runtime) -> int:
     return moved
 
 
-def unprocessed(rt: Runtime, older_than_seconds: float, limit: int = 500) -> list[tuple[int, str]]:
-    """Inbox rows nobody has handled yet (id, sender), oldest first."""
+def unprocessed(rt: Runtime, older_than_seconds: float, chairs: bool, limit: int = 500) -> list[tuple[int, str, str]]:
+    """Inbox rows nobody has handled yet (id, sender, body), oldest first.
+
+    `chairs`: rows from registered phones, else rows from every other number. Asked apart, so a
+    backlog of flood texts waiting in the paced lane never hides a chair's text from recovery.
+    """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    phones = select(ChairPhone.phone)
+    sender = InboundMessage.from_number.in_(phones) if chairs else InboundMessage.from_number.not_in(phones)
     with rt.db.reading() as session:
-        rows = session.execute(select(InboundMessage.id, InboundMessage.from_number).where(
+        rows = session.execute(select(InboundMessage.id, InboundMessage.from_number, InboundMessage.body).where(
             InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
-            InboundMessage.channel == "sms").order_by(InboundMessage.id).limit(limit)).all()
-        return [(row[0], row[1]) for row in rows]
+            InboundMessage.channel == "sms", sender).order_by(InboundMessage.id).limit(limit)).all()
+        return [(row[0], row[1], row[2] or "") for row in rows]
 
 
 PARKED_KEY = "hotline:inbox:parked"

@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from hotline.domain.texts import mentions_pin
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.services import admission, completeness, inbox, reconcile
@@ -28,14 +29,16 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         waiting = rt.queues.waiting_ids()
         # Unknown numbers get back only as many as their processing budget allows until the next sweep.
         unknown_room = max(1, int(rt.config.unknown_processing_per_second * rt.config.sweep_interval_seconds))
-        for inbound_id, phone in inbox.unprocessed(rt, stale):
+        rows = inbox.unprocessed(rt, stale, chairs=True) + inbox.unprocessed(rt, stale, chairs=False, limit=2000)
+        for inbound_id, phone, body in rows:
             if f"in-{inbound_id}" in waiting:
                 continue
-            if phone not in registered:
+            lane = phone in registered or mentions_pin(body)  # as the webhook chose it
+            if not lane:
                 if unknown_room <= 0:
                     continue
                 unknown_room -= 1
-            counts["inbound"] += rt.queues.inbound(inbound_id, phone in registered, phone, revive=True)
+            counts["inbound"] += rt.queues.inbound(inbound_id, lane, phone, revive=True)
         for outbound_id, priority in _unsent(rt, stale):
             if f"out-{outbound_id}" not in waiting:
                 counts["outbound"] += rt.queues.send(outbound_id, priority, revive=True)
