@@ -24,6 +24,7 @@ from hotline.drill.chairs import Outcome, Plan
 from hotline.simulation import caucus_night
 
 TWILIO_NUMBER = "+15155559000"
+REDIAL_SECONDS = 10.0
 # "For D S M 42, press 1." (choose) and "For final alignment, press 2." (stage)
 OPTION = re.compile(r"For ([^.,]+), press (\d)\.")
 # The count prompt with the candidate's spoken name as a group, built from the IVR's own wording.
@@ -109,8 +110,16 @@ def call(plan: Plan, base_url: str, token: str, candidates: list[Candidate], del
     try:
         _sleep_until(t0 + plan.start)
         for i, (stage, counts) in enumerate(stages):
-            _report(plan, Caller(base_url, token, plan.phone, http), candidates, stage, counts,
-                    night.attendance, out, think)
+            for attempt in range(2):
+                before = len(out.problems)
+                _report(plan, Caller(base_url, token, plan.phone, http), candidates, stage, counts,
+                        night.attendance, out, think)
+                if len(out.problems) == before or "went wrong" not in out.problems[-1] or attempt:
+                    break
+                # The hotline said it had a problem (Redis or the database was down) and the chair
+                # was told so: they call again a little later. Counted apart from real problems.
+                out.redialed.append(out.problems.pop())
+                time.sleep(REDIAL_SECONDS)
             if i < len(plan.gaps):
                 time.sleep(plan.gaps[i])
     finally:

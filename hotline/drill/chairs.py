@@ -43,6 +43,7 @@ class Outcome:
     webhook_ms: list[tuple[float, float]] = field(default_factory=list)  # (sent_at, ms)
     confirms: list[dict[str, Any]] = field(default_factory=list)  # stage, counts, yes_sent_at
     problems: list[str] = field(default_factory=list)
+    redialed: list[str] = field(default_factory=list)  # calls the hotline told to try again
     last_sent: float = 0.0
 
 
@@ -144,7 +145,14 @@ def _report(plan: Plan, texter: Texter, rng: random.Random, stage: Stage, counts
     yes_at = time.time()
     out.webhook_ms.append((yes_at, texter.post(plan.phone, f"YES {code}")))
     out.last_sent = time.time()
+    readback = body
     body = texter.reply(plan.phone) or ""
+    for _ in range(3):
+        # A Twilio request that timed out may still have been sent, and was sent again: the
+        # same text twice, the copy arriving late. A chair skips a text they have already read.
+        if not body or body != readback and "came from a phone ending" not in body:
+            break
+        body = texter.reply(plan.phone) or ""
     if not body.startswith("Recorded"):
         out.problems.append(f"{plan.precinct} {stage.value}: confirmation answered {body[:80]!r}")
         if body:

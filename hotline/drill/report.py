@@ -54,6 +54,7 @@ def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, 
         "must_be_zero": integrity,
         "chair_problems": [p for out in outcomes for p in out["problems"]][:25],
         "chair_problem_count": sum(len(out["problems"]) for out in outcomes),
+        "calls_told_to_try_again": [p for out in outcomes for p in out.get("redialed", [])][:25],
     }
 
 
@@ -109,7 +110,8 @@ def summary(r: dict[str, Any]) -> list[str]:
         + ", ".join(f"{k} p50 {v['p50']} s p99 {v['p99']} s" for k, v in send["queue_wait_s"].items()),
         f"lost {zero['reports_lost']}, recorded twice {zero['reports_recorded_twice']}, texts handled twice "
         f"{zero['texts_handled_twice']}, replies never sent {zero['replies_never_sent']} "
-        f"({zero['stages_expected']} stages); chairs left without an answer {r['chair_problem_count']}",
+        f"({zero['stages_expected']} stages); chairs left without an answer {r['chair_problem_count']}; "
+        f"calls told to try again (and redialed) {len(r.get('calls_told_to_try_again', []))}",
         f"failed jobs {fj['count']}, each a backlog item: {fj['explained_by_backlog_item']}",
     ]
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
