@@ -37,10 +37,15 @@ def registered_phones(rt: Runtime) -> frozenset[str]:
     return rt.cached("registered_phones", REGISTERED_TTL, load)
 
 
+def in_chairs_lane(rt: Runtime, phone: str, body: str) -> bool:
+    """Registered phones, and texts that carry a PIN (a chair on a borrowed phone)."""
+    return phone in registered_phones(rt) or mentions_pin(body)
+
+
 def admit(rt: Runtime, phone: str, body: str = "") -> Admission:
     """Count this text against the number's hourly allowance (fails open if Redis is down)."""
     registered = phone in registered_phones(rt)
-    lane = registered or mentions_pin(body)
+    lane = in_chairs_lane(rt, phone, body)
     limit = (rt.config.texts_per_hour_registered if registered
              else rt.config.texts_per_hour_with_pin if lane else rt.config.texts_per_hour_unknown)
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"

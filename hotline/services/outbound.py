@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeGuard
 
 from hotline.db import UnitOfWork
 from hotline.models import OutboundMessage, utcnow
@@ -34,7 +35,6 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         msg = session.get(OutboundMessage, outbound_id)
         if not _ready(msg):
             return "skipped"
-        assert msg is not None
         to, body = msg.to_number, msg.body
     routes = rt.sender.routes()
     route = routes[0]
@@ -45,7 +45,6 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         msg = uow.session.get(OutboundMessage, outbound_id)
         if not _ready(msg):
             return "skipped"  # another worker got there while this one waited
-        assert msg is not None
         msg.status, msg.attempts = "sending", msg.attempts + 1
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
     try:
@@ -62,7 +61,7 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
     return sent.status
 
 
-def _ready(msg: OutboundMessage | None) -> bool:
+def _ready(msg: OutboundMessage | None) -> TypeGuard[OutboundMessage]:
     # Twilio calls a message it accepted "queued" too: once it has a Twilio SID it is never sent again.
     return msg is not None and msg.status in READY and msg.twilio_sid is None
 

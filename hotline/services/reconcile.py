@@ -7,7 +7,6 @@ from datetime import timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from hotline.domain.texts import mentions_pin
 from hotline.models import InboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.services import admission, inbox, log as vlog
@@ -44,7 +43,7 @@ def reconcile(rt: Runtime, window_minutes: int = 30) -> int:
         stored = inbox.store(rt, "sms", m.sid, raw)
         if stored.inbound_id is not None and not stored.duplicate:
             added += 1
-            lane = m.from_ in admission.registered_phones(rt) or mentions_pin(m.body or "")
+            lane = admission.in_chairs_lane(rt, m.from_, m.body or "")
             rt.queues.inbound(stored.inbound_id, lane, m.from_)
     if added:
         with rt.db.transaction() as uow:

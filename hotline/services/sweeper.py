@@ -8,7 +8,6 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from hotline.domain.texts import mentions_pin
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.services import admission, completeness, inbox, reconcile
@@ -23,7 +22,6 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     try:
         counts["spooled"] = inbox.flush_spool(rt)
         counts["parked"] = inbox.flush_parked(rt)
-        registered = admission.registered_phones(rt)
         # Rows whose job is in a queue are only waiting their turn (a sending backlog, say):
         # skipping them keeps a sweep cheap however long the queues grow.
         waiting = rt.queues.waiting_ids()
@@ -33,7 +31,7 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         for inbound_id, phone, body in rows:
             if f"in-{inbound_id}" in waiting:
                 continue
-            lane = phone in registered or mentions_pin(body)  # as the webhook chose it
+            lane = admission.in_chairs_lane(rt, phone, body)  # as the webhook chose it
             if not lane:
                 if unknown_room <= 0:
                     continue

@@ -229,8 +229,8 @@ def _to_readback(rt: Runtime, call: CallState, candidates: list[Candidate]) -> N
     with rt.db.transaction() as uow:
         precinct = roster.precinct_by_code(uow.session, call.precinct or "")
         assert precinct is not None
-        attendance = call.attendance if call.stage == Stage.FIRST.value else None
-        findings = checking.preview(uow.session, precinct, [(Stage(call.stage or ""), counts)], attendance)
+        findings = checking.preview(uow.session, precinct, [(Stage(call.stage or ""), counts)],
+                                    call.stage_attendance)
     call.warning = checking.chair_warning(findings)
     call.go("readback")
 

@@ -39,7 +39,7 @@ def record(rt: Runtime, call: CallState, counts: Mapping[str, int]) -> ivr.Reply
 def _draft(call: CallState, precinct: Precinct, counts: Mapping[str, int], phone: str) -> reports.Draft:
     stage = Stage(call.stage or "")
     return reports.Draft(precinct=precinct, sections=[(stage, counts)],
-                         attendance=call.attendance if stage is Stage.FIRST else None, source="voice",
+                         attendance=call.stage_attendance, source="voice",
                          sender=call.caller, confirm_phone=phone,
                          body=f"keypad call {call.sid}: {stage.label}: {replies.format_counts(counts)}")
 

@@ -59,6 +59,11 @@ class CallState:
         return bool(self.registered) or self.verified
 
     @property
+    def stage_attendance(self) -> int | None:
+        """The attendance keyed in this call, which belongs with the first alignment only."""
+        return self.attendance if self.stage == Stage.FIRST.value else None
+
+    @property
     def own_phone(self) -> bool:
         """The caller is on the registered phone of the precinct being reported."""
         return self.precinct is not None and self.precinct in self.registered
@@ -125,7 +130,7 @@ def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
         counts = _spoken_counts(call, candidates)
         label = Stage(call.stage).label if call.stage else ""
         says += [ivr.readback(call.precinct or "", label, counts, call.warning,
-                              call.attendance if call.stage == Stage.FIRST.value else None),
+                              call.stage_attendance),
                  ivr.PROMPTS["readback_end"]]
         return ivr.Reply(tuple(says), ask=ivr.Ask("readback", num_digits=1))
     text, ask = _simple(call)
