@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline.domain import ivr
 from hotline.domain.model import Candidate, Stage
-from hotline.drill.chairs import Outcome, Plan
+from hotline.drill.chairs import Outcome, Plan, signed_headers
 from hotline.simulation import caucus_night
 
 TWILIO_NUMBER = "+15155559000"
@@ -72,9 +72,8 @@ class Caller:
     def _post(self, url: str, extra: dict[str, str]) -> Answer:
         form = {"CallSid": self.sid, "AccountSid": "AC" + "d" * 32, "From": self.phone, "To": TWILIO_NUMBER,
                 "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01", **extra}
-        self.last_sent_at = time.time()
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, form),
-                   "X-Drill-Client": "voice", "X-Drill-At": f"{self.last_sent_at:.3f}"}
+        headers = signed_headers(self.validator, url, form, "voice")
+        self.last_sent_at = float(headers["X-Drill-At"])  # the stamp the server's log shows
         started = time.perf_counter()
         resp = self.http.post(url, data=form, headers=headers, timeout=15)
         self.timings.append((self.last_sent_at, (time.perf_counter() - started) * 1000))

@@ -47,6 +47,13 @@ class Outcome:
     last_sent: float = 0.0
 
 
+def signed_headers(validator: RequestValidator, url: str, form: dict[str, str], client: str) -> dict[str, str]:
+    """Twilio's signature, plus who sent the request and when (the drill reads both back from the
+    server's access log)."""
+    return {"X-Twilio-Signature": validator.compute_signature(url, form),
+            "X-Drill-Client": client, "X-Drill-At": f"{time.time():.3f}"}
+
+
 class Texter:
     """Posts correctly signed Twilio webhooks and reads what the stand-in delivered to a phone."""
 
@@ -63,8 +70,7 @@ class Texter:
     def post(self, phone: str, body: str, sid: str | None = None) -> float:
         form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "d" * 32,
                 "From": phone, "To": "+15155559000", "Body": body, "NumMedia": "0"}
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.url, form),
-                   "X-Drill-Client": self.client, "X-Drill-At": f"{time.time():.3f}"}
+        headers = signed_headers(self.validator, self.url, form, self.client)
         if self.duplicates and self.rng.random() < 0.05:
             # The same MessageSid again, seconds later (after other texts): duplicated and out of order.
             threading.Timer(self.rng.uniform(1, 3), self._resend, args=(form, headers)).start()

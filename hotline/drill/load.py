@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from hotline.domain.model import Candidate
 from hotline.queue import ON_FAILURE, RETRY
 from hotline.drill import callers
-from hotline.drill.chairs import Outcome, Plan, Texter, play
+from hotline.drill.chairs import Outcome, Plan, Texter, play, signed_headers
 
 VOICE_THINK_SECONDS = 0.5  # between keypresses: the prompt is spoken before the chair keys in
 
@@ -83,8 +83,7 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
         started = time.perf_counter()
         try:
             http.post(target, data=form, timeout=15,
-                      headers={"X-Twilio-Signature": validator.compute_signature(target, form),
-                               "X-Drill-Client": "flood", "X-Drill-At": f"{time.time():.3f}"})
+                      headers=signed_headers(validator, target, form, "flood"))
         except requests.RequestException:
             return -1.0
         return (time.perf_counter() - started) * 1000
@@ -116,8 +115,7 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: s
                     "To": "+15155559000", "Body": "status"}
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
-                      headers={"X-Twilio-Signature": validator.compute_signature(target, form),
-                               "X-Drill-Client": label, "X-Drill-At": f"{time.time():.3f}"})
+                      headers=signed_headers(validator, target, form, label))
             latencies.append((time.perf_counter() - started) * 1000)
             i += 1
 

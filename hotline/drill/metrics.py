@@ -15,18 +15,26 @@ from hotline.drill.load import percentile
 from hotline.models import BacklogItem, LogEntry, OutboundMessage, Precinct, Report
 
 
-def integrity(s: Session, outcomes: list[dict], chair_phones: set[str]) -> dict[str, int]:
+def latest_confirms(outcomes: list[dict]) -> dict[tuple[str, str], dict]:
+    """Each stage's last confirmation: what should count (an earlier one may be a corrected typo)."""
+    latest: dict[tuple[str, str], dict] = {}
+    for out in outcomes:
+        for c in out["confirms"]:
+            key = (out["precinct"], c["stage"])
+            if key not in latest or c["yes_sent_at"] > latest[key]["yes_sent_at"]:
+                latest[key] = c
+    return latest
+
+
+def integrity(s: Session, outcomes: list[dict], chair_phones: set[str],
+              current: dict[tuple[str, str], dict]) -> dict[str, int]:
     """Counts that must be zero: reports lost, recorded twice, texts handled twice, replies never sent.
 
     "Lost" compares what chairs confirmed with what counts now; "twice" is judged from the
     server's own records, so a reply that reached a chair late is not mistaken for a double.
     """
-    current = current_counts(s)
-    expected: dict[tuple[str, str], dict] = {}
-    for out in outcomes:
-        for c in sorted(out["confirms"], key=lambda c: c["yes_sent_at"]):
-            expected[(out["precinct"], c["stage"])] = c["counts"]  # the last confirmed version counts
-    lost = sum(1 for key, counts in expected.items() if current.get(key) != counts)
+    expected = latest_confirms(outcomes)
+    lost = sum(1 for key, c in expected.items() if current.get(key) != c["counts"])
     two_current = s.execute(select(Report.precinct_id, Report.stage).where(Report.status == "current")
                             .group_by(Report.precinct_id, Report.stage).having(func.count() > 1)).all()
     one_submission_twice = s.execute(select(Report.submission_id, Report.stage)
@@ -55,21 +63,17 @@ def failed_jobs(s: Session, failed_ids: list[str]) -> dict[str, Any]:
 def by_fault(outcomes: list[dict], faults: list[dict[str, Any]], current: dict[tuple[str, str], dict],
              grace: float = 60.0) -> list[dict[str, Any]]:
     """For each fault: the confirmations sent while it lasted (plus a grace period) and how they ended."""
+    latest = latest_confirms(outcomes)
     out = []
     for fault in faults:
         lo, hi = fault["started"], fault["ended"] + grace
         inside = [(o["precinct"], c) for o in outcomes for c in o["confirms"] if lo <= c["yes_sent_at"] <= hi]
-        lost = sum(1 for code, c in inside if current.get((code, c["stage"])) != c["counts"]
-                   and not _superseded(outcomes, code, c))
+        # Only a stage's last confirmation must be current; an earlier one was corrected on purpose.
+        lost = sum(1 for code, c in inside if latest[(code, c["stage"])] is c
+                   and current.get((code, c["stage"])) != c["counts"])
         out.append({**fault, "confirmations": len(inside), "lost": lost,
                     "without_reply": sum(1 for _, c in inside if not c.get("answered", True))})
     return out
-
-
-def _superseded(outcomes: list[dict], code: str, confirm: dict) -> bool:
-    """A later confirmation of the same stage (a correction) replaced this one on purpose."""
-    return any(o["precinct"] == code and c["stage"] == confirm["stage"] and c["yes_sent_at"] > confirm["yes_sent_at"]
-               for o in outcomes for c in o["confirms"])
 
 
 def current_counts(s: Session) -> dict[tuple[str, str], dict]:

@@ -228,11 +228,12 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         time.sleep(5)  # let the last replies leave
         phones = {r["phones"].split(";")[0] for r in rows}
         with db.transaction() as uow:
-            integ = metrics.integrity(uow.session, night["outcomes"], phones)
+            current = metrics.current_counts(uow.session)
+            integ = metrics.integrity(uow.session, night["outcomes"], phones, current)
             e2e = metrics.end_to_end(uow.session, night["outcomes"])
             sending = metrics.sending(Redis.from_url(cluster.phones.url), uow.session, o.send_rate)
             failed = metrics.failed_jobs(uow.session, _failed_jobs(cluster))
-            faults = metrics.by_fault(night["outcomes"], night["faults"], metrics.current_counts(uow.session))
+            faults = metrics.by_fault(night["outcomes"], night["faults"], current)
 
         server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst)
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
