@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -201,6 +202,19 @@ def one_transaction(url: str) -> Iterator["UnitOfWork"]:
             yield uow
     finally:
         db.dispose()
+
+
+def hold_for_transaction(session: Session, key: str) -> None:
+    """Serialize transactions that name the same key until this one ends.
+
+    SQLite needs nothing: every write transaction here holds the database's one write lock from
+    its first statement. PostgreSQL takes a transaction-scoped advisory lock, released by the
+    commit or rollback (or the connection dying), so no lock outlives its holder.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                        {"k": int.from_bytes(digest, "big", signed=True)})
 
 
 class UnitOfWork:

@@ -91,9 +91,12 @@ class Queues:
         """`fresh`: the row was created just now, so no job can have its id yet; the plain enqueue
         (one round trip) is then as safe as RQ's check-and-enqueue script (two)."""
         try:
-            self.by_name[queue].enqueue(func, arg, *more, job_id=job_id, unique=not fresh, retry=RETRY,
-                                        on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
-                                        failure_ttl=7 * 86400)
+            # Our own pipeline: RQ then sends its queue-registry update with the job, not apart.
+            pipe = self.redis.pipeline()
+            self.by_name[queue].enqueue_call(func, args=(arg, *more), job_id=job_id, unique=not fresh,
+                                             retry=RETRY, on_failure=ON_FAILURE, timeout=60, result_ttl=300,
+                                             failure_ttl=7 * 86400, pipeline=pipe)
+            pipe.execute()
             return True
         except DuplicateJobError:
             if revive and self._orphaned(job_id):

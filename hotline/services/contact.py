@@ -74,19 +74,19 @@ def place_call(rt: Runtime, caller: Caller, call_id: int, staff_phone: str, twim
 
 
 def send_sms(uow: UnitOfWork, rt: Runtime, staff: str, to: str, body: str, allowed: list[str],
-             precinct: Precinct | None) -> OutboundMessage:
-    """Text the chair (or the item's sender) from the hotline."""
+             precinct: Precinct | None) -> int:
+    """Text the chair (or the item's sender) from the hotline; the outbox row's id."""
     body = body.strip()
     if not body:
         raise ContactError("Write the text first.")
     if len(body) > SMS_LIMIT:
         raise ContactError(f"Keep texts under {SMS_LIMIT} characters.")
     to = _check_phone(to, allowed)
-    msg = outbound.queue_sms(uow, rt, to, body, "staff_sms", priority=1,
-                             precinct_id=precinct.id if precinct else None)
+    msg_id = outbound.queue_sms(uow, rt, to, body, "staff_sms", priority=1,
+                                precinct_id=precinct.id if precinct else None)
     vlog.record(uow.session, "staff_sms", precinct=precinct.code if precinct else None, phone=to,
-                actor=staff, outbound_id=msg.id, body=body)
-    return msg
+                actor=staff, outbound_id=msg_id, body=body)
+    return msg_id
 
 
 def send_code(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str) -> Submission:

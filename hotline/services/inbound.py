@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
-from hotline.db import UnitOfWork
+from hotline.db import UnitOfWork, hold_for_transaction
 from hotline.domain import replies
 from hotline.domain.model import Candidate
 from hotline.domain.parsing import CallMe, Cancel, Confirm, Done, Help, Report, Status, parse_message
@@ -46,6 +46,17 @@ class Ctx:
                            precinct_id=precinct.id if precinct else None, inbound_id=self.msg.id)
 
 
+# The oldest unhandled text from one phone up to a given row (built once: every job runs it).
+NEXT_FROM_PHONE = (select(InboundMessage).options(defer(InboundMessage.raw)).where(
+    InboundMessage.from_number == bindparam("phone"), InboundMessage.processed_at.is_(None),
+    InboundMessage.channel == "sms", InboundMessage.id <= bindparam("upto"))
+    .order_by(InboundMessage.id).limit(1))
+# A plain UPDATE: the ORM's unit of work for this one row cost more than the write.
+_INBOX = InboundMessage.__table__
+MARK_HANDLED = _INBOX.update().where(_INBOX.c.id == bindparam("row")).values(
+    outcome=bindparam("outcome"), processed_at=bindparam("at"))
+
+
 def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
     """Handle this row and any earlier unhandled rows from the same phone, in arrival order."""
     if phone is None:  # jobs queued by older code, or by hand
@@ -56,21 +67,18 @@ def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool 
     if paced and not admission.within_unknown_budget(rt):
         return  # left unprocessed; the sweeper brings it back when the budget allows
     candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
-    # One phone's texts are handled one at a time so split texts and YES replies keep order.
-    # Polled every 10 ms (redis-py's default is 100 ms): a split text's second half waits briefly.
-    with rt.redis.lock(f"hotline:lock:sender:{phone}", timeout=120, blocking_timeout=60, sleep=0.01):
-        while _process_next(rt, inbound_id, phone, candidates, codes):
-            pass
+    while _process_next(rt, inbound_id, phone, candidates, codes):
+        pass
 
 
 def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candidate],
                   codes: frozenset[str]) -> bool:
     """Handle the oldest unhandled text from `phone` up to `upto_id`; False once `upto_id` is done."""
     with rt.db.transaction() as uow:
-        msg = uow.session.execute(select(InboundMessage).options(defer(InboundMessage.raw)).where(
-            InboundMessage.from_number == phone, InboundMessage.processed_at.is_(None),
-            InboundMessage.channel == "sms", InboundMessage.id <= upto_id)
-            .order_by(InboundMessage.id).limit(1)).scalar_one_or_none()
+        # One phone's texts are handled one at a time, oldest first, so split texts and YES
+        # replies keep their order; the database holds the lock, so no extra round trips.
+        hold_for_transaction(uow.session, f"sender:{phone}")
+        msg = uow.session.execute(NEXT_FROM_PHONE, {"phone": phone, "upto": upto_id}).scalar_one_or_none()
         if msg is None:
             return False
         ctx = Ctx(uow, rt, msg, candidates, codes)
@@ -79,9 +87,9 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
         vlog.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
                     registered=[p.code for p in ctx.registered], body=redact(msg.body),
                     media=len(msg.media_urls or []))
-        msg.outcome = handle(ctx)
-        msg.processed_at = utcnow()
-    logger.info("inbound %s from %s: %s", msg.id, mask(phone), msg.outcome)
+        outcome = handle(ctx)
+        uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": outcome, "at": utcnow()})
+    logger.info("inbound %s from %s: %s", msg.id, mask(phone), outcome)
     return msg.id < upto_id
 
 

@@ -14,6 +14,7 @@ from hotline.models import LogEntry, LogHead, utcnow
 
 GENESIS = "0" * 64
 ENTRIES = LogEntry.__table__
+HEAD_READ = select(LogHead.seq, LogHead.hash).where(LogHead.id == 1).with_for_update()
 HEAD_UPDATE = LogHead.__table__.update().where(LogHead.__table__.c.id == 1).values(
     seq=bindparam("seq"), hash=bindparam("hash"))
 
@@ -35,7 +36,7 @@ def _head(session: Session) -> list[Any]:
     head = session.info.get("log_head")
     if head is not None:
         return head
-    row = session.execute(select(LogHead.seq, LogHead.hash).where(LogHead.id == 1).with_for_update()).one_or_none()
+    row = session.execute(HEAD_READ).one_or_none()
     if row is None:
         session.execute(insert(LogHead).values(id=1, seq=0, hash=GENESIS))
         row = (0, GENESIS)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
@@ -92,11 +92,15 @@ def void(sub: Submission, status: str) -> None:
         report.status = "discarded"
 
 
+# Built once (a text runs them; building a statement costs more than running it on SQLite).
+PENDING_FOR_PHONE = (select(Submission).where(Submission.confirm_phone == bindparam("phone"),
+                                              Submission.status == AWAITING).order_by(Submission.id.desc()))
+CURRENT_REPORTS = select(Report).where(Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
+
+
 def pending_for_phone(s: Session, phone: str) -> list[Submission]:
     """Unconfirmed submissions whose code must come back from `phone`, newest first."""
-    return list(s.execute(select(Submission).where(Submission.confirm_phone == phone,
-                                                   Submission.status == AWAITING)
-                          .order_by(Submission.id.desc())).scalars())
+    return list(s.execute(PENDING_FOR_PHONE, {"phone": phone}).scalars())
 
 
 def active_code(s: Session, submission_id: int) -> ConfirmationCode | None:
@@ -139,10 +143,8 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[c
 
 def current_reports(s: Session, precinct_id: int, only: Stage | None = None) -> dict[Stage, Report]:
     """The counting report per stage for one precinct."""
-    q = select(Report).where(Report.precinct_id == precinct_id, Report.status == "current")
-    if only is not None:
-        q = q.where(Report.stage == only.value)
-    return {Stage(r.stage): r for r in s.execute(q).scalars()}
+    q = CURRENT_REPORTS if only is None else CURRENT_REPORTS.where(Report.stage == only.value)
+    return {Stage(r.stage): r for r in s.execute(q, {"precinct_id": precinct_id}).scalars()}
 
 
 def missing_stages(s: Session, precinct_id: int) -> list[Stage]:

@@ -1,7 +1,7 @@
 """Looking up precincts, chairs and candidates."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.domain.model import Candidate
@@ -11,12 +11,15 @@ from hotline.runtime import Runtime
 ROSTER_TTL = 30.0  # seconds a process trusts its cached candidate list and precinct codes
 
 
+# Built once: every text runs it, and building a statement costs more than running it.
+PRECINCTS_FOR_PHONE = (select(Precinct).join(Chair, Chair.precinct_id == Precinct.id)
+                       .join(ChairPhone, ChairPhone.chair_id == Chair.id)
+                       .where(ChairPhone.phone == bindparam("phone")).order_by(Precinct.code))
+
+
 def precincts_for_phone(s: Session, phone: str) -> list[Precinct]:
     """Precincts whose chair registered this phone (usually one)."""
-    q = (select(Precinct).join(Chair, Chair.precinct_id == Precinct.id)
-         .join(ChairPhone, ChairPhone.chair_id == Chair.id).where(ChairPhone.phone == phone)
-         .order_by(Precinct.code))
-    return list(s.execute(q).unique().scalars())
+    return list(s.execute(PRECINCTS_FOR_PHONE, {"phone": phone}).unique().scalars())
 
 
 def precinct_by_code(s: Session, code: str) -> Precinct | None:

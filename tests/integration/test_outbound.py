@@ -34,8 +34,7 @@ def twilio_rt(rt, standin):
 
 def queue(rt, body="hello", to="+15155550142") -> int:
     with rt.db.transaction() as uow:
-        msg = outbound.queue_sms(uow, rt, to, body, "test", priority=0)
-    return msg.id
+        return outbound.queue_sms(uow, rt, to, body, "test", priority=0)
 
 
 def row(rt, msg_id) -> OutboundMessage:

@@ -271,3 +271,45 @@ def test_staff_screens_never_show_a_pin(client, rt, chair):
         details = [i.detail for i in uow.session.execute(select(BacklogItem)).scalars()]
     texts = " ".join(e.text for e in events) + repr(details)
     assert "PIN ****" in texts and "4321" not in texts and "0000" not in texts
+
+
+def test_one_phones_texts_are_handled_once_and_in_order_by_concurrent_workers(chair, rt, monkeypatch):
+    """Two workers on the two halves of a split text: the second waits for the first (the
+    database holds the per-sender lock), then sees it handled and assembles the report."""
+    import threading
+
+    from hotline.services import inbound, inbox, roster
+
+    first = inbox.store(rt, "sms", "SMhalf1", {"From": [chair.number], "Body": ["first: Biden 12, Pete 45, Klobuchar"]})
+    second = inbox.store(rt, "sms", "SMhalf2", {"From": [chair.number], "Body": ["8, Bernie 40, Warren 30"]})
+    entered = threading.Event()
+    real = roster.precincts_for_phone
+
+    def slow(session, phone):  # the first worker dawdles inside its transaction
+        entered.set()
+        time.sleep(0.4)
+        return real(session, phone)
+
+    monkeypatch.setattr(roster, "precincts_for_phone", slow)
+    errors: list[BaseException] = []
+
+    def run(row: int) -> None:
+        try:
+            inbound.process(rt, row, chair.number)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    a = threading.Thread(target=run, args=(first.inbound_id,))
+    a.start()
+    assert entered.wait(5)
+    b = threading.Thread(target=run, args=(second.inbound_id,))
+    b.start()
+    a.join(10)
+    b.join(10)
+    assert not errors and not a.is_alive() and not b.is_alive()
+    with rt.db.transaction() as uow:
+        received = uow.session.execute(select(LogEntry.detail).where(LogEntry.kind == "sms_received")
+                                       .order_by(LogEntry.seq)).scalars().all()
+        outcomes = dict(uow.session.execute(select(InboundMessage.sid, InboundMessage.outcome)).all())
+    assert [d["sid"] for d in received] == ["SMhalf1", "SMhalf2"]  # each handled once, in order
+    assert outcomes == {"SMhalf1": "parse_error", "SMhalf2": "readback"}
