@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +105,10 @@ class InboundMessage(Base):
     """The raw Twilio request, written before the webhook answers."""
 
     __tablename__ = "inbound_messages"
+    # A phone's unhandled texts, found without walking past everything it sent before.
+    __table_args__ = (Index("ix_inbound_unhandled_by_phone", "from_number", "id",
+                            sqlite_where=text("processed_at IS NULL"),
+                            postgresql_where=text("processed_at IS NULL")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(16), default="sms")

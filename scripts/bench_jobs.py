@@ -1,10 +1,11 @@
-"""Texts processed per second by N processor workers against RQ no-op jobs, outside the drill.
+"""Texts handled per second by N processor workers against RQ no-op jobs, outside the drill.
 
-The drill's job-throughput phase, repeatable in ~20 s: a fresh SQLite file (or DATABASE_URL),
-a fresh Redis, the demo roster, N STATUS texts stored and queued, then N worker processes
-released at once; the same for no-op jobs with the same enqueue options. Developer aid.
+The drill's job-throughput comparison, repeatable in ~30 s: a fresh SQLite file (or
+DATABASE_URL), a fresh Redis, the demo roster, then alternating rounds of no-op jobs and STATUS
+texts (stored and queued as the webhook does) through N workers of each kind, started once.
+Developer aid.
 
-    .venv/bin/python scripts/bench_jobs.py [--texts 600] [--workers 2] [--body STATUS]
+    .venv/bin/python scripts/bench_jobs.py [--texts 500] [--workers 2] [--rounds 3] [--body STATUS]
 """
 from __future__ import annotations
 
@@ -14,27 +15,23 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from redis import Redis
-from rq import Worker
-from rq.suspension import resume, suspend
-from sqlalchemy import func, select
 
 from hotline import demo, migrate
 from hotline.config import Config
-from hotline.drill.load import rq_noop_throughput
+from hotline.drill import ceilings
 from hotline.embedded_redis import EmbeddedRedis
-from hotline.models import InboundMessage
 from hotline.runtime import build
 from hotline.services import importing, inbox
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--texts", type=int, default=600)
+    ap.add_argument("--texts", type=int, default=500, help="texts per round (no-op jobs: twice as many)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--body", default="STATUS")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
@@ -49,35 +46,32 @@ def main() -> None:
             importing.import_roster(uow.session, io.StringIO(data.roster_csv), actor="bench")
         phones = [line.split(",")[5] for line in data.roster_csv.splitlines()[1:]]
         redis = Redis.from_url(redis_server.url)
-        suspend(redis)
-        for i in range(args.texts):
-            phone = phones[i % len(phones)]
-            stored = inbox.store(rt, "sms", f"SMbench{i}", {"From": [phone], "Body": [args.body]})
-            rt.queues.inbound(stored.inbound_id, True, phone)
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_server.url,
                "HOTLINE_INSTANCE_PATH": str(folder), "HOTLINE_ENV": "drill"}
-        procs = [subprocess.Popen([sys.executable, "-m", "workers.worker", "--role", "processor", "--no-sweep",
-                                   "--name", f"bench-{k}"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(folder / f"worker-{k}.log", "wb")) for k in range(args.workers)]
-        while len(Worker.all(connection=redis)) < args.workers:
-            time.sleep(0.1)
-        time.sleep(1.5)
-        started = time.monotonic()
-        resume(redis)
-        while True:
-            with rt.db.transaction() as uow:
-                left = uow.session.scalar(select(func.count()).select_from(InboundMessage)
-                                          .where(InboundMessage.processed_at.is_(None)))
-            if not left:
-                break
-            time.sleep(0.02)
-        ours = args.texts / (time.monotonic() - started)
+        ours = [["-m", "workers.worker", "--role", "processor", "--no-sweep", "--name", f"bench-{k}"]
+                for k in range(args.workers)]
+        noop = [["-m", "hotline.drill.noop", redis_server.url, f"bench-noop-{k}"] for k in range(args.workers)]
+        procs = [subprocess.Popen([sys.executable, *a], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(folder / f"worker-{k}.log", "wb")) for k, a in enumerate(ours + noop)]
+        ceilings.wait_workers(redis, 2 * args.workers)
+        sent = iter(range(10**9))
+
+        def texts() -> None:
+            for _ in range(args.texts):
+                i = next(sent)
+                phone = phones[i % len(phones)]
+                stored = inbox.store(rt, "sms", f"SMbench{i}", {"From": [phone], "Body": [args.body]})
+                rt.queues.inbound(stored.inbound_id, True, phone)
+
+        result = ceilings.paired(args.rounds, lambda: ceilings.noop_jobs(redis, 2 * args.texts),
+                                 lambda: ceilings.our_jobs(redis, rt.db, texts))
         for p in procs:
             p.terminate()
             p.wait()
-        noop = rq_noop_throughput(redis_server.url, 2000, args.workers)["per_second"]
-        print(f"texts processed: {ours:.0f}/s; RQ no-op jobs: {noop:.0f}/s; ratio {ours / noop:.2f} "
-              f"({args.workers} SimpleWorkers, {url.split(':')[0]})")
+        for p in result["rounds"]:
+            print(f"  round: texts {p['ours']['per_second']}/s, no-op {p['noop']['per_second']}/s, ratio {p['ratio']}")
+        print(f"texts handled: {result['ours_per_second']:.0f}/s; RQ no-op jobs: {result['noop_per_second']:.0f}/s; "
+              f"median ratio {result['ratio']} ({args.workers} SimpleWorkers each, {url.split(':')[0]})")
 
 
 if __name__ == "__main__":

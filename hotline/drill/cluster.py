@@ -42,12 +42,17 @@ class Cluster:
     # redis-restart fault breaks the hotline's Redis, not the chairs' handsets.
     phones: EmbeddedRedis | None = None
     port: int = 0
+    noop_port: int = 0  # the no-op webhook, run beside ours while the two are compared
     standin_port: int = 0
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def noop_url(self) -> str:
+        return f"http://127.0.0.1:{self.noop_port}"
 
     @property
     def numbers(self) -> list[str]:
@@ -70,7 +75,7 @@ class Cluster:
         self.redis.start()
         self.phones = EmbeddedRedis(self.opts.folder / "phones", persist=False)
         self.phones.start()
-        self.port, self.standin_port = free_port(), free_port()
+        self.port, self.noop_port, self.standin_port = free_port(), free_port(), free_port()
         self._spawn("standin", [sys.executable, "-m", "hotline.twilio_standin", "--port", str(self.standin_port),
                                 "--redis-url", self.phones.url, "--fail-rate", str(self.opts.twilio_fail_rate),
                                 "--slow-rate", str(self.opts.twilio_slow_rate)])
@@ -79,17 +84,31 @@ class Cluster:
     def access_log(self) -> Path:
         return self.opts.folder / "access.log"
 
-    def start_web(self, app: str = "hotline.app:create_app()") -> None:
+    def start_web(self, noop: bool = False) -> None:
+        """Our app, or the no-op ceiling (same gunicorn settings) on a port of its own."""
+        app, name, port = ("hotline.drill.noop:create_app()", "noop-web", self.noop_port) if noop \
+            else ("hotline.app:create_app()", "web", self.port)
+        log = self.opts.folder / "noop-access.log" if noop else self.access_log
         # The access log gives the server's own time per request (microseconds), so the report
         # can tell time spent in the hotline from time spent in the load generator's processes.
-        self._spawn("web", ["gunicorn", "--workers", str(self.opts.web_workers), "--bind",
-                            f"127.0.0.1:{self.port}", "--log-level", "warning",
-                            "--access-logfile", str(self.access_log), "--access-logformat", ACCESS_FORMAT,
-                            app])
-        _wait_http(f"{self.url}/twilio/sms", ok=(200, 400, 403, 405))
+        self._spawn(name, ["gunicorn", "--workers", str(self.opts.web_workers), "--bind",
+                           f"127.0.0.1:{port}", "--log-level", "warning",
+                           "--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT, app])
+        _wait_http(f"http://127.0.0.1:{port}/twilio/sms", ok=(200, 400, 403, 405))
 
-    def stop_web(self) -> None:
-        self._stop("web")
+    def stop_web(self, noop: bool = False) -> None:
+        self._stop("noop-web" if noop else "web")
+
+    def start_noop_workers(self) -> None:
+        """As many no-op job workers as processors, same class; idle unless no-op jobs are queued."""
+        assert self.redis is not None
+        for i in range(self.opts.processors):
+            self._spawn(f"noop-worker-{i}", [sys.executable, "-m", "hotline.drill.noop", self.redis.url,
+                                             f"drill-noop-{i}-{time.time_ns()}"])
+
+    def stop_noop_workers(self) -> None:
+        for i in range(self.opts.processors):
+            self._stop(f"noop-worker-{i}")
 
     def start_workers(self, processors: bool = True, senders: bool = True) -> None:
         for i in range(self.opts.processors if processors else 0):

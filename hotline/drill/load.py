@@ -1,4 +1,4 @@
-"""Load generation: chairs in client processes, a prank flood, and the two ceilings."""
+"""Load generation: chairs in client processes, a prank flood, and closed-loop capacity probes."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -11,12 +11,9 @@ from dataclasses import asdict
 from typing import Any
 
 import requests
-from redis import Redis
-from rq import Queue, SimpleWorker
 from twilio.request_validator import RequestValidator
 
 from hotline.domain.model import Candidate
-from hotline.queue import ON_FAILURE, RETRY
 from hotline.drill import callers
 from hotline.drill.chairs import Outcome, Plan, Texter, play, signed_headers
 
@@ -123,31 +120,6 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: s
         list(pool.map(client, range(concurrency)))
     return {"requests": len(latencies), "per_second": round(len(latencies) / seconds, 1),
             "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
-
-
-def rq_noop_throughput(redis_url: str, jobs: int, workers: int) -> dict[str, Any]:
-    """No-op jobs through SimpleWorker processes on the same Redis: the job-throughput ceiling."""
-    redis = Redis.from_url(redis_url)
-    queue = Queue("drill-noop", connection=redis)
-    # The same enqueue options as our jobs (unique id, retries, failure callback, result kept),
-    # so the ratio measures our work, not the RQ features we chose.
-    for i in range(jobs):
-        queue.enqueue("hotline.drill.noop.noop_job", job_id=f"noop-{i}-{uuid.uuid4().hex[:8]}", unique=True,
-                      retry=RETRY, on_failure=ON_FAILURE, job_timeout=60, result_ttl=300,
-                      failure_ttl=7 * 86400)
-    started = time.monotonic()
-    procs = [mp.Process(target=_burst, args=(redis_url, "drill-noop")) for _ in range(workers)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    elapsed = time.monotonic() - started
-    return {"jobs": jobs, "seconds": round(elapsed, 2), "per_second": round(jobs / elapsed, 1)}
-
-
-def _burst(redis_url: str, queue: str) -> None:
-    redis = Redis.from_url(redis_url)
-    SimpleWorker([queue], connection=redis).work(burst=True, logging_level="ERROR")
 
 
 def summarize_latency(values: list[float]) -> dict[str, Any]:

@@ -17,3 +17,20 @@ def create_app() -> Flask:
 
 def noop_job() -> None:
     """An RQ job that does nothing."""
+
+
+def main() -> None:
+    """A no-op worker: `python -m hotline.drill.noop REDIS_URL NAME` (the same class as ours)."""
+    import sys
+
+    from rq import SimpleWorker
+
+    from hotline.drill.ceilings import NOOP_QUEUE
+    from hotline.queue import worker_connection
+
+    url, name = sys.argv[1], sys.argv[2]
+    SimpleWorker([NOOP_QUEUE], connection=worker_connection(url), name=name).work(logging_level="ERROR")
+
+
+if __name__ == "__main__":
+    main()

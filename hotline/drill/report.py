@@ -22,8 +22,7 @@ def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, 
     every = chair_latencies(outcomes) + voice + [v for v in night["flood_latency"] if v >= 0]
     e2e_all = [d for _, d in e2e]
     recorded_after = (night["all_recorded_at"] - night["last_chair_message"]) if night["all_recorded_at"] else None
-    noop_web, ours_web = ceilings["noop_webhook"]["per_second"], ceilings["our_webhook"]["per_second"]
-    noop_jobs = ceilings["rq_noop_jobs"]["per_second"]
+    web = ceilings["webhook"]
     p99_calm, p99_flood = percentile(calm, 0.99), percentile(flooded, 0.99)
     server_calm = percentile(server.get("chairs_before_flood", []), 0.99)
     server_flood = percentile(server.get("chairs_during_flood", []), 0.99)
@@ -38,11 +37,12 @@ def build(night: dict[str, Any], ceilings: dict[str, Any], integrity: dict[str, 
                      # The same requests timed by the server (gunicorn's access log): what the
                      # hotline itself took, without the load generator's own queueing.
                      "server_side": {k: summarize_latency(v) for k, v in sorted(server.items())}},
-        "webhook_capacity": {"ours_per_second": ours_web, "noop_per_second": noop_web,
-                             "ratio": round(ours_web / noop_web, 2) if noop_web else None,
-                             "ours_p99_ms": ceilings["our_webhook"]["p99_ms"]},
-        "jobs": {**jobs, "rq_noop_per_second": noop_jobs,
-                 "ratio": round(jobs["per_second"] / noop_jobs, 2) if noop_jobs else None},
+        # Medians of alternating rounds (drill/ceilings.py); each round's figures are in "rounds".
+        "webhook_capacity": {"ours_per_second": web["ours_per_second"], "noop_per_second": web["noop_per_second"],
+                             "ratio": web["ratio"], "round_ratios": [p["ratio"] for p in web["rounds"]],
+                             "ours_p99_ms": max(p["ours"]["p99_ms"] or 0 for p in web["rounds"])},
+        "jobs": {**{k: v for k, v in jobs.items() if k != "rounds"},
+                 "round_ratios": [p["ratio"] for p in jobs["rounds"]]},
         "confirmation_to_recorded_s": {"p50": percentile(e2e_all, 0.5), "p99": percentile(e2e_all, 0.99),
                                        "count": len(e2e_all)},
         "last_chair_message_to_all_recorded_s": round(recorded_after, 2) if recorded_after is not None else None,
@@ -99,9 +99,10 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"flood texts, server: {ms(server.get('flood'))}; voice steps, server: {ms(server.get('voice'))}",
         f"flood slowdown of chairs' p99: {r['flood_slowdown_p99']} server, "
         f"{r['flood_slowdown_p99_client_side']} client",
-        f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']}",
-        f"jobs: {jobs['per_second']} texts/s vs RQ no-op {jobs['rq_noop_per_second']}/s = {jobs['ratio']} "
-        f"({jobs['processors']} {jobs['worker_class']}s)",
+        f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']} "
+        f"(median of rounds {', '.join(map(str, cap['round_ratios']))})",
+        f"jobs: {jobs['ours_per_second']} texts/s vs RQ no-op {jobs['noop_per_second']}/s = {jobs['ratio']} "
+        f"(median of rounds {', '.join(map(str, jobs['round_ratios']))}; {jobs['processors']} {jobs['worker_class']}s)",
         f"YES -> recorded: p50 {r['confirmation_to_recorded_s']['p50']} s, p99 {r['confirmation_to_recorded_s']['p99']} s; "
         f"last chair message -> all recorded: {r['last_chair_message_to_all_recorded_s']} s",
         f"sending: {send['messages']} texts at {send['overall_per_second']}/s over {send['numbers_used']} numbers; "

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from hotline import demo, migrate
 from hotline.db import Database
+from hotline.drill import ceilings as ceilings_mod
 from hotline.drill import load, metrics, report
 from hotline.drill.chairs import Plan
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
@@ -25,6 +26,7 @@ from hotline.queue import Q_UNKNOWN
 from hotline.services import importing
 from hotline.services.roster import load_candidates
 
+ROUNDS, PROBE_SECONDS, JOB_TEXTS = 3, 5.0, 500  # the capacity comparisons (see drill/ceilings.py)
 FAULTS = ("kill-worker", "redis-restart", "db-outage", "twilio-errors", "duplicates")
 
 
@@ -75,21 +77,19 @@ def make_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[Plan]:
 
 
 def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
-    """The no-op webhook and no-op job throughput, and ours, measured the same way."""
-    o.log("measuring ceilings: no-op webhook ...")
-    cluster.start_web("hotline.drill.noop:create_app()")
-    noop = load.closed_loop(cluster.url, DRILL_TOKEN, 12, 8, "noop-probe")
-    cluster.stop_web()
+    """Our webhook against the no-op webhook (same gunicorn settings), in alternating rounds."""
+    o.log("measuring webhook capacity: ours and the no-op webhook, 3 rounds each ...")
+    cluster.start_web(noop=True)
     cluster.start_web()
-    o.log("measuring our webhook ...")
-    ours = load.closed_loop(cluster.url, DRILL_TOKEN, 12, 8, "probe")
+    web = ceilings_mod.paired(
+        ROUNDS, lambda: load.closed_loop(cluster.noop_url, DRILL_TOKEN, PROBE_SECONDS, 8, "noop-probe"),
+        lambda: load.closed_loop(cluster.url, DRILL_TOKEN, PROBE_SECONDS, 8, "probe"))
+    cluster.stop_web(noop=True)
     Queue(Q_UNKNOWN, connection=Redis.from_url(cluster.redis.url)).empty()  # probes, not texts
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
                             .values(processed_at=utcnow(), outcome="drill-probe"))
-    o.log("measuring RQ no-op jobs ...")
-    noop_jobs = load.rq_noop_throughput(cluster.redis.url, 2000, o.processors)
-    return {"noop_webhook": noop, "our_webhook": ours, "rq_noop_jobs": noop_jobs}
+    return {"webhook": web}
 
 
 def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[dict[str, Any]]) -> list[threading.Thread]:
@@ -160,39 +160,27 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
             "all_recorded_at": all_done, "flood_latency": flood_latency, "chair_rate": chair_rate}
 
 
-def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]],
-                   n: int = 1500) -> dict[str, Any]:
-    """Texts fully processed per second by the processor workers (queued first, then released)."""
-    from rq import Worker
-    from rq.suspension import resume, suspend
-
+def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Texts handled per second by our processors against RQ no-op jobs, in alternating rounds."""
     from hotline.drill.chairs import Texter
     redis = Redis.from_url(cluster.redis.url)
     cluster.start_workers(senders=False)  # like the no-op ceiling: processors alone
-    deadline = time.time() + 60
-    while len(Worker.all(connection=redis)) < o.processors and time.time() < deadline:
-        time.sleep(0.2)
-    suspend(redis)
+    cluster.start_noop_workers()
+    ceilings_mod.wait_workers(redis, 2 * o.processors)
     texter = Texter(cluster.url, DRILL_TOKEN, cluster.phones.url, client="probe")
-    n = min(n, len(rows))  # one text per chair: no two workers queue on the same phone's lock
-    for i in range(n):
-        texter.post(rows[i % len(rows)]["phones"].split(";")[0], "STATUS")
-    with db.transaction() as uow:
-        first_id = uow.session.scalar(select(func.min(InboundMessage.id)).where(InboundMessage.processed_at.is_(None)))
-    time.sleep(1.5)  # workers notice the suspension within a second; let them all be idle
-    started = time.monotonic()
-    resume(redis)
-    while time.monotonic() - started < 120:
-        with db.transaction() as uow:
-            left = uow.session.scalar(select(func.count()).select_from(InboundMessage).where(
-                InboundMessage.processed_at.is_(None), InboundMessage.id >= (first_id or 0)))
-        if not left:
-            break
-        time.sleep(0.05)
-    elapsed = time.monotonic() - started
+    # One STATUS text per chair per round, so no two workers wait on one phone's lock.
+    per_round = max(100, min(JOB_TEXTS, len(rows) // ROUNDS))
+    sent = iter(range(10**9))
+
+    def texts() -> None:
+        for _ in range(per_round):
+            texter.post(rows[next(sent) % len(rows)]["phones"].split(";")[0], "STATUS")
+
+    jobs = ceilings_mod.paired(ROUNDS, lambda: ceilings_mod.noop_jobs(redis, 2 * per_round),
+                               lambda: ceilings_mod.our_jobs(redis, db, texts))
+    cluster.stop_noop_workers()
     cluster.start_workers(processors=False)
-    return {"texts": n, "seconds": round(elapsed, 2), "per_second": round(n / elapsed, 1),
-            "worker_class": "SimpleWorker", "processors": o.processors}
+    return {**jobs, "texts_per_round": per_round, "worker_class": "SimpleWorker", "processors": o.processors}
 
 
 def drain_phones(cluster: Cluster, rows: list[dict[str, str]], timeout: float = 60) -> None:

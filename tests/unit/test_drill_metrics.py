@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hotline.drill import ceilings as ceilings_mod
 from hotline.drill import metrics, report
 
 
@@ -60,15 +61,17 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
                                       "webhook_ms": [(10.0, 80.0), (60.0, 90.0)]}],
              "last_chair_message": 100.0, "all_recorded_at": 101.0, "flood_latency": [5.0, -1.0],
              "faults": []}
-    ceilings = {"noop_webhook": {"per_second": 1000.0}, "our_webhook": {"per_second": 700.0, "p99_ms": 9.0},
-                "rq_noop_jobs": {"per_second": 800.0}}
+    web = [(1000.0, 700.0), (900.0, 500.0), (1100.0, 800.0)]  # round ratios 0.7, 0.556, 0.727
+    ceilings = {"webhook": ceilings_mod.paired(3, iter([{"per_second": n, "p99_ms": 1.0} for n, _ in web]).__next__,
+                                               iter([{"per_second": o, "p99_ms": 9.0} for _, o in web]).__next__)}
     zero = {"reports_lost": 0, "reports_recorded_twice": 0, "texts_handled_twice": 0, "replies_never_sent": 0,
             "stages_expected": 3, "confirmations_without_reply": 0}
     sending = {"messages": 6, "numbers_used": 2, "overall_per_second": 1.5, "configured_per_number": 1.0,
                "max_in_any_1s_per_number": 1, "max_in_any_10s_per_number": 10,
                "queue_wait_s": {"priority_0": {"p50": 0.1, "p99": 0.2}},
                "other_sent_while_confirmation_waited": 0, "other_messages_sent": 3}
-    jobs = {"per_second": 300.0, "seconds": 2.0, "texts": 600, "worker_class": "SimpleWorker", "processors": 2}
+    jobs = {**ceilings_mod.paired(1, lambda: {"per_second": 800.0}, lambda: {"per_second": 300.0}),
+            "worker_class": "SimpleWorker", "processors": 2}
     server = {"chairs_before_flood": [10.0, 12.0], "chairs_during_flood": [15.0, 30.0], "flood": [2.0]}
     r = report.build(night, ceilings, zero, [(1.0, 0.05)], sending, jobs, 100.0, server)
     r.update(faults=[{"fault": "kill -9 processor-0", "started": 30.0, "ended": 33.0, "confirmations": 4,
@@ -80,6 +83,30 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
     assert verdicts["webhook p99 < 50 ms at caucus-night rate (server time)"] is True
     assert r["flood_slowdown_p99"] == 2.5 and verdicts["10x flood at most doubles chairs' p99 (server time)"] is False
     assert verdicts["job throughput >= 0.5x RQ no-op"] is False  # 300 / 800
-    assert verdicts["webhook throughput >= 0.6x no-op"] is True
+    assert verdicts["webhook throughput >= 0.6x no-op"] is True  # the median round, 0.7
+    assert r["webhook_capacity"]["round_ratios"] == [0.7, 0.556, 0.727]
     assert verdicts["fault 'kill -9 processor-0': 0 reports lost"] is False
     assert any("kill -9 processor-0" in line and "lost 1" in line for line in report.summary(r))
+
+
+def test_paired_rounds_alternate_which_side_goes_first_and_take_the_median_ratio():
+    calls: list[str] = []
+    noop_rates, our_rates = iter([100.0, 200.0, 100.0]), iter([50.0, 60.0, 80.0])
+
+    def noop() -> dict:
+        calls.append("noop")
+        return {"per_second": next(noop_rates)}
+
+    def ours() -> dict:
+        calls.append("ours")
+        return {"per_second": next(our_rates)}
+
+    result = ceilings_mod.paired(3, noop, ours)
+    assert calls == ["noop", "ours", "ours", "noop", "noop", "ours"]
+    assert [p["ratio"] for p in result["rounds"]] == [0.5, 0.3, 0.8]
+    assert result["ratio"] == 0.5 and result["ours_per_second"] == 60.0 and result["noop_per_second"] == 100.0
+
+
+def test_job_rate_runs_from_the_first_job_done_to_the_last():
+    assert ceilings_mod.rate([10.0, 10.5, 11.0, 12.0])["per_second"] == 1.5  # 3 more jobs in 2 s
+    assert ceilings_mod.rate([5.0])["per_second"] == 0.0
