@@ -105,7 +105,8 @@ class InboundMessage(Base):
     """The raw Twilio request, written before the webhook answers."""
 
     __tablename__ = "inbound_messages"
-    # A phone's unhandled texts, found without walking past everything it sent before.
+    # The unhandled texts (a phone's, or all of them for the sweeper) without walking past the
+    # handled ones; partial, so it holds only the few rows waiting and stays small all night.
     __table_args__ = (Index("ix_inbound_unhandled_by_phone", "from_number", "id",
                             sqlite_where=text("processed_at IS NULL"),
                             postgresql_where=text("processed_at IS NULL")),)
@@ -118,7 +119,7 @@ class InboundMessage(Base):
     media_urls: Mapped[list[Any]] = mapped_column(default=list)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    processed_at: Mapped[Optional[datetime]] = mapped_column(index=True)
+    processed_at: Mapped[Optional[datetime]]  # only "not yet" is looked up: the partial index
     outcome: Mapped[Optional[str]] = mapped_column(String(40))
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
 

@@ -29,6 +29,31 @@ redis.call('PEXPIRE', key, 3600000)
 return wait
 """
 
+# The same bucket over several numbers in one round trip: the first with tokens pays and its
+# position (1-based) comes back, else 0 and the shortest wait. Senders wake whenever any number
+# may be free; one call per wake-up, not one per number (50 numbers, 50 round trips).
+_SCRIPT_ANY = """
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local need = math.min(cost, burst)
+local shortest = -1
+for i, key in ipairs(KEYS) do
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1]) or burst
+  local ts = tonumber(state[2]) or now
+  tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
+  if tokens >= need then
+    redis.call('HSET', key, 'tokens', tostring(tokens - cost), 'ts', now)
+    redis.call('PEXPIRE', key, 3600000)
+    return {i, 0}
+  end
+  local wait = math.ceil((need - tokens) * 1000 / rate)
+  if shortest < 0 or wait < shortest then shortest = wait end
+end
+return {0, shortest}
+"""
+
 
 # GSM 03.38: the basic set costs one septet, the extension set two; anything else forces UCS-2.
 GSM_BASIC = ("@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5\u0394_\u03a6\u0393\u039b\u03a9"
@@ -56,6 +81,7 @@ class SendingRate:
         self.redis, self.rate = redis, rate_per_second
         self.burst = burst if burst is not None else max(1.0, rate_per_second)
         self._script = redis.register_script(_SCRIPT)
+        self._script_any = redis.register_script(_SCRIPT_ANY)
 
     def try_acquire(self, sender: str, cost: int = 1) -> float:
         """Take `cost` tokens if possible; returns 0, or the seconds to wait before trying again."""
@@ -73,14 +99,12 @@ class SendingRate:
         started = time.monotonic()
         offset = random.randrange(len(senders))  # workers start at different numbers
         order = senders[offset:] + senders[:offset]
+        keys = [f"hotline:rate:{sender}" for sender in order]
         while True:
-            shortest = None
-            for sender in order:
-                wait = self.try_acquire(sender, cost)
-                if wait == 0:
-                    return sender
-                shortest = wait if shortest is None else min(shortest, wait)
-            assert shortest is not None
+            position, wait_ms = self._script_any(keys=keys, args=[self.rate, self.burst, cost])
+            if int(position):
+                return order[int(position) - 1]
+            shortest = int(wait_ms) / 1000.0
             if time.monotonic() - started + shortest > timeout:
                 raise TimeoutError(f"no sending number free within {timeout}s")
             time.sleep(shortest)

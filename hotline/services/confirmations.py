@@ -128,7 +128,7 @@ def status(ctx: "Ctx") -> str:
             rep = current.get(stage)
             lines.append(f"{stage.label}: {replies.format_counts(rep.counts)}." if rep
                          else f"{stage.label}: not yet.")
-        waiting = len([p for p in reports.pending_for_phone(s, ctx.phone) if p.precinct_id == precinct.id])
+        waiting = reports.pending_count(s, ctx.phone, precinct.id)
         if waiting:
             lines.append(f"{waiting} report(s) waiting for your YES code.")
         texts.append(replies.status(precinct.code, lines))

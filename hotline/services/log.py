@@ -14,6 +14,7 @@ from hotline.models import LogEntry, LogHead, utcnow
 
 GENESIS = "0" * 64
 ENTRIES = LogEntry.__table__
+ENTRY_INSERT = ENTRIES.insert()
 HEAD_READ = select(LogHead.seq, LogHead.hash).where(LogHead.id == 1).with_for_update()
 HEAD_UPDATE = LogHead.__table__.update().where(LogHead.__table__.c.id == 1).values(
     seq=bindparam("seq"), hash=bindparam("hash"))
@@ -56,10 +57,11 @@ def record(session: Session, kind: str, *, precinct: str | None = None, phone: s
     at = utcnow()
     seq = head[0] + 1
     digest = _digest(seq, at, kind, precinct, phone, actor, detail, head[1])
-    session.execute(ENTRIES.insert(), {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
+    conn = session.connection()  # plain statements need no ORM session machinery
+    conn.execute(ENTRY_INSERT, {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
                                        "phone": phone, "actor": actor, "detail": detail,
                                        "prev_hash": head[1], "hash": digest})
-    session.execute(HEAD_UPDATE, {"seq": seq, "hash": digest})
+    conn.execute(HEAD_UPDATE, {"seq": seq, "hash": digest})
     head[0], head[1] = seq, digest
 
 

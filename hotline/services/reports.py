@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
@@ -95,12 +95,20 @@ def void(sub: Submission, status: str) -> None:
 # Built once (a text runs them; building a statement costs more than running it on SQLite).
 PENDING_FOR_PHONE = (select(Submission).where(Submission.confirm_phone == bindparam("phone"),
                                               Submission.status == AWAITING).order_by(Submission.id.desc()))
+PENDING_COUNT = (select(func.count()).select_from(Submission).where(
+    Submission.confirm_phone == bindparam("phone"), Submission.precinct_id == bindparam("precinct_id"),
+    Submission.status == AWAITING))
 CURRENT_REPORTS = select(Report).where(Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
 
 
 def pending_for_phone(s: Session, phone: str) -> list[Submission]:
     """Unconfirmed submissions whose code must come back from `phone`, newest first."""
     return list(s.execute(PENDING_FOR_PHONE, {"phone": phone}).scalars())
+
+
+def pending_count(s: Session, phone: str, precinct_id: int) -> int:
+    """How many of one precinct's read-backs wait for a YES from `phone`."""
+    return s.execute(PENDING_COUNT, {"phone": phone, "precinct_id": precinct_id}).scalar_one()
 
 
 def active_code(s: Session, submission_id: int) -> ConfirmationCode | None:

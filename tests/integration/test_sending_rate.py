@@ -1,6 +1,8 @@
 """The shared token bucket that holds each sending number to its rate."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hotline.sending_rate import SendingRate, segments
@@ -44,3 +46,14 @@ def test_a_busy_number_is_skipped_for_a_free_one(rt):
     assert used == set(numbers)  # three sends, three numbers, nobody waited
     with pytest.raises(TimeoutError):
         rate.acquire_any(numbers, timeout=0.1)  # every number just sent: none is free yet
+
+
+def test_the_many_number_check_and_the_one_number_check_share_each_bucket(rt):
+    rate = SendingRate(rt.redis, rate_per_second=1)
+    assert rate.acquire_any(["+15155550100"], timeout=0.5) == "+15155550100"
+    assert rate.try_acquire("+15155550100") > 0.5  # the one-number check sees that send
+    assert rate.try_acquire("+15155550101") == 0
+    # Both numbers are now empty: the next send waits for the sooner refill, then goes.
+    started = time.monotonic()
+    assert rate.acquire_any(["+15155550101", "+15155550100"], timeout=5) in {"+15155550100", "+15155550101"}
+    assert 0.3 < time.monotonic() - started < 3

@@ -313,3 +313,15 @@ def test_one_phones_texts_are_handled_once_and_in_order_by_concurrent_workers(ch
         outcomes = dict(uow.session.execute(select(InboundMessage.sid, InboundMessage.outcome)).all())
     assert [d["sid"] for d in received] == ["SMhalf1", "SMhalf2"]  # each handled once, in order
     assert outcomes == {"SMhalf1": "parse_error", "SMhalf2": "readback"}
+
+
+def test_status_lists_what_is_recorded_and_what_waits_for_a_yes(chair, rt):
+    chair.send(FIRST)
+    chair.send("status")
+    body = chair.last().body
+    assert "First alignment: not yet" in body and "1 report(s) waiting for your YES code." in body
+    chair.send(FIRST.replace("Biden 12", "Biden 13"))  # the newer read-back replaces the older
+    chair.send(f"YES {chair.code()}")
+    chair.send("status")
+    body = chair.last().body
+    assert "Biden 13" in body and "waiting for your YES" not in body
