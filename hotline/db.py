@@ -67,7 +67,7 @@ class WriteQueue:
                 if time.monotonic() >= deadline:
                     raise OperationalError("BEGIN", {}, Exception("database is locked (write queue)"))
                 time.sleep(pause)
-                pause = min(pause * 2, 0.0005)  # poll every 2 ms at most: prompt, and cheap
+                pause = min(pause * 2, 0.002)  # poll every 2 ms at most: prompt, and cheap
         finally:
             if self.foreground:
                 fcntl.flock(waiting, fcntl.LOCK_UN)

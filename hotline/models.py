@@ -105,11 +105,13 @@ class InboundMessage(Base):
     """The raw Twilio request, written before the webhook answers."""
 
     __tablename__ = "inbound_messages"
-    # The unhandled texts (a phone's, or all of them for the sweeper) without walking past the
-    # handled ones; partial, so it holds only the few rows waiting and stays small all night.
+    # The unhandled texts (a phone's; all of them, oldest first, for the sweeper) without walking
+    # past the handled ones; partial, so they hold only the rows waiting and stay small all night.
     __table_args__ = (Index("ix_inbound_unhandled_by_phone", "from_number", "id",
                             sqlite_where=text("processed_at IS NULL"),
-                            postgresql_where=text("processed_at IS NULL")),)
+                            postgresql_where=text("processed_at IS NULL")),
+                      Index("ix_inbound_unhandled", "id", sqlite_where=text("processed_at IS NULL"),
+                            postgresql_where=text("processed_at IS NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(16), default="sms")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.domain.texts import no_nul, storable
@@ -114,13 +114,18 @@ def unprocessed(rt: Runtime, older_than_seconds: float, chairs: bool, limit: int
     backlog of flood texts waiting in the paced lane never hides a chair's text from recovery.
     """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    with rt.db.reading() as session:
+        rows = session.execute(unprocessed_query(cutoff, chairs, limit)).all()
+        return [(row[0], row[1], row[2] or "") for row in rows]
+
+
+def unprocessed_query(cutoff: datetime, chairs: bool, limit: int) -> Select[Any]:
+    """The sweeper's lookup; the partial indexes on unhandled rows keep it off the whole inbox."""
     phones = select(ChairPhone.phone)
     sender = InboundMessage.from_number.in_(phones) if chairs else InboundMessage.from_number.not_in(phones)
-    with rt.db.reading() as session:
-        rows = session.execute(select(InboundMessage.id, InboundMessage.from_number, InboundMessage.body).where(
-            InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
-            InboundMessage.channel == "sms", sender).order_by(InboundMessage.id).limit(limit)).all()
-        return [(row[0], row[1], row[2] or "") for row in rows]
+    return select(InboundMessage.id, InboundMessage.from_number, InboundMessage.body).where(
+        InboundMessage.processed_at.is_(None), InboundMessage.received_at <= cutoff,
+        InboundMessage.channel == "sms", sender).order_by(InboundMessage.id).limit(limit)
 
 
 PARKED_KEY = "hotline:inbox:parked"

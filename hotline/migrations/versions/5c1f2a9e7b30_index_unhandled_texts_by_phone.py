@@ -1,4 +1,4 @@
-"""index unhandled texts by phone (partial) instead of every text by processed_at
+"""index unhandled texts (partial: by phone, and by id) instead of every text by processed_at
 
 Revision ID: 5c1f2a9e7b30
 Revises: 935d10e2f193
@@ -23,9 +23,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_inbound_unhandled_by_phone', ['from_number', 'id'], unique=False,
                               sqlite_where=sa.text('processed_at IS NULL'),
                               postgresql_where=sa.text('processed_at IS NULL'))
+        batch_op.create_index('ix_inbound_unhandled', ['id'], unique=False,
+                              sqlite_where=sa.text('processed_at IS NULL'),
+                              postgresql_where=sa.text('processed_at IS NULL'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_unhandled_by_phone')
+        batch_op.drop_index('ix_inbound_unhandled')
         batch_op.create_index('ix_inbound_messages_processed_at', ['processed_at'], unique=False)
