@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from hotline.domain import pairing
 from hotline.domain.model import Stage
@@ -181,13 +182,13 @@ def _take_pin(items: list[Item], errors: list[str]) -> tuple[str | None, list[It
 def _take_precinct(items: list[Item], known: Collection[str] | None,
                    errors: list[str]) -> tuple[str | None, list[Item]]:
     """Find the precinct code(s) and take them out of the items."""
-    known_map = {_canonical(code): code for code in known} if known is not None else None
+    codes_known = _known_codes(known) if known is not None else None
     found: list[str] = []
     out: list[Item] = []
     i = 0
     while i < len(items):
         at_start = not any(item.kind in _CONTENT for item in out)
-        used, code = _precinct_at(items, i, known_map, at_start)
+        used, code = _precinct_at(items, i, codes_known, at_start)
         if used:
             found.append(code)
             i += used
@@ -197,12 +198,38 @@ def _take_precinct(items: list[Item], known: Collection[str] | None,
     codes = list(dict.fromkeys(found))
     if len(codes) > 1:
         errors.append(TWO_PRECINCTS.format(first=codes[0], second=codes[1]))
-    if codes and known_map is not None and codes[0] not in known_map.values():
+    if codes and codes_known is not None and codes[0] not in codes_known.codes:
         errors.append(UNKNOWN_PRECINCT.format(code=quote(codes[0]).strip("'")))
     return (codes[0] if codes else None), out
 
 
-def _precinct_at(items: list[Item], i: int, known: dict[str, str] | None, at_start: bool) -> tuple[int, str]:
+@dataclass(frozen=True)
+class KnownCodes:
+    """The roster's precinct codes, looked up the way chairs type them."""
+
+    codes: frozenset[str]
+    by_canonical: dict[str, str]
+    prefixes: frozenset[str]  # "DSM-" for DSM-42: does a spaced "dsm 42" start a known code?
+
+
+def _known_codes(known: Collection[str]) -> KnownCodes:
+    # Built once per roster (the worker passes the same frozenset for every text), not per text:
+    # a state has ~1,800 codes, and canonicalizing each cost more than reading the text.
+    return _known_codes_cached(known) if isinstance(known, frozenset) else _build_known(known)
+
+
+@lru_cache(maxsize=8)
+def _known_codes_cached(known: frozenset[str]) -> KnownCodes:
+    return _build_known(known)
+
+
+def _build_known(known: Collection[str]) -> KnownCodes:
+    by_canonical = {_canonical(code): code for code in known}
+    return KnownCodes(codes=frozenset(known), by_canonical=by_canonical,
+                      prefixes=frozenset(k.split("-", 1)[0] + "-" for k in by_canonical if "-" in k))
+
+
+def _precinct_at(items: list[Item], i: int, known: KnownCodes | None, at_start: bool) -> tuple[int, str]:
     """How many items starting at i make a precinct code, and the code; (0, "") when they don't."""
     marker = items[i].kind == "pmark"
     rest = items[i + 1:i + 3] if marker else items[i:i + 2]
@@ -215,13 +242,13 @@ def _precinct_at(items: list[Item], i: int, known: dict[str, str] | None, at_sta
         return 0, ""
     code = f"{letters.upper()}-{int(number.raw)}"
     used = len(rest) + marker
-    if known is not None and _canonical(code) in known:
-        return used, known[_canonical(code)]
+    if known is not None and _canonical(code) in known.by_canonical:
+        return used, known.by_canonical[_canonical(code)]
     if rest[0].kind == "name":
         return 0, ""  # "Pete-45" is a count
     attached = number.gap == "" or number.gap.strip() in ("-", "#")  # DSM-42, DSM42, DSM - 42
     spaced_ok = at_start and 2 <= len(letters) <= 5 and (  # "dsm 42" opening the text
-        known is None or any(k.startswith(letters.upper() + "-") for k in known))
+        known is None or letters.upper() + "-" in known.prefixes)
     if marker or "#" in rest[0].gap or (attached and len(letters) <= 6) or spaced_ok:
         return used, code
     return 0, ""
@@ -239,5 +266,5 @@ def _canonical(code: str) -> str:
     return f"{match[1].upper()}-{int(match[2])}" if match[1] else str(int(match[2]))
 
 
-def _known_or(known: dict[str, str] | None, code: str) -> str:
-    return known.get(_canonical(code), str(int(code))) if known is not None else str(int(code))
+def _known_or(known: KnownCodes | None, code: str) -> str:
+    return known.by_canonical.get(_canonical(code), str(int(code))) if known is not None else str(int(code))
