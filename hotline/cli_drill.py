@@ -19,7 +19,7 @@ from hotline.drill.run import FAULTS, DrillOptions, drill
 @click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
 @click.option("--web-workers", default=3, show_default=True)
 @click.option("--processors", default=2, show_default=True, help="Worker processes that parse and verify.")
-@click.option("--senders", default=6, show_default=True, help="Worker processes that send texts (they mostly wait on Twilio and the rate; a hung Twilio call holds one for the 5 s timeout).")
+@click.option("--senders", default=4, show_default=True, help="Worker processes that send texts (they mostly wait on Twilio and the rate; a hung Twilio call holds one for the 5 s timeout).")
 @click.option("--sending-numbers", default=50, show_default=True)
 @click.option("--send-rate", default=1.0, show_default=True, help="Messages per second per sending number.")
 @click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")

@@ -27,7 +27,7 @@ class Options:
     database_url: str
     web_workers: int = 3
     processors: int = 2
-    senders: int = 6
+    senders: int = 4
     sending_numbers: int = 50
     send_rate: float = 1.0
     twilio_fail_rate: float = 0.0

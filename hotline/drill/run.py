@@ -44,7 +44,7 @@ class DrillOptions:
     faults: tuple[str, ...] = ()
     web_workers: int = 3
     processors: int = 2
-    senders: int = 6
+    senders: int = 4
     sending_numbers: int = 50
     send_rate: float = 1.0
     seed: int = 2020
