@@ -242,8 +242,8 @@ def _precinct_at(items: list[Item], i: int, known: KnownCodes | None, at_start: 
         return 0, ""
     code = f"{letters.upper()}-{int(number.raw)}"
     used = len(rest) + marker
-    if known is not None and _canonical(code) in known.by_canonical:
-        return used, known.by_canonical[_canonical(code)]
+    if known is not None and (listed := known.by_canonical.get(_canonical(code))) is not None:
+        return used, listed
     if rest[0].kind == "name":
         return 0, ""  # "Pete-45" is a count
     attached = number.gap == "" or number.gap.strip() in ("-", "#")  # DSM-42, DSM42, DSM - 42

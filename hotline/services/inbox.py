@@ -27,28 +27,27 @@ class Stored:
     spooled: bool = False
 
 
-def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
-         throttled: bool = False) -> InboundMessage:
+def _values(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
+            throttled: bool = False) -> dict[str, Any]:
+    """The inbox row's columns for one request."""
     raw, sid = storable(raw), no_nul(sid)  # here, so spooled and parked requests are cleaned too
     first = {k: (v[0] if v else "") for k, v in raw.items()}
     media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
     # Column sizes hold any real Twilio value; anything longer is kept whole in `raw` only.
-    row = InboundMessage(sid=sid, channel=channel, from_number=first.get("From", "")[:32],
-                         to_number=first.get("To", "")[:32], body=first.get("Body", ""),
-                         media_urls=media, raw=dict(raw), received_at=received_at)
-    if throttled:
-        # Kept, visible to staff, but not acted on: the number is over its hourly allowance.
-        row.outcome, row.processed_at = "throttled", received_at
-    return row
+    # A throttled text is kept, visible to staff, but not acted on: its number is over its
+    # hourly allowance.
+    return {"sid": sid, "channel": channel, "from_number": first.get("From", "")[:32],
+            "to_number": first.get("To", "")[:32], "body": first.get("Body", ""), "media_urls": media,
+            "raw": dict(raw), "received_at": received_at, "outcome": "throttled" if throttled else None,
+            "processed_at": received_at if throttled else None}
+
+
+def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
+         throttled: bool = False) -> InboundMessage:
+    return InboundMessage(**_values(channel, sid, raw, received_at, throttled))
 
 
 INBOX_INSERT = insert(InboundMessage.__table__).returning(InboundMessage.__table__.c.id)
-_COLUMNS = ("sid", "channel", "from_number", "to_number", "body", "media_urls", "raw", "received_at",
-            "outcome", "processed_at")
-
-
-def _columns(row: InboundMessage) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _COLUMNS}
 
 
 def _int(value: str | None) -> int:
@@ -64,7 +63,7 @@ def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
     received_at = utcnow()
     sid = no_nul(sid)  # the duplicate lookup must use the sid as stored
     try:
-        values = _columns(_row(channel, sid, raw, received_at, throttled))
+        values = _values(channel, sid, raw, received_at, throttled)
         with rt.db.transaction() as uow:
             # A plain INSERT ... RETURNING: every webhook runs it, and the ORM's flush of one
             # new row cost more than the insert itself.
