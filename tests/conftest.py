@@ -121,7 +121,7 @@ class BurstWorker(SimpleWorker):
         pass
 
 
-def work(rt: Runtime) -> None:
+def work(rt: Runtime, queues: tuple[str, ...] = ALL_QUEUES) -> None:
     """Run every queued job (and the jobs they queue) with a real RQ worker, then return."""
-    worker = BurstWorker(list(ALL_QUEUES), connection=rt.redis)
+    worker = BurstWorker(list(queues), connection=rt.redis)
     worker.work(burst=True, with_scheduler=False, logging_level="WARNING")

@@ -89,6 +89,17 @@ def check_code(given: str, state: CodeState, key: str, now: datetime, max_attemp
     return CodeCheck.WRONG
 
 
+def worth_resending(state: CodeState, now: datetime, max_attempts: int, ttl_seconds: int) -> bool:
+    """Whether a chair who sends the same report again should get this code again, not a new one.
+
+    Its read-back may still be on its way (or lost); a new code would turn that read-back into a
+    refused "replaced" YES. A code with under a third of its life left is not worth keeping.
+    """
+    if state.used or state.attempts >= max_attempts:
+        return False
+    return state.expires_at - now >= timedelta(seconds=ttl_seconds / 3)
+
+
 def expiry(now: datetime, ttl_seconds: int) -> datetime:
     return now + timedelta(seconds=ttl_seconds)
 

@@ -21,7 +21,7 @@ from hotline.services import log as vlog
 logger = logging.getLogger(__name__)
 
 # Outcomes of earlier texts that a following text may complete (long texts arrive split).
-FRAGMENT_OUTCOMES = {"parse_error", "readback", "callback_code_sent"}
+FRAGMENT_OUTCOMES = {"parse_error", "readback", "callback_code_sent", "readback_resent", "readback_on_its_way"}
 
 
 @dataclass

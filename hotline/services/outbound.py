@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 from typing import TypeGuard
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
-from hotline.models import OutboundMessage, utcnow
+from hotline.models import InboundMessage, OutboundMessage, utcnow
 from hotline.runtime import Runtime
 from hotline.sending_rate import segments
 from hotline.services import backlog
@@ -33,6 +34,23 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
     # No row update after enqueueing: the sweeper re-queues rows still "queued" after a while.
     uow.after_commit(lambda: rt.queues.send(msg_id, priority, fresh=True))
     return msg_id
+
+
+def on_its_way(msg: OutboundMessage) -> bool:
+    """Not yet handed to Twilio (or to the outbox): sending it again would only add a copy."""
+    return msg.twilio_sid is None and msg.status in (*READY, "sending")
+
+
+def latest_by_kind(s: Session, sender: str, submission_id: int, kinds: tuple[str, ...]) -> list[OutboundMessage]:
+    """The newest message of each kind sent in answer to the texts that made this submission."""
+    rows = s.execute(select(OutboundMessage).join(InboundMessage, InboundMessage.id == OutboundMessage.inbound_id)
+                     .where(InboundMessage.from_number == sender, InboundMessage.submission_id == submission_id,
+                            OutboundMessage.kind.in_(kinds))
+                     .order_by(OutboundMessage.id.desc())).scalars()
+    newest: dict[str, OutboundMessage] = {}
+    for row in rows:
+        newest.setdefault(row.kind, row)
+    return sorted(newest.values(), key=lambda row: row.id)
 
 
 def deliver(rt: Runtime, outbound_id: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping, Sequence
 
 from sqlalchemy import bindparam, func, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.db import UnitOfWork
 from hotline.domain import verification
 from hotline.domain.model import Stage
+from hotline.domain.verification import CodeState
 from hotline.models import ConfirmationCode, Precinct, Report, Submission, utcnow
 from hotline.runtime import Runtime
 from hotline.services import backlog, checking, outbound, results
@@ -74,6 +76,23 @@ def issue(uow: UnitOfWork, rt: Runtime, draft: Draft, code_kind: str = "readback
     return Issued(sub, code, findings)
 
 
+def same_pending(s: Session, draft: Draft, now: datetime, max_attempts: int, ttl_seconds: int) -> Submission | None:
+    """An unconfirmed read-back of exactly this report, from the same phone, whose code is worth
+    sending again (see verification.worth_resending)."""
+    wanted = {(stage.value, fingerprint(counts)) for stage, counts in draft.sections}
+    for sub in s.execute(SAME_SENDER_PENDING, {"precinct_id": draft.precinct.id, "sender": draft.sender,
+                                                "source": draft.source}).scalars():
+        if (sub.confirm_phone != draft.confirm_phone or sub.attendance != draft.attendance
+                or {(r.stage, r.fingerprint) for r in sub.reports} != wanted):
+            continue
+        row = active_code(s, sub.id)
+        if row is not None and verification.worth_resending(
+                CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None),
+                now, max_attempts, ttl_seconds):
+            return sub
+    return None
+
+
 def _replace_pending(s: Session, precinct_id: int, stages: list[Stage]) -> list[int]:
     """A newer draft for the same stages makes older unconfirmed ones void."""
     replaced = []
@@ -95,6 +114,9 @@ def void(sub: Submission, status: str) -> None:
 # Built once (a text runs them; building a statement costs more than running it on SQLite).
 PENDING_FOR_PHONE = (select(Submission).where(Submission.confirm_phone == bindparam("phone"),
                                               Submission.status == AWAITING).order_by(Submission.id.desc()))
+SAME_SENDER_PENDING = select(Submission).where(
+    Submission.precinct_id == bindparam("precinct_id"), Submission.sender == bindparam("sender"),
+    Submission.source == bindparam("source"), Submission.status == AWAITING)
 PENDING_COUNT = (select(func.count()).select_from(Submission).where(
     Submission.confirm_phone == bindparam("phone"), Submission.precinct_id == bindparam("precinct_id"),
     Submission.status == AWAITING))

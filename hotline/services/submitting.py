@@ -10,7 +10,7 @@ from hotline.domain import replies, verification
 from hotline.domain.parsing import Report, parse_message
 from hotline.domain.texts import join_bodies, redact
 from hotline.models import InboundMessage, Precinct, Submission
-from hotline.services import backlog, checking, limits, reports, roster
+from hotline.services import backlog, checking, limits, outbound, reports, roster
 from hotline.services import log as vlog
 
 if TYPE_CHECKING:
@@ -41,6 +41,12 @@ def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessa
     draft = reports.Draft(precinct=precinct, sections=sections, attendance=parsed.attendance,
                           source="sms", sender=ctx.phone, confirm_phone=confirm_phone,
                           body=ctx.msg.body, photo_urls=tuple(ctx.msg.media_urls or ()))
+    cfg = ctx.rt.config
+    same = reports.same_pending(ctx.uow.session, draft, ctx.now, cfg.code_max_attempts, cfg.code_ttl_seconds)
+    if same is not None:
+        outcome = _repeated(ctx, same, precinct)
+        if outcome:
+            return outcome
     issued = reports.issue(ctx.uow, ctx.rt, draft, code_kind)
     ctx.msg.submission_id = issued.submission.id
     backlog.auto_resolve(ctx.uow.session, f"unparsed:{ctx.phone}", "the chair sent a readable report")
@@ -55,6 +61,29 @@ def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessa
                                warning=checking.chair_warning(issued.findings), updated=assembled),
               "readback", precinct=precinct)
     return "readback"
+
+
+READBACK_KINDS = ("readback", "callback_code", "callback_notice")
+
+
+def _repeated(ctx: "Ctx", sub: Submission, precinct: Precinct) -> str | None:
+    """The same report again while its read-back waits for YES: that read-back again, same code.
+
+    Chairs resend when an answer is slow. A new code would make the read-back already on its
+    way useless: its YES would be refused as replaced. One not yet sent is not copied.
+    """
+    s = ctx.uow.session
+    earlier = outbound.latest_by_kind(s, sub.sender, sub.id, READBACK_KINDS)
+    if not earlier:
+        return None  # nothing to repeat: issue a fresh read-back
+    ctx.msg.submission_id = sub.id
+    waiting = [row for row in earlier if outbound.on_its_way(row)]
+    resent = [row for row in earlier if row not in waiting]
+    for row in resent:
+        ctx.reply(row.body, row.kind, to=row.to_number, priority=row.priority, precinct=precinct)
+    vlog.record(s, "report_repeated", precinct=precinct.code, phone=ctx.phone, submission_id=sub.id,
+                resent=[row.kind for row in resent], waiting=[row.kind for row in waiting])
+    return "readback_resent" if resent else "readback_on_its_way"
 
 
 def _chatter(ctx: "Ctx") -> str:

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
-from hotline.queue import FAIL_FAST_SECONDS
+from hotline.queue import FAIL_FAST_SECONDS, PROCESSOR_QUEUES
 from hotline.services import log as vlog
+from tests.conftest import work
 from tests.helpers import Phone, load_roster
 
 FIRST = "Precinct DSM-42 first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
@@ -242,6 +243,57 @@ def test_code_from_a_replaced_readback_is_explained_not_counted(chair, rt):
         assert all(c.attempts == 0 for c in uow.session.execute(select(ConfirmationCode)).scalars())
     chair.send(f"YES {new}")
     assert current(rt)["first"]["Biden"] == 13
+
+
+def test_the_same_report_again_gets_the_same_readback_and_code(chair, rt):
+    chair.send(FIRST)
+    first = chair.last()
+    code = chair.code()
+    # Retyped after a slow answer: other words, the same numbers.
+    chair.send("dsm-42 first biden 12 pete 45 klob 8 bernie 40 warren 30")
+    again = chair.last()
+    assert again.id != first.id and again.body == first.body and chair.code() == code
+    with rt.db.transaction() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Submission)) == 1
+        entry = uow.session.execute(select(LogEntry).where(LogEntry.kind == "report_repeated")).scalar_one()
+        assert entry.detail["resent"] == ["readback"]
+    chair.send(f"YES {code}")
+    assert chair.last().kind == "recorded"
+    assert current(rt)["first"]["Buttigieg"] == 45
+
+
+def test_the_same_report_while_its_readback_is_unsent_adds_no_copy(chair, rt):
+    chair.send(FIRST, process=False)
+    work(rt, PROCESSOR_QUEUES)  # parsed, but the senders are behind: the read-back waits in the outbox
+    chair.send(FIRST, process=False)
+    work(rt, PROCESSOR_QUEUES)
+    assert [m.kind for m in chair.inbox()] == ["readback"]
+    with rt.db.transaction() as uow:
+        rows = uow.session.execute(select(InboundMessage).order_by(InboundMessage.id)).scalars().all()
+        assert [r.outcome for r in rows] == ["readback", "readback_on_its_way"]
+        assert rows[0].submission_id == rows[1].submission_id is not None
+    work(rt)
+    chair.send(f"YES {chair.code()}")
+    assert current(rt)["first"]["Warren"] == 30
+
+
+def test_the_same_report_near_its_codes_expiry_gets_a_new_code(chair, rt):
+    chair.send(FIRST)
+    old = chair.code()
+    with rt.db.transaction() as uow:
+        row = uow.session.execute(select(ConfirmationCode)).scalar_one()
+        row.expires_at = row.expires_at - timedelta(seconds=rt.config.code_ttl_seconds * 0.8)
+    chair.send(FIRST)
+    assert chair.code() != old
+    chair.send(f"YES {old}")
+    assert chair.last().kind == "code_replaced"
+
+
+def test_the_same_numbers_from_another_phone_with_the_pin_are_a_new_report(client, rt, chair):
+    chair.send(FIRST)
+    stranger = Phone(client, rt, "+15155559999")
+    stranger.send("DSM-42 PIN 4321 " + FIRST.removeprefix("Precinct DSM-42 "))
+    assert chair.last().kind == "callback_code"
 
 
 def test_call_asks_for_a_person(chair, rt):
