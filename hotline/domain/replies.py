@@ -56,6 +56,14 @@ def recorded(precinct: str, stages: Iterable[Stage], missing: Iterable[Stage], f
     return text + ("" if todo else " All three stages are in. Thank you!")
 
 
+def code_already_used(precinct: str, stages: Iterable[Stage], waiting: bool) -> str:
+    done = ", ".join(s.label.lower() for s in stages)
+    text = f"That code was already used: it confirmed {precinct} {done}."
+    if waiting:
+        return text + " Another read-back waits for you: reply YES and the code from that one."
+    return text + " Nothing more to do for it. Text STATUS to see everything recorded."
+
+
 def parse_problems(errors: Sequence[str]) -> str:
     shown = " ".join(errors[:3])
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""

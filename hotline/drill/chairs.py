@@ -66,6 +66,7 @@ class Texter:
         self.duplicates = duplicates
         self.client = client
         self.rng = random.Random(11)
+        self.seen: dict[str, set[str]] = {}
 
     def post(self, phone: str, body: str, sid: str | None = None) -> float:
         form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "d" * 32,
@@ -93,8 +94,25 @@ class Texter:
             pass
 
     def reply(self, phone: str, timeout: float = REPLY_TIMEOUT) -> str | None:
-        item = self.redis.blpop([f"drill:phone:{phone}"], timeout=timeout)
-        return json.loads(item[1])["Body"] if item else None
+        """The next text to `phone`, skipping copies of read-backs its chair has already read.
+
+        A Twilio request that timed out may still have been sent, and was sent again: the same
+        text twice, the copy arriving late, even after the answer to it. A chair who has answered
+        a read-back does not answer its copy.
+        """
+        seen = self.seen.setdefault(phone, set())  # one chair's thread per phone
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            item = self.redis.blpop([f"drill:phone:{phone}"], timeout=max(left, 0.01))
+            if not item:
+                return None
+            body: str = json.loads(item[1])["Body"]
+            if body in seen:
+                continue
+            if CODE.search(body):
+                seen.add(body)
+            return body
+        return None
 
     def reply_with_code(self, phone: str) -> tuple[str | None, str]:
         """Read texts to `phone` until one carries a code; returns (code, last body)."""
@@ -151,14 +169,7 @@ def _report(plan: Plan, texter: Texter, rng: random.Random, stage: Stage, counts
     yes_at = time.time()
     out.webhook_ms.append((yes_at, texter.post(plan.phone, f"YES {code}")))
     out.last_sent = time.time()
-    readback = body
     body = texter.reply(plan.phone) or ""
-    for _ in range(3):
-        # A Twilio request that timed out may still have been sent, and was sent again: the
-        # same text twice, the copy arriving late. A chair skips a text they have already read.
-        if not body or body != readback and "came from a phone ending" not in body:
-            break
-        body = texter.reply(plan.phone) or ""
     if not body.startswith("Recorded"):
         out.problems.append(f"{plan.precinct} {stage.value}: confirmation answered {body[:80]!r}")
         if body:

@@ -5,7 +5,7 @@ import bisect
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from redis import Redis
 from sqlalchemy import func, select
@@ -152,8 +152,15 @@ def _max_in_window(times: list[float], width: float) -> int:
     return worst
 
 
-def server_times(access_log: Path, half: float) -> dict[str, list[float]]:
-    """The server's own milliseconds per webhook from gunicorn's access log, by client and phase."""
+OUTAGE_AFTERMATH = 5.0  # seconds after an outage ends during which its backlog still shows
+
+
+def server_times(access_log: Path, half: float, outages: Sequence[tuple[float, float]] = ()) -> dict[str, list[float]]:
+    """The server's own milliseconds per webhook from gunicorn's access log, by client and phase.
+
+    Chairs' texts sent during an outage (a killed worker, Redis or the database down) are kept
+    apart, so that the flood's effect on chairs is judged on the flood alone.
+    """
     out: dict[str, list[float]] = defaultdict(list)
     if not access_log.exists():
         return out
@@ -168,6 +175,9 @@ def server_times(access_log: Path, half: float) -> dict[str, list[float]]:
             except ValueError:
                 continue
             if client == "chair":
-                client = "chairs_before_flood" if sent < half else "chairs_during_flood"
+                if any(lo <= sent <= hi + OUTAGE_AFTERMATH for lo, hi in outages):
+                    client = "chairs_during_outages"
+                else:
+                    client = "chairs_before_flood" if sent < half else "chairs_during_flood"
             out[client].append(int(micros) / 1000)
     return out

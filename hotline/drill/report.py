@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.drill.load import percentile, summarize_latency
+from hotline.drill.metrics import OUTAGE_AFTERMATH
 
 
 def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None,
@@ -97,6 +98,8 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"chairs' texts during the flood, server: {ms(server.get('chairs_during_flood'))}; "
         f"client: {ms(w['chairs_during_flood'])}",
         f"flood texts, server: {ms(server.get('flood'))}; voice steps, server: {ms(server.get('voice'))}",
+        *([f"chairs' texts during outages (and {OUTAGE_AFTERMATH:.0f} s after), kept out of the above, "
+           f"server: {ms(server['chairs_during_outages'])}"] if server.get("chairs_during_outages") else []),
         f"flood slowdown of chairs' p99: {r['flood_slowdown_p99']} server, "
         f"{r['flood_slowdown_p99_client_side']} client",
         f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']} "

@@ -109,7 +109,7 @@ def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[d
             o.log(f"fault: {label}")
             started = time.time()
             action()
-            record.append({"fault": label, "started": started, "ended": time.time()})
+            record.append({"fault": label, "started": started, "ended": time.time(), "outage": True})
         threads.append(threading.Thread(target=fire, daemon=True))
         threads[-1].start()
     return threads
@@ -223,7 +223,8 @@ def drill(o: DrillOptions) -> dict[str, Any]:
             failed = metrics.failed_jobs(uow.session, _failed_jobs(cluster))
             faults = metrics.by_fault(night["outcomes"], night["faults"], current)
 
-        server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst)
+        outages = [(f["started"], f["ended"]) for f in night["faults"] if f.get("outage")]
+        server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst, outages)
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
         result["faults"] = faults
         result["failed_jobs"] = failed

@@ -5,7 +5,7 @@ import hmac
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from hotline.domain import replies
 from hotline.domain.model import Stage
@@ -23,6 +23,9 @@ def confirm_by_code(ctx: "Ctx", code: str | None) -> str:
     s, cfg = ctx.uow.session, ctx.rt.config
     pending = reports.pending_for_phone(s, ctx.phone)
     if not pending:
+        used = _earlier_code(ctx, code) if code else None
+        if used is not None and used.status == "confirmed":
+            return _already_used(ctx, used, waiting=False)  # YES sent twice, or a late copy answered
         ctx.reply(replies.NOTHING_PENDING, "nothing_pending")
         return "nothing_pending"
     if not code:
@@ -41,21 +44,38 @@ def confirm_by_code(ctx: "Ctx", code: str | None) -> str:
                         submission_id=sub.id)
             return _confirmed(ctx, sub)
         verdicts.append((sub, row, verdict))
-    if _replaced_code(ctx, code):
-        ctx.reply(replies.CODE_REPLACED, "code_replaced")  # an honest mix-up, not a guess
+    # An honest mix-up, not a guess: neither counts as a wrong try against the pending code.
+    earlier = _earlier_code(ctx, code)
+    if earlier is not None and earlier.status == "replaced":
+        ctx.reply(replies.CODE_REPLACED, "code_replaced")
         return "code_replaced"
+    if earlier is not None:
+        return _already_used(ctx, earlier, waiting=True)
     return _not_confirmed(ctx, verdicts)
 
 
-def _replaced_code(ctx: "Ctx", code: str) -> bool:
-    """Whether `code` belongs to a read-back for this phone that a newer one replaced (last hour)."""
-    s, key = ctx.uow.session, ctx.rt.config.secret_key
-    since = ctx.now - timedelta(hours=1)
-    hashed = hash_code(code.strip(), key)
-    rows = s.execute(select(ConfirmationCode.code_hash).join(Submission, Submission.id == ConfirmationCode.submission_id)
-                     .where(Submission.confirm_phone == ctx.phone, Submission.status == "replaced",
-                            Submission.created_at >= since)).scalars()
-    return any(hmac.compare_digest(h, hashed) for h in rows)
+# This phone's read-backs of the last hour that a newer one replaced or that were confirmed.
+EARLIER_CODES = (select(ConfirmationCode.code_hash, Submission)
+                 .join(Submission, Submission.id == ConfirmationCode.submission_id)
+                 .where(Submission.confirm_phone == bindparam("phone"),
+                        Submission.status.in_(("replaced", "confirmed")),
+                        Submission.created_at >= bindparam("since")))
+
+
+def _earlier_code(ctx: "Ctx", code: str) -> Submission | None:
+    """The replaced or already confirmed read-back (last hour, this phone) that `code` came from."""
+    hashed = hash_code(code.strip(), ctx.rt.config.secret_key)
+    rows = ctx.uow.session.execute(EARLIER_CODES, {"phone": ctx.phone, "since": ctx.now - timedelta(hours=1)})
+    return next((sub for code_hash, sub in rows if hmac.compare_digest(code_hash, hashed)), None)
+
+
+def _already_used(ctx: "Ctx", sub: Submission, waiting: bool) -> str:
+    """A code that already confirmed its report: say so, rather than "wrong" or "nothing pending"."""
+    stages = [Stage(r.stage) for r in sub.reports]
+    ctx.reply(replies.code_already_used(sub.precinct.code, stages, waiting), "code_already_used")
+    vlog.record(ctx.uow.session, "code_checked", precinct=sub.precinct.code, phone=ctx.phone, ok=False,
+                submission_id=sub.id, reason="already used")
+    return "code_already_used"
 
 
 def _confirmed(ctx: "Ctx", sub: Submission) -> str:

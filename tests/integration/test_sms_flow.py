@@ -296,6 +296,29 @@ def test_the_same_numbers_from_another_phone_with_the_pin_are_a_new_report(clien
     assert chair.last().kind == "callback_code"
 
 
+def test_yes_sent_twice_is_told_it_was_already_recorded(chair, rt):
+    chair.send(FIRST)
+    code = chair.code()
+    chair.send(f"YES {code}")
+    chair.send(f"YES {code}")  # a second tap of "send" in a loud gym
+    assert chair.last().kind == "code_already_used"
+    assert "already used" in chair.last().body and "DSM-42 first alignment" in chair.last().body
+
+
+def test_a_used_code_answered_again_is_no_wrong_try_against_the_next_readback(chair, rt):
+    chair.send(FIRST)
+    used = chair.code()
+    chair.send(f"YES {used}")
+    chair.send("final: Biden 0, Pete 60, Bernie 50, Warren 35")
+    new = chair.code()
+    for _ in range(rt.config.code_max_attempts):  # a late copy of the first read-back, answered
+        chair.send(f"YES {used}")
+        assert chair.last().kind == "code_already_used" and "Another read-back waits" in chair.last().body
+    chair.send(f"YES {new}")
+    assert chair.last().kind == "recorded"
+    assert current(rt)["final"]["Sanders"] == 50
+
+
 def test_call_asks_for_a_person(chair, rt):
     chair.send("please call me")
     assert chair.last().kind == "call_back" and "0142" in chair.last().body

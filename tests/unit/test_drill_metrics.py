@@ -22,6 +22,17 @@ def test_server_times_split_chairs_at_half_time_and_skip_other_lines(tmp_path: P
     assert "-" not in times and len(times) == 4
 
 
+def test_chairs_texts_during_an_outage_and_its_aftermath_are_kept_apart(tmp_path: Path):
+    log = tmp_path / "access.log"
+    log.write_text("chair 100.000 /twilio/sms 200 12000\n"
+                   "chair 104.000 /twilio/sms 200 4000000\n"  # waited out the locked database
+                   "chair 108.000 /twilio/sms 200 90000\n"  # its backlog, just after
+                   "chair 160.000 /twilio/sms 200 30500\n")
+    times = metrics.server_times(log, half=150.0, outages=[(103.0, 107.0)])
+    assert times["chairs_during_outages"] == [4000.0, 90.0]
+    assert times["chairs_before_flood"] == [12.0] and times["chairs_during_flood"] == [30.5]
+
+
 def _confirm(stage: str, counts: dict, at: float, answered: bool = True) -> dict:
     return {"stage": stage, "counts": counts, "yes_sent_at": at, "phone": "+1", "answered": answered}
 
