@@ -201,6 +201,7 @@ class OutboundMessage(Base):
     precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
     inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_at: Mapped[Optional[datetime]]  # a sender took it ("sending"); see outbound.settle
     sent_at: Mapped[Optional[datetime]]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioRestException
@@ -36,6 +37,9 @@ class Sender(Protocol):
 
     def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent: ...
 
+    def find_sent(self, to: str, body: str, since: datetime) -> Sent | None:
+        """This text to `to`, if it was handed over since `since` (None: it was not)."""
+
 
 class OutboxSender:
     """No Twilio account: the message stays in our outbox table, shown by the UI and CLI."""
@@ -45,6 +49,9 @@ class OutboxSender:
 
     def send(self, to: str, body: str, status_callback: str | None, route: str) -> Sent:
         return Sent(sid=None, status="outbox")
+
+    def find_sent(self, to: str, body: str, since: datetime) -> Sent | None:
+        return None  # the outbox "send" only marks the row, so an unfinished one never happened
 
 
 class TwilioSender:
@@ -82,6 +89,19 @@ class TwilioSender:
         except OSError as exc:  # timeouts and refused connections: try again later
             raise SendError(str(exc), code=None, retryable=True) from exc
         return Sent(sid=message.sid, status=message.status or "queued")
+
+    def find_sent(self, to: str, body: str, since: datetime) -> Sent | None:
+        """Ask Twilio's message log. Raises SendError when Twilio cannot be asked."""
+        try:
+            listed = self.client.messages.list(to=to, date_sent_after=since, page_size=100, limit=100)
+        except TwilioRestException as exc:
+            raise SendError(str(exc.msg), code=str(exc.code or exc.status), retryable=True) from exc
+        except OSError as exc:
+            raise SendError(str(exc), code=None, retryable=True) from exc
+        for m in listed:
+            if (m.direction or "").startswith("outbound") and m.body == body:
+                return Sent(sid=m.sid, status=m.status or "sent")
+        return None
 
 
 def make_sender(config: Config) -> Sender:

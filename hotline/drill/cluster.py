@@ -127,6 +127,7 @@ class Cluster:
     def restart_worker(self, name: str = "processor-0") -> None:
         role = name.split("-")[0]
         self._spawn(name, [sys.executable, "-m", "workers.worker", "--role", role,
+                           *(["--no-sweep"] if role == "sender" else []),
                            "--name", f"drill-{name}-{time.time_ns()}"])
 
     def restart_redis(self, down_seconds: float) -> None:

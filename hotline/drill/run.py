@@ -96,8 +96,11 @@ def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[d
     """Break parts of the system at set points of the night; each fault's window goes into `record`."""
     events: list[tuple[float, str, Callable[[], None]]] = []
     if "kill-worker" in o.faults:
-        events.append((0.3, "kill -9 processor-0", lambda: (cluster.kill_worker("processor-0"), time.sleep(3),
-                                                           cluster.restart_worker("processor-0"))))
+        # A processor and a sender at once: one dies mid-text, the other mid-send (claimed, its
+        # Twilio call in flight or its answer unrecorded), which the sweeper must settle.
+        events.append((0.3, "kill -9 processor-0 and sender-0", lambda: (
+            cluster.kill_worker("processor-0"), cluster.kill_worker("sender-0"), time.sleep(3),
+            cluster.restart_worker("processor-0"), cluster.restart_worker("sender-0"))))
     if "redis-restart" in o.faults:
         events.append((0.5, "Redis down 5 s", lambda: cluster.restart_redis(5)))
     if "db-outage" in o.faults:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TypeGuard
 
 from sqlalchemy import insert, select
@@ -69,7 +70,7 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         msg = uow.session.get(OutboundMessage, outbound_id)
         if not _ready(msg):
             return "skipped"  # another worker got there while this one waited
-        msg.status, msg.attempts = "sending", msg.attempts + 1
+        msg.status, msg.attempts, msg.claimed_at = "sending", msg.attempts + 1, utcnow()
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
     try:
         sent = rt.sender.send(to, body, callback, route)
@@ -83,6 +84,40 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         assert msg is not None
         msg.status, msg.twilio_sid, msg.sent_at = sent.status, sent.sid, utcnow()
     return sent.status
+
+
+def settle(rt: Runtime, outbound_id: int) -> str:
+    """A text claimed for sending whose worker never said how it went (killed mid-send, or the
+    database was down when Twilio answered): ask Twilio, then record it or send it again.
+
+    Only for claims older than any live send can take (the client's timeout is 5 s). Twilio lists
+    a message once it has left its own queue; a text still queued there would be sent twice,
+    which a chair can tell apart (the same words) far better than a text never sent.
+    """
+    with rt.db.reading() as session:
+        msg = session.get(OutboundMessage, outbound_id)
+        if msg is None or msg.status != "sending" or msg.twilio_sid is not None:
+            return "skipped"
+        to, body, since = msg.to_number, msg.body, msg.claimed_at or msg.created_at
+    try:
+        found = rt.sender.find_sent(to, body, since - timedelta(minutes=1))
+    except SendError as exc:
+        logger.warning("could not ask Twilio about unfinished send %s: %s", outbound_id, exc)
+        return "unknown"
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, outbound_id)
+        if msg is None or msg.status != "sending" or msg.twilio_sid is not None:
+            return "skipped"
+        if found is not None:
+            msg.status, msg.twilio_sid, msg.sent_at = found.status, found.sid, utcnow()
+        else:
+            msg.status, priority = "retrying", msg.priority
+            uow.after_commit(lambda: rt.queues.send(outbound_id, priority, revive=True))
+        outcome = "found" if found is not None else "resent"
+        vlog.record(uow.session, "sms_send_settled", phone=msg.to_number, outbound_id=msg.id, outcome=outcome)
+    logger.warning("send %s was left unfinished: %s", outbound_id,
+                   "Twilio had it, recorded" if found is not None else "Twilio never had it, sending it again")
+    return outcome
 
 
 def _ready(msg: OutboundMessage | None) -> TypeGuard[OutboundMessage]:

@@ -5,12 +5,12 @@ import logging
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError
 
 from hotline.models import OutboundMessage, utcnow
 from hotline.runtime import Runtime
-from hotline.services import admission, completeness, inbox, reconcile
+from hotline.services import admission, completeness, inbox, outbound, reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
     """One pass; safe to run from every worker at once (job ids are unique)."""
     stale = rt.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
-    counts = {"spooled": 0, "parked": 0, "inbound": 0, "outbound": 0, "incomplete": 0, "reconciled": 0}
+    counts = {"spooled": 0, "parked": 0, "inbound": 0, "outbound": 0, "incomplete": 0, "reconciled": 0,
+              "settled": 0}
     try:
         counts["spooled"] = inbox.flush_spool(rt)
         counts["parked"] = inbox.flush_parked(rt)
@@ -40,6 +41,8 @@ def sweep(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
         for outbound_id, priority in _unsent(rt, stale):
             if f"out-{outbound_id}" not in waiting:
                 counts["outbound"] += rt.queues.send(outbound_id, priority, revive=True)
+        for outbound_id in _unfinished(rt, stale):
+            counts["settled"] += outbound.settle(rt, outbound_id) in ("found", "resent")
         counts["incomplete"] = completeness.remind_incomplete(rt)
         counts["reconciled"] = reconcile.reconcile_now_and_then(rt)
         rt.db.checkpoint()
@@ -59,3 +62,14 @@ def _unsent(rt: Runtime, stale: float) -> list[tuple[int, int]]:
             OutboundMessage.created_at <= cutoff)
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
     return [(r[0], r[1]) for r in rows]
+
+
+def _unfinished(rt: Runtime, stale: float) -> list[int]:
+    """Texts claimed for sending long ago whose worker never recorded how the send went."""
+    cutoff = utcnow() - timedelta(seconds=stale)
+    with rt.db.reading() as session:
+        return list(session.execute(select(OutboundMessage.id).where(
+            OutboundMessage.status == "sending", OutboundMessage.twilio_sid.is_(None),
+            or_(OutboundMessage.claimed_at <= cutoff,
+                OutboundMessage.claimed_at.is_(None) & (OutboundMessage.created_at <= cutoff)))
+            .order_by(OutboundMessage.id).limit(100)).scalars())

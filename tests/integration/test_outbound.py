@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from hotline.models import BacklogItem, OutboundMessage
 from hotline.runtime import build, install
-from hotline.services import outbound
+from hotline.services import outbound, sweeper
 from hotline.twilio_standin import StandIn
 from tests.conftest import sign, work
 
@@ -132,3 +133,48 @@ def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standi
     assert msg.sid == "SMlostwebhook1" and msg.outcome == "readback"
     # the chair got the read-back through Twilio, as if the webhook had arrived
     assert any(m["To"] == "+15155550142" and "read-back" in m["Body"] for m in standin.messages)
+
+
+def claimed_long_ago(rt, msg_id, seconds: float = 120) -> None:
+    """As a sender leaves a row when it is killed between claiming it and recording Twilio's answer."""
+    with rt.db.transaction() as uow:
+        msg = uow.session.get(OutboundMessage, msg_id)
+        msg.status, msg.attempts = "sending", 1
+        msg.claimed_at = msg.created_at = msg.created_at - timedelta(seconds=seconds)
+
+
+def test_an_unfinished_send_twilio_has_is_recorded_not_sent_again(twilio_rt, standin):
+    msg_id = queue(twilio_rt, body="DSM-42 read-back ... Reply YES 1234")
+    sent = twilio_rt.sender.send("+15155550142", "DSM-42 read-back ... Reply YES 1234", None, "+15155550100")
+    claimed_long_ago(twilio_rt, msg_id)
+    counts = sweeper.sweep(twilio_rt)
+    work(twilio_rt)
+    assert counts["settled"] == 1
+    assert row(twilio_rt, msg_id).twilio_sid == sent.sid and row(twilio_rt, msg_id).status == "sent"
+    assert len(standin.messages) == 1
+
+
+def test_an_unfinished_send_twilio_never_got_is_sent_once(twilio_rt, standin):
+    msg_id = queue(twilio_rt, body="Recorded for DSM-42: first alignment.")
+    claimed_long_ago(twilio_rt, msg_id)
+    assert sweeper.sweep(twilio_rt)["settled"] == 1
+    work(twilio_rt)
+    assert sweeper.sweep(twilio_rt)["settled"] == 0
+    work(twilio_rt)
+    assert [m["Body"] for m in standin.messages] == ["Recorded for DSM-42: first alignment."]
+    assert row(twilio_rt, msg_id).status == "queued" and row(twilio_rt, msg_id).attempts == 2
+
+
+def test_a_send_in_progress_is_left_alone(twilio_rt, standin):
+    msg_id = queue(twilio_rt)
+    claimed_long_ago(twilio_rt, msg_id, seconds=2)  # within the client's timeout: still in flight
+    assert sweeper.sweep(twilio_rt)["settled"] == 0
+    assert row(twilio_rt, msg_id).status == "sending" and standin.messages == []
+
+
+def test_without_twilio_an_unfinished_send_goes_to_the_outbox(rt):
+    msg_id = queue(rt)
+    claimed_long_ago(rt, msg_id)
+    assert sweeper.sweep(rt)["settled"] == 1
+    work(rt)
+    assert row(rt, msg_id).status == "outbox"
