@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import TypeGuard
 
@@ -54,6 +55,12 @@ def latest_by_kind(s: Session, sender: str, submission_id: int, kinds: tuple[str
     return sorted(newest.values(), key=lambda row: row.id)
 
 
+# Pauses before trying again within the same job when Twilio answered with a retryable error
+# (429, 5xx). A job retried through RQ goes to the back of its queue, which at the peak is a
+# minute long: two quick tries first keep a read-back from waiting that minute several times.
+QUICK_RETRY_PAUSES = (0.25, 1.0)
+
+
 def deliver(rt: Runtime, outbound_id: int) -> str:
     """Send one outbox row; raise on a retryable failure so RQ tries again."""
     with rt.db.reading() as session:  # the claim below re-checks under the write lock
@@ -61,6 +68,22 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
         if not _ready(msg):
             return "skipped"
         to, body = msg.to_number, msg.body
+    for pause in (*QUICK_RETRY_PAUSES, None):
+        try:
+            return _attempt(rt, outbound_id, to, body)
+        except SendError as exc:
+            _failed(rt, outbound_id, exc)
+            if not exc.retryable:
+                return "failed"
+            # A timeout (no code) may still have gone out: leave it to the slower RQ retry.
+            if pause is None or exc.code is None:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _attempt(rt: Runtime, outbound_id: int, to: str, body: str) -> str:
+    """Wait for a sending number's slot, claim the row, hand it to the sender, record the answer."""
     routes = rt.sender.routes()
     route = routes[0]
     if rt.rate is not None:
@@ -72,13 +95,7 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
             return "skipped"  # another worker got there while this one waited
         msg.status, msg.attempts, msg.claimed_at = "sending", msg.attempts + 1, utcnow()
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
-    try:
-        sent = rt.sender.send(to, body, callback, route)
-    except SendError as exc:
-        _failed(rt, outbound_id, exc)
-        if exc.retryable:
-            raise
-        return "failed"
+    sent = rt.sender.send(to, body, callback, route)
     with rt.db.transaction() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
         assert msg is not None

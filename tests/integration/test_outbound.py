@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hotline.models import BacklogItem, OutboundMessage
 from hotline.runtime import build, install
 from hotline.services import outbound, sweeper
+from hotline.twilio_api import SendError
 from hotline.twilio_standin import StandIn
 from tests.conftest import sign, work
 
@@ -71,14 +72,35 @@ def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
     assert len(standin.messages) == 1
 
 
-def test_transient_error_is_retried(twilio_rt, standin):
-    standin.failures.append((503, 20500))
+def test_an_error_answer_is_tried_again_at_once_within_the_job(twilio_rt, standin):
+    standin.failures.extend([(503, 20500), (429, 20429)])
     msg_id = queue(twilio_rt)
-    work(twilio_rt)  # first attempt fails; RQ schedules a retry (interval 1 s)
-    assert row(twilio_rt, msg_id).status == "retrying"
-    from hotline.services.outbound import deliver
-    assert deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
+    work(twilio_rt)
+    sent = row(twilio_rt, msg_id)
+    assert sent.status == "queued" and sent.attempts == 3 and len(standin.messages) == 1
+
+
+def test_an_error_that_persists_is_left_to_rqs_slower_retries(twilio_rt, standin):
+    standin.failures.extend([(503, 20500)] * len(outbound.QUICK_RETRY_PAUSES + (None,)))
+    msg_id = queue(twilio_rt)
+    work(twilio_rt)  # every quick try fails; RQ schedules a retry (interval 1 s)
+    assert row(twilio_rt, msg_id).status == "retrying" and standin.messages == []
+    assert outbound.deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
     assert len(standin.messages) == 1
+
+
+def test_a_timed_out_send_is_not_tried_again_at_once(twilio_rt, standin, monkeypatch):
+    calls = []
+
+    def timed_out(to, body, callback, route):  # what TwilioSender raises when the read times out
+        calls.append(to)
+        raise SendError("Read timed out. (read timeout=5)", code=None, retryable=True)
+
+    monkeypatch.setattr(twilio_rt.sender, "send", timed_out)
+    msg_id = queue(twilio_rt)
+    with pytest.raises(SendError):
+        outbound.deliver(twilio_rt, msg_id)
+    assert len(calls) == 1 and row(twilio_rt, msg_id).status == "retrying"
 
 
 def test_opted_out_number_is_not_retried_and_goes_to_backlog(twilio_rt, standin):
