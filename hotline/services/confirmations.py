@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, or_, select
 
 from hotline.domain import replies
 from hotline.domain.model import Stage
-from hotline.domain.verification import CodeCheck, CodeState, check_code, hash_code
+from hotline.domain.verification import CodeCheck, check_code, hash_code
 from hotline.models import ConfirmationCode, Submission, utcnow
 from hotline.services import backlog, checking, reports
 from hotline.services import log as vlog
@@ -36,8 +36,7 @@ def confirm_by_code(ctx: "Ctx", code: str | None) -> str:
         row = reports.active_code(s, sub.id)
         if row is None:
             continue
-        state = CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None)
-        verdict = check_code(code, state, cfg.secret_key, ctx.now, cfg.code_max_attempts)
+        verdict = check_code(code, reports.code_state(row), cfg.secret_key, ctx.now, cfg.code_max_attempts)
         if verdict is CodeCheck.OK:
             row.used_at = ctx.now
             vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=ctx.phone, ok=True,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
-from hotline.domain.verification import CodeCheck, CodeState
+from hotline.domain.verification import CodeCheck
 from hotline.domain.verification import check_code as judge
 from hotline.models import BacklogItem, OutboundMessage, Precinct, StaffUser, Submission, utcnow
 from hotline.runtime import Runtime
@@ -121,8 +121,7 @@ def check_code(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, giv
     row = reports.active_code(s, sub.id) if sub else None
     if sub is None or row is None:
         raise ContactError("Send a code first.")
-    verdict = judge(given, CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None),
-                    cfg.secret_key, now, cfg.code_max_attempts)
+    verdict = judge(given, reports.code_state(row), cfg.secret_key, now, cfg.code_max_attempts)
     if verdict is CodeCheck.OK:
         row.used_at, sub.status = now, IDENTITY_VERIFIED
     elif verdict is CodeCheck.WRONG:

@@ -40,7 +40,7 @@ def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, pr
 
 def on_its_way(msg: OutboundMessage) -> bool:
     """Not yet handed to Twilio (or to the outbox): sending it again would only add a copy."""
-    return msg.twilio_sid is None and msg.status in (*READY, "sending")
+    return _ready(msg) or _unfinished(msg)
 
 
 def latest_by_kind(s: Session, sender: str, submission_id: int, kinds: tuple[str, ...]) -> list[OutboundMessage]:
@@ -113,7 +113,7 @@ def settle(rt: Runtime, outbound_id: int) -> str:
     """
     with rt.db.reading() as session:
         msg = session.get(OutboundMessage, outbound_id)
-        if msg is None or msg.status != "sending" or msg.twilio_sid is not None:
+        if not _unfinished(msg):
             return "skipped"
         to, body, since = msg.to_number, msg.body, msg.claimed_at or msg.created_at
     try:
@@ -123,7 +123,7 @@ def settle(rt: Runtime, outbound_id: int) -> str:
         return "unknown"
     with rt.db.transaction() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
-        if msg is None or msg.status != "sending" or msg.twilio_sid is not None:
+        if not _unfinished(msg):
             return "skipped"
         if found is not None:
             msg.status, msg.twilio_sid, msg.sent_at = found.status, found.sid, utcnow()
@@ -140,6 +140,11 @@ def settle(rt: Runtime, outbound_id: int) -> str:
 def _ready(msg: OutboundMessage | None) -> TypeGuard[OutboundMessage]:
     # Twilio calls a message it accepted "queued" too: once it has a Twilio SID it is never sent again.
     return msg is not None and msg.status in READY and msg.twilio_sid is None
+
+
+def _unfinished(msg: OutboundMessage | None) -> TypeGuard[OutboundMessage]:
+    # Claimed by a sender that has not (yet) recorded Twilio's answer.
+    return msg is not None and msg.status == "sending" and msg.twilio_sid is None
 
 
 def _failed(rt: Runtime, outbound_id: int, exc: SendError) -> None:

@@ -86,9 +86,7 @@ def same_pending(s: Session, draft: Draft, now: datetime, max_attempts: int, ttl
                 or {(r.stage, r.fingerprint) for r in sub.reports} != wanted):
             continue
         row = active_code(s, sub.id)
-        if row is not None and verification.worth_resending(
-                CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None),
-                now, max_attempts, ttl_seconds):
+        if row is not None and verification.worth_resending(code_state(row), now, max_attempts, ttl_seconds):
             return sub
     return None
 
@@ -131,6 +129,11 @@ def pending_for_phone(s: Session, phone: str) -> list[Submission]:
 def pending_count(s: Session, phone: str, precinct_id: int) -> int:
     """How many of one precinct's read-backs wait for a YES from `phone`."""
     return s.execute(PENDING_COUNT, {"phone": phone, "precinct_id": precinct_id}).scalar_one()
+
+
+def code_state(row: ConfirmationCode) -> CodeState:
+    """What the domain's code rules need to know about a stored code."""
+    return CodeState(row.code_hash, row.expires_at, row.attempts, row.used_at is not None)
 
 
 def active_code(s: Session, submission_id: int) -> ConfirmationCode | None:
