@@ -69,6 +69,9 @@ class StandIn:
         return None
 
     def _create(self, request: Request) -> Response:
+        # A hung create is modelled as Twilio taking the message on arrival and the answer getting
+        # lost, so it is stamped (and counted against its number's rate) when it arrived.
+        arrived = time.time()
         failure = self._injected_failure()
         if failure:
             status, code = failure
@@ -76,7 +79,7 @@ class StandIn:
                           "more_info": f"https://www.twilio.com/docs/errors/{code}"}, status)
         form = request.form.to_dict()
         sid = "SM" + uuid.uuid4().hex
-        record = {**form, "sid": sid, "sent_at": f"{time.time():.6f}"}
+        record = {**form, "sid": sid, "sent_at": f"{arrived:.6f}"}
         with self.lock:
             self.messages.append(record)
         if self.on_message:

@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> None:
                              "rate (senders wait for the rate limit, so keep them apart at scale)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = runtime.build(Config.from_env().validate())
+    # A sender's writes are two one-row updates that stand between a chair and the read-back;
+    # on SQLite they wait with the web's ahead of the processors' long transactions.
+    rt = runtime.build(Config.from_env().validate(), foreground=args.role == "sender")
     runtime.install(rt)
     stop = threading.Event()
     name = args.name or f"hotline-{uuid.uuid4().hex[:12]}"

@@ -98,8 +98,10 @@ def end_to_end(s: Session, outcomes: list[dict]) -> list[tuple[float, float]]:
     return pairs
 
 
-def sending(redis: Redis, s: Session, configured_rate: float) -> dict[str, Any]:
-    """Per-number and total sending rate, and how long each priority waited to go out."""
+def sending(redis: Redis, s: Session, configured_rate: float, numbers: int = 1,
+            since: float | None = None) -> dict[str, Any]:
+    """Per-number and total sending rate, how long each priority waited to go out, and how much
+    of the configured capacity (`numbers` x `configured_rate`) was used while texts waited."""
     sends = [json.loads(x) for x in redis.lrange("drill:sent", 0, -1)]
     by_number: dict[str, list[float]] = defaultdict(list)
     for number, at in sends:
@@ -109,22 +111,62 @@ def sending(redis: Redis, s: Session, configured_rate: float) -> dict[str, Any]:
     span = (max(t for _, t in sends) - min(t for _, t in sends)) if len(sends) > 1 else 0
     waits: dict[int, list[float]] = defaultdict(list)
     times: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    waiting: list[tuple[float, float]] = []
     for prio, created, sent, attempts in s.execute(
             select(OutboundMessage.priority, OutboundMessage.created_at, OutboundMessage.sent_at,
                    OutboundMessage.attempts).where(OutboundMessage.sent_at.is_not(None))):
         waits[prio].append((sent - created).total_seconds())
         if attempts <= 1 or prio:  # a confirmation in retry back-off is not waiting its turn
             times[prio].append((created.timestamp(), sent.timestamp()))
+        if attempts <= 1:
+            waiting.append((created.timestamp(), sent.timestamp()))
     return {"messages": len(sends), "numbers_used": len(by_number),
             "overall_per_second": round(len(sends) / span, 1) if span else None,
             "configured_per_number": configured_rate,
+            "capacity_per_second": numbers * configured_rate,
             "max_in_any_1s_per_number": worst_1s,
             # 10-second windows: a request's network jitter can squeeze two sends closer than 1 s
             "max_in_any_10s_per_number": worst_10s,
             "queue_wait_s": {f"priority_{p}": {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99)}
                              for p, v in sorted(waits.items())},
             "other_sent_while_confirmation_waited": _inversions(times[0], times[1]),
-            "other_messages_sent": len(times[1])}
+            "other_messages_sent": len(times[1]),
+            "while_texts_waited": use_of_capacity(waiting, [at for _, at in sends], numbers * configured_rate,
+                                                  since)}
+
+
+BACKLOG_WINDOW = 5.0  # seconds; one second is too short to tell a backlog from one send's jitter
+
+
+def use_of_capacity(messages: list[tuple[float, float]], sent_at: list[float], capacity: float,
+                    since: float | None = None, width: float = BACKLOG_WINDOW) -> dict[str, Any]:
+    """How much of the sending capacity was used in the windows when a backlog waited throughout.
+
+    `messages` are (created, sent) times of texts sent at their first try (retries wait on
+    purpose); a text counts as waiting at t once it is a second old and not yet sent. A window
+    is backlogged when at least a second's capacity waits at its start and at its end: the
+    senders then had work the whole time, so anything under capacity is the senders' own pace.
+    """
+    if not messages or not sent_at or capacity <= 0:
+        return {"windows": 0, "share_of_capacity_p50": None, "share_of_capacity_min": None}
+    created, sends = sorted(c for c, _ in messages), sorted(sent_at)
+    last = max(s for _, s in messages)
+
+    def backlog(t: float) -> int:
+        # created at least a second before t, minus those already sent by t
+        old = bisect.bisect_right(created, t - 1.0)
+        return old - sum(1 for c, s in messages if s <= t and c <= t - 1.0)
+
+    start = since if since is not None else created[0]
+    shares: list[float] = []
+    t = start
+    while t + width <= last:
+        if min(backlog(t), backlog(t + width)) >= capacity:
+            n = bisect.bisect_left(sends, t + width) - bisect.bisect_left(sends, t)
+            shares.append(n / (width * capacity))
+        t += width
+    return {"windows": len(shares), "seconds": round(len(shares) * width),
+            "share_of_capacity_p50": percentile(shares, 0.5), "share_of_capacity_min": percentile(shares, 0.0)}
 
 
 def _inversions(first: list[tuple[float, float]], rest: list[tuple[float, float]], grace: float = 2.0) -> int:

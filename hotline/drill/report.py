@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.drill.load import percentile, summarize_latency
-from hotline.drill.metrics import OUTAGE_AFTERMATH
+from hotline.drill.metrics import BACKLOG_WINDOW, OUTAGE_AFTERMATH
 
 
 def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None,
@@ -112,6 +112,9 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"most from one number in 1 s / 10 s: {send['max_in_any_1s_per_number']} / "
         f"{send['max_in_any_10s_per_number']}; queue wait "
         + ", ".join(f"{k} p50 {v['p50']} s p99 {v['p99']} s" for k, v in send["queue_wait_s"].items()),
+        f"while texts waited to go out ({send['while_texts_waited']['seconds']} s): sent at "
+        f"{send['while_texts_waited']['share_of_capacity_p50']} of the configured {send['capacity_per_second']}/s "
+        f"(median of {BACKLOG_WINDOW:.0f}-s windows; lowest {send['while_texts_waited']['share_of_capacity_min']})",
         f"lost {zero['reports_lost']}, recorded twice {zero['reports_recorded_twice']}, texts handled twice "
         f"{zero['texts_handled_twice']}, replies never sent {zero['replies_never_sent']} "
         f"({zero['stages_expected']} stages); chairs left without an answer {r['chair_problem_count']}; "

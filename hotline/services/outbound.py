@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import TypeGuard
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
@@ -24,7 +24,17 @@ READY = ("queued", "retrying")
 
 # A plain INSERT ... RETURNING: nearly every text queues a reply, and the ORM's unit of work
 # for one new row cost more than the row itself.
-OUTBOX_INSERT = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)
+OUTBOX = OutboundMessage.__table__
+OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
+# The sending path in plain statements too: at the peak every text costs a read and two short
+# write transactions here, and on SQLite the writes queue behind the webhooks' for the one lock.
+_TO_SEND = select(OUTBOX.c.to_number, OUTBOX.c.body).where(
+    OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY), OUTBOX.c.twilio_sid.is_(None))
+_CLAIM = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY),
+                              OUTBOX.c.twilio_sid.is_(None)).values(
+    status="sending", attempts=OUTBOX.c.attempts + 1, claimed_at=bindparam("now"))
+_RECORD = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid")).values(
+    status=bindparam("status"), twilio_sid=bindparam("sid"), sent_at=bindparam("now"))
 
 
 def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, priority: int = 1,
@@ -64,10 +74,10 @@ QUICK_RETRY_PAUSES = (0.25, 1.0)
 def deliver(rt: Runtime, outbound_id: int) -> str:
     """Send one outbox row; raise on a retryable failure so RQ tries again."""
     with rt.db.reading() as session:  # the claim below re-checks under the write lock
-        msg = session.get(OutboundMessage, outbound_id)
-        if not _ready(msg):
-            return "skipped"
-        to, body = msg.to_number, msg.body
+        row = session.execute(_TO_SEND, {"oid": outbound_id}).first()
+    if row is None:
+        return "skipped"
+    to, body = row.to_number, row.body
     for pause in (*QUICK_RETRY_PAUSES, None):
         try:
             return _attempt(rt, outbound_id, to, body)
@@ -90,16 +100,12 @@ def _attempt(rt: Runtime, outbound_id: int, to: str, body: str) -> str:
         # Sender workers wait here for a number's next slot; queue order put confirmations first.
         route = rt.rate.acquire_any(routes, segments(body))
     with rt.db.transaction() as uow:
-        msg = uow.session.get(OutboundMessage, outbound_id)
-        if not _ready(msg):
+        if uow.session.execute(_CLAIM, {"oid": outbound_id, "now": utcnow()}).rowcount != 1:
             return "skipped"  # another worker got there while this one waited
-        msg.status, msg.attempts, msg.claimed_at = "sending", msg.attempts + 1, utcnow()
     callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
     sent = rt.sender.send(to, body, callback, route)
     with rt.db.transaction() as uow:
-        msg = uow.session.get(OutboundMessage, outbound_id)
-        assert msg is not None
-        msg.status, msg.twilio_sid, msg.sent_at = sent.status, sent.sid, utcnow()
+        uow.session.execute(_RECORD, {"oid": outbound_id, "status": sent.status, "sid": sent.sid, "now": utcnow()})
     return sent.status
 
 

@@ -1,10 +1,12 @@
 """Outbound SMS through the real twilio client against a local stand-in, and status callbacks."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from hotline.models import BacklogItem, OutboundMessage
@@ -70,6 +72,21 @@ def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
     work(twilio_rt)
     assert outbound.deliver(twilio_rt, msg_id) == "skipped"
     assert len(standin.messages) == 1
+
+
+def test_the_stand_in_stamps_a_hung_create_when_it_arrived():
+    # The drill's rate check counts each text at the stand-in's stamp: a create that hangs past
+    # the client's timeout must count where its sender took the number's token, not seconds later.
+    slow = StandIn(slow_rate=1.0, slow_seconds=0.5)
+    url = slow.start()
+    try:
+        before = time.time()
+        answer = requests.post(f"{url}/2010-04-01/Accounts/AC1/Messages.json", auth=("AC1", "token"),
+                               data={"To": "+15155550142", "From": "+15155550100", "Body": "hi"}, timeout=5)
+        assert answer.status_code == 201 and time.time() - before >= 0.5
+        assert float(slow.messages[0]["sent_at"]) - before < 0.2
+    finally:
+        slow.stop()
 
 
 def test_an_error_answer_is_tried_again_at_once_within_the_job(twilio_rt, standin):

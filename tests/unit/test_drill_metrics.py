@@ -59,6 +59,21 @@ def test_rate_windows_and_priority_inversions():
     assert metrics._inversions(first, rest, grace=2.0) == 1  # only the send at 4: past grace, before 5
 
 
+def test_capacity_is_judged_only_while_a_backlog_waited_throughout():
+    # capacity 2/s; 40 texts all created at t=0, sent one per 0.5 s from t=0.5 to t=20
+    texts = [(0.0, 0.5 * (i + 1)) for i in range(40)]
+    full = metrics.use_of_capacity(texts, [s for _, s in texts], capacity=2.0, since=0.0)
+    # [0,5) starts before anything is a second old and [15,20) ends with nothing waiting
+    assert full["windows"] == 2 and full["share_of_capacity_p50"] == 1.0
+    # the same texts sent at half the pace: the senders, not the demand, set the rate
+    slow = [(0.0, 1.0 * (i + 1)) for i in range(40)]
+    half = metrics.use_of_capacity(slow, [s for _, s in slow], capacity=2.0, since=0.0)
+    assert half["share_of_capacity_p50"] == 0.5 and half["windows"] == 6
+    # texts sent as fast as they come never form a backlog, so nothing is judged
+    prompt = [(float(i), i + 0.2) for i in range(40)]
+    assert metrics.use_of_capacity(prompt, [s for _, s in prompt], capacity=2.0)["windows"] == 0
+
+
 def test_voice_latencies_are_kept_apart_from_texting_chairs():
     outcomes = [{"channel": "sms", "webhook_ms": [(1.0, 10.0), (200.0, 30.0)]},
                 {"channel": "voice", "webhook_ms": [(2.0, 99.0)]}]
@@ -80,7 +95,9 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
     sending = {"messages": 6, "numbers_used": 2, "overall_per_second": 1.5, "configured_per_number": 1.0,
                "max_in_any_1s_per_number": 1, "max_in_any_10s_per_number": 10,
                "queue_wait_s": {"priority_0": {"p50": 0.1, "p99": 0.2}},
-               "other_sent_while_confirmation_waited": 0, "other_messages_sent": 3}
+               "other_sent_while_confirmation_waited": 0, "other_messages_sent": 3, "capacity_per_second": 2.0,
+               "while_texts_waited": {"windows": 2, "seconds": 10, "share_of_capacity_p50": 0.95,
+                                      "share_of_capacity_min": 0.9}}
     jobs = {**ceilings_mod.paired(1, lambda: {"per_second": 800.0}, lambda: {"per_second": 300.0}),
             "worker_class": "SimpleWorker", "processors": 2}
     server = {"chairs_before_flood": [10.0, 12.0], "chairs_during_flood": [15.0, 30.0], "flood": [2.0]}
