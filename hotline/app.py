@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config
+from hotline.db import WEB
 from hotline.runtime import Runtime, build, install
 
 
@@ -21,7 +22,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                       SESSION_COOKIE_SAMESITE="Lax")
     # Behind a TLS terminator the scheme and host Twilio signed come from the proxy headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
-    rt = runtime or build(config, foreground=True)
+    rt = runtime or build(config, rank=WEB)
     install(rt)
     app.extensions["hotline"] = rt
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

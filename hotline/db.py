@@ -20,10 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_MS = 5000
 
 
-def make_engine(url: str, foreground: bool = False, readonly: bool = False) -> Engine:
+# Who goes first for SQLite's one write lock: web requests (Twilio times them), then senders
+# (two one-row updates between a chair and a read-back), then everything else (processors'
+# longer transactions, sweeps, commands).
+WEB, SENDER, WORKER = 0, 1, 2
+
+
+def make_engine(url: str, rank: int = WORKER, readonly: bool = False) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and write-locking transactions.
 
-    `foreground`: this process answers web requests, whose SQLite writes go ahead of workers'.
+    `rank`: this process's place in the queue for the write lock (WEB, SENDER or WORKER).
     `readonly`: for reads only; on SQLite its transactions take no write lock.
     """
     if url.startswith("sqlite"):
@@ -33,7 +39,7 @@ def make_engine(url: str, foreground: bool = False, readonly: bool = False) -> E
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000,
                                                   "check_same_thread": False})
         _sqlite_pragmas(engine, Path(f"{path}.writelock") if path and path != ":memory:" else None,
-                        foreground, readonly)
+                        rank, readonly)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -43,37 +49,40 @@ class WriteQueue:
 
     SQLite's own handler sleeps in growing steps (up to 100 ms) and retries, so under steady
     writes a webhook can sleep through many free moments; a writer waiting here gets in as soon
-    as the lock is free. Foreground writers (web requests, which Twilio times) go first: while
-    one waits it holds a shared lock on a second file, and background writers (workers) only
-    try for the write lock when nobody holds that. The kernel drops both locks with their
+    as the lock is free. Writers go by rank: while a web request or a sender waits it holds a
+    shared lock on its rank's "waiting" file, and a writer only tries for the write lock when
+    nobody of a higher rank (a lower number) holds theirs. The kernel drops every lock with its
     holder (kill -9 included).
     """
 
-    def __init__(self, path: Path, foreground: bool, timeout: float = SQLITE_BUSY_MS / 1000) -> None:
-        self.path, self.foreground, self.timeout = path, foreground, timeout
+    def __init__(self, path: Path, rank: int = WORKER, timeout: float = SQLITE_BUSY_MS / 1000) -> None:
+        self.path, self.rank, self.timeout = path, rank, timeout
 
-    def open(self) -> tuple[int, int]:
+    def open(self) -> tuple[int, ...]:
+        """The write lock's descriptor, then one "waiting" file's per rank that waits visibly."""
         flags = os.O_RDWR | os.O_CREAT
-        return os.open(self.path, flags, 0o600), os.open(f"{self.path}-waiting", flags, 0o600)
+        waiting = [f"{self.path}-waiting", f"{self.path}-waiting-senders"]
+        return (os.open(self.path, flags, 0o600), *(os.open(w, flags, 0o600) for w in waiting))
 
-    def acquire(self, fds: tuple[int, int]) -> None:
-        lock, waiting = fds
+    def acquire(self, fds: tuple[int, ...]) -> None:
+        lock, waiting = fds[0], fds[1:]
+        ahead, mine = waiting[:self.rank], waiting[self.rank] if self.rank < len(waiting) else None
         deadline = time.monotonic() + self.timeout
-        if self.foreground:
-            fcntl.flock(waiting, fcntl.LOCK_SH)  # "a request is waiting": workers hold back
+        if mine is not None:
+            fcntl.flock(mine, fcntl.LOCK_SH)  # "one of us is waiting": lower ranks hold back
         try:
             pause = 0.0002
-            while not ((self.foreground or _nobody_waiting(waiting)) and _try(lock)):
+            while not (all(_nobody_waiting(w) for w in ahead) and _try(lock)):
                 if time.monotonic() >= deadline:
                     raise OperationalError("BEGIN", {}, Exception("database is locked (write queue)"))
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)  # poll every 2 ms at most: prompt, and cheap
         finally:
-            if self.foreground:
-                fcntl.flock(waiting, fcntl.LOCK_UN)
+            if mine is not None:
+                fcntl.flock(mine, fcntl.LOCK_UN)
 
     @staticmethod
-    def release(fds: tuple[int, int] | None) -> None:
+    def release(fds: tuple[int, ...] | None) -> None:
         if fds is not None:
             fcntl.flock(fds[0], fcntl.LOCK_UN)
 
@@ -93,8 +102,8 @@ def _nobody_waiting(fd: int) -> bool:
     return True
 
 
-def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool, readonly: bool) -> None:
-    queue = WriteQueue(lock_path, foreground) if lock_path and not readonly else None
+def _sqlite_pragmas(engine: Engine, lock_path: Path | None, rank: int, readonly: bool) -> None:
+    queue = WriteQueue(lock_path, rank) if lock_path and not readonly else None
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -147,9 +156,9 @@ def _sqlite_pragmas(engine: Engine, lock_path: Path | None, foreground: bool, re
 class Database:
     """Holds the engine and hands out units of work."""
 
-    def __init__(self, url: str, foreground: bool = False) -> None:
+    def __init__(self, url: str, rank: int = WORKER) -> None:
         self.url = url
-        self.engine = make_engine(url, foreground)
+        self.engine = make_engine(url, rank)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = make_engine(url, readonly=True) if self.engine.dialect.name == "sqlite" else self.engine
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)

@@ -8,7 +8,7 @@ from typing import Callable, TypeVar
 from redis import Redis
 
 from hotline.config import Config
-from hotline.db import Database
+from hotline.db import WORKER, Database
 from hotline.queue import Queues, connect
 from hotline.sending_rate import SendingRate
 from hotline.twilio_api import Sender, make_sender
@@ -45,16 +45,16 @@ class Runtime:
         self.redis.close()
 
 
-def build(config: Config, foreground: bool = False) -> Runtime:
+def build(config: Config, rank: int = WORKER) -> Runtime:
     """Wire the real adapters for `config` (which must name a Redis URL by now).
 
-    `foreground`: a web process, whose database writes go ahead of the workers' (SQLite).
+    `rank`: db.WEB for a web process, db.SENDER for a sender: whose writes go first (SQLite).
     """
     if not config.redis_url:
         raise RuntimeError("REDIS_URL is not set; `hotline run` starts an embedded Redis for local use")
     redis = connect(config.redis_url)
     rate = SendingRate(redis, config.sending_rate) if config.sending_rate else None
-    return Runtime(config=config, db=Database(config.database_url, foreground), redis=redis,
+    return Runtime(config=config, db=Database(config.database_url, rank), redis=redis,
                    queues=Queues(redis), sender=make_sender(config), rate=rate)
 
 

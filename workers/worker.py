@@ -13,6 +13,7 @@ from rq import SimpleWorker
 
 from hotline import runtime
 from hotline.config import Config
+from hotline.db import SENDER, WORKER
 from hotline.queue import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
 from hotline.services import sweeper
 
@@ -49,9 +50,9 @@ def main(argv: list[str] | None = None) -> None:
                              "rate (senders wait for the rate limit, so keep them apart at scale)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # A sender's writes are two one-row updates that stand between a chair and the read-back;
-    # on SQLite they wait with the web's ahead of the processors' long transactions.
-    rt = runtime.build(Config.from_env().validate(), foreground=args.role == "sender")
+    # On SQLite a sender's two one-row updates, which stand between a chair and the read-back,
+    # go ahead of the processors' longer transactions (the web's go first).
+    rt = runtime.build(Config.from_env().validate(), rank=SENDER if args.role == "sender" else WORKER)
     runtime.install(rt)
     stop = threading.Event()
     name = args.name or f"hotline-{uuid.uuid4().hex[:12]}"

@@ -3,16 +3,16 @@
 A shared 2-core VM's speed drifts by a third from one minute to the next (its neighbours), so
 one measurement of each side, a minute apart, mostly measures the drift. Here the two sides
 alternate in short rounds (noop, ours; ours, noop; ...), each round gives a ratio, and the
-verdict uses the median ratio. Job rates come from the servers' own timestamps (first job
-done to last job done), so the second or so a worker takes to notice the queue is open again
-counts on neither side.
+verdict uses the median ratio. Job rates come from the workers' own timestamps, each worker's
+first job done to its last, summed over the workers: the second or so a worker takes to notice
+the queue is open again, and the moment the last one finishes alone, count on neither side.
 """
 from __future__ import annotations
 
 import statistics
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from redis import Redis
@@ -55,6 +55,38 @@ def rate(done_at: list[float], since: float = 0.0) -> Rate:
             "per_second": round((len(done_at) - 1) / span, 1) if span > 0 else 0.0}
 
 
+def rate_by_worker(done: list[tuple[str, float]], since: float = 0.0) -> Rate:
+    """The sum of each worker's own rate, from (worker name, completion time) pairs.
+
+    Suspended workers resume up to a second apart and the last one finishes alone; in a round a
+    second or two long those edges would be a large, random part of a single first-to-last span.
+    """
+    by_worker: dict[str, list[float]] = {}
+    for worker, at in done:
+        if at >= since:
+            by_worker.setdefault(worker, []).append(at)
+    rates = [rate(times) for times in by_worker.values()]
+    return {"jobs": sum(r["jobs"] for r in rates), "seconds": max((r["seconds"] for r in rates), default=0.0),
+            "per_second": round(sum(r["per_second"] for r in rates), 1), "workers": len(rates)}
+
+
+def _finished(redis: Redis, job_ids: list[str]) -> list[tuple[str, float]] | None:
+    """(worker, completion time) of each job, or None while any has not finished (a job that
+    does not exist, e.g. a text the sweeper queued under another id, is left out)."""
+    pipe = redis.pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hmget(f"rq:job:{job_id}", "ended_at", "worker_name", "status")
+    done = []
+    for ended, worker, status in pipe.execute():
+        if status is None:
+            continue
+        if not ended:
+            return None
+        done.append(((worker or b"?").decode(),
+                     datetime.fromisoformat(ended.decode().replace("Z", "+00:00")).timestamp()))
+    return done
+
+
 def wait_workers(redis: Redis, count: int, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while len(Worker.all(connection=redis)) < count and time.time() < deadline:
@@ -85,12 +117,9 @@ def noop_jobs(redis: Redis, n: int, timeout: float = 120) -> Rate:
     since = held(redis, load)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        pipe = redis.pipeline(transaction=False)
-        for job_id in ids:
-            pipe.hget(f"rq:job:{job_id}", "ended_at")
-        ended = pipe.execute()
-        if all(ended):
-            return rate([datetime.fromisoformat(e.decode().replace("Z", "+00:00")).timestamp() for e in ended], since)
+        done = _finished(redis, ids)
+        if done is not None:
+            return rate_by_worker(done, since)
         time.sleep(0.1)
     raise TimeoutError(f"no-op jobs not done within {timeout}s")
 
@@ -106,7 +135,10 @@ def our_jobs(redis: Redis, db: Database, send: Callable[[], None], timeout: floa
             left = s.scalar(select(func.count()).select_from(InboundMessage).where(
                 InboundMessage.id > after, InboundMessage.processed_at.is_(None)))
             if not left:
-                done = s.scalars(select(InboundMessage.processed_at).where(InboundMessage.id > after)).all()
-                return rate([d.replace(tzinfo=timezone.utc).timestamp() for d in done if d is not None], since)
+                ids = s.scalars(select(InboundMessage.id).where(InboundMessage.id > after)).all()
+                # Each text's job (kept for a while with its result) says which worker ran it, when.
+                done = _finished(redis, [f"in-{i}" for i in ids])
+                if done is not None:
+                    return rate_by_worker(done, since)
         time.sleep(0.1)
     raise TimeoutError(f"texts not handled within {timeout}s")

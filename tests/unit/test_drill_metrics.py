@@ -138,3 +138,14 @@ def test_paired_rounds_alternate_which_side_goes_first_and_take_the_median_ratio
 def test_job_rate_runs_from_the_first_job_done_to_the_last():
     assert ceilings_mod.rate([10.0, 10.5, 11.0, 12.0])["per_second"] == 1.5  # 3 more jobs in 2 s
     assert ceilings_mod.rate([5.0])["per_second"] == 0.0
+
+
+def test_job_rate_sums_each_workers_own_rate():
+    # "a" resumed a second before "b" and finished alone: 2/s each while both ran, 4/s together.
+    done = [("a", 10.0), ("a", 10.5), ("a", 11.0), ("a", 11.5), ("a", 12.0),
+            ("b", 11.0), ("b", 11.5), ("b", 12.0)]
+    together = ceilings_mod.rate_by_worker(done)
+    assert together["per_second"] == 4.0 and together["jobs"] == 8 and together["workers"] == 2
+    # one span from first to last would have said 7 jobs in 2 s
+    assert ceilings_mod.rate([t for _, t in done])["per_second"] == 3.5
+    assert ceilings_mod.rate_by_worker(done, since=11.0)["per_second"] == 4.0
