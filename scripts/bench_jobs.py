@@ -69,7 +69,7 @@ def main() -> None:
             p.terminate()
             p.wait()
         for p in result["rounds"]:
-            print(f"  round: texts {p['ours']['per_second']}/s, no-op {p['noop']['per_second']}/s, ratio {p['ratio']}")
+            print(f"  round: ours {p['ours']}, no-op {p['noop']}, ratio {p['ratio']}")
         print(f"texts handled: {result['ours_per_second']:.0f}/s; RQ no-op jobs: {result['noop_per_second']:.0f}/s; "
               f"median ratio {result['ratio']} ({args.workers} SimpleWorkers each, {url.split(':')[0]})")
 

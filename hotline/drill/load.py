@@ -1,6 +1,7 @@
 """Load generation: chairs in client processes, a prank flood, and closed-loop capacity probes."""
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import random
@@ -105,6 +106,9 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     results.put(latencies)
 
 
+_PROBE_NUMBERS = itertools.count()  # never reused, across rounds too
+
+
 def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: str = "probe") -> dict[str, Any]:
     """Webhook capacity: `concurrency` clients posting back to back for `seconds`."""
     validator = RequestValidator(token)
@@ -113,16 +117,15 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: s
 
     def client(k: int) -> None:
         http = requests.Session()
-        i = 0
         while time.monotonic() < deadline:
-            # distinct unknown numbers: every text takes the full path (store + enqueue)
-            form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1303{k:03d}{i:04d}",
+            # A number's first text: every probe takes the full path (stored, then queued). A
+            # number seen before would soon be over its allowance and only parked in Redis.
+            form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1303{next(_PROBE_NUMBERS):07d}",
                     "To": "+15155559000", "Body": "status"}
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
                       headers=signed_headers(validator, target, form, label))
             latencies.append((time.perf_counter() - started) * 1000)
-            i += 1
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(client, range(concurrency)))

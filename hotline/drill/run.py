@@ -23,7 +23,7 @@ from hotline.drill.chairs import Plan
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline.models import InboundMessage, Report, utcnow
 from hotline.queue import Q_UNKNOWN
-from hotline.services import importing
+from hotline.services import importing, inbox
 from hotline.services.roster import load_candidates
 
 # The capacity comparisons (see drill/ceilings.py). Five rounds, not three: single rounds' ratios
@@ -87,7 +87,9 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
         ROUNDS, lambda: load.closed_loop(cluster.noop_url, DRILL_TOKEN, PROBE_SECONDS, 8, "noop-probe"),
         lambda: load.closed_loop(cluster.url, DRILL_TOKEN, PROBE_SECONDS, 8, "probe"))
     cluster.stop_web(noop=True)
-    Queue(Q_UNKNOWN, connection=Redis.from_url(cluster.redis.url)).empty()  # probes, not texts
+    redis = Redis.from_url(cluster.redis.url)
+    Queue(Q_UNKNOWN, connection=redis).empty()  # probes, not texts
+    redis.delete(inbox.PARKED_KEY)  # nor should the sweeper spend the job rounds moving them
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
                             .values(processed_at=utcnow(), outcome="drill-probe"))
