@@ -59,7 +59,7 @@ class WriteQueue:
         self.path, self.rank, self.timeout = path, rank, timeout
 
     def open(self) -> tuple[int, ...]:
-        """The write lock's descriptor, then one "waiting" file's per rank that waits visibly."""
+        """The write lock's descriptor, then the "waiting" files of the web's and the senders' ranks."""
         flags = os.O_RDWR | os.O_CREAT
         waiting = [f"{self.path}-waiting", f"{self.path}-waiting-senders"]
         return (os.open(self.path, flags, 0o600), *(os.open(w, flags, 0o600) for w in waiting))

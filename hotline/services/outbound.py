@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from typing import TypeGuard
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.db import UnitOfWork
@@ -28,10 +28,9 @@ OUTBOX = OutboundMessage.__table__
 OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
 # The sending path in plain statements too: at the peak every text costs a read and two short
 # write transactions here, and on SQLite the writes queue behind the webhooks' for the one lock.
-_TO_SEND = select(OUTBOX.c.to_number, OUTBOX.c.body).where(
-    OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY), OUTBOX.c.twilio_sid.is_(None))
-_CLAIM = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY),
-                              OUTBOX.c.twilio_sid.is_(None)).values(
+_READY_ROW = and_(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY), OUTBOX.c.twilio_sid.is_(None))
+_TO_SEND = select(OUTBOX.c.to_number, OUTBOX.c.body).where(_READY_ROW)
+_CLAIM = update(OUTBOX).where(_READY_ROW).values(
     status="sending", attempts=OUTBOX.c.attempts + 1, claimed_at=bindparam("now"))
 _RECORD = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid")).values(
     status=bindparam("status"), twilio_sid=bindparam("sid"), sent_at=bindparam("now"))
@@ -144,7 +143,8 @@ def settle(rt: Runtime, outbound_id: int) -> str:
 
 
 def _ready(msg: OutboundMessage | None) -> TypeGuard[OutboundMessage]:
-    # Twilio calls a message it accepted "queued" too: once it has a Twilio SID it is never sent again.
+    # Twilio calls a message it accepted "queued" too: once it has a Twilio SID it is never sent
+    # again. _READY_ROW is the same rule in SQL.
     return msg is not None and msg.status in READY and msg.twilio_sid is None
 
 
