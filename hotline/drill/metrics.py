@@ -148,7 +148,7 @@ def use_of_capacity(messages: list[tuple[float, float]], sent_at: list[float], c
     senders then had work the whole time, so anything under capacity is the senders' own pace.
     """
     if not messages or not sent_at or capacity <= 0:
-        return {"windows": 0, "share_of_capacity_p50": None, "share_of_capacity_min": None}
+        return {"windows": 0, "seconds": 0, "share_of_capacity_p50": None, "share_of_capacity_min": None}
     created, sends = sorted(c for c, _ in messages), sorted(sent_at)
     last = max(s for _, s in messages)
 

@@ -111,9 +111,7 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"most from one number in 1 s / 10 s: {send['max_in_any_1s_per_number']} / "
         f"{send['max_in_any_10s_per_number']}; queue wait "
         + ", ".join(f"{k} p50 {v['p50']} s p99 {v['p99']} s" for k, v in send["queue_wait_s"].items()),
-        f"while texts waited to go out ({send['while_texts_waited']['seconds']} s): sent at "
-        f"{send['while_texts_waited']['share_of_capacity_p50']} of the configured {send['capacity_per_second']}/s "
-        f"(median of {BACKLOG_WINDOW:.0f}-s windows; lowest {send['while_texts_waited']['share_of_capacity_min']})",
+        _backlogged(send),
         f"lost {zero['reports_lost']}, recorded twice {zero['reports_recorded_twice']}, texts handled twice "
         f"{zero['texts_handled_twice']}, replies never sent {zero['replies_never_sent']} "
         f"({zero['stages_expected']} stages); chairs left without an answer {r['chair_problem_count']}; "
@@ -123,3 +121,12 @@ def summary(r: dict[str, Any]) -> list[str]:
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
     return lines
+
+
+def _backlogged(send: dict[str, Any]) -> str:
+    waited = send["while_texts_waited"]
+    if not waited["windows"]:
+        return "sending kept up: no texts waited a whole window to go out"
+    return (f"while texts waited to go out ({waited['seconds']} s): sent at {waited['share_of_capacity_p50']} of "
+            f"the configured {send['capacity_per_second']}/s (median of {BACKLOG_WINDOW:.0f}-s windows; "
+            f"lowest {waited['share_of_capacity_min']})")
