@@ -43,13 +43,8 @@ def paired(rounds: int, noop: Callable[[], Rate], ours: Callable[[], Rate]) -> d
             "noop_per_second": round(statistics.median(p["noop"]["per_second"] for p in pairs), 1)}
 
 
-def rate(done_at: list[float], since: float = 0.0) -> Rate:
-    """Jobs per second from the completion times after `since`: (n - 1) / (last - first).
-
-    A worker blocked waiting for work takes the first job queued before it sees the suspension,
-    so a job or two finish early; they are left out.
-    """
-    done_at = [t for t in done_at if t >= since]
+def rate(done_at: list[float]) -> Rate:
+    """Jobs per second from completion times: (n - 1) / (last - first)."""
     span = max(done_at) - min(done_at) if len(done_at) > 1 else 0.0
     return {"jobs": len(done_at), "seconds": round(span, 3),
             "per_second": round((len(done_at) - 1) / span, 1) if span > 0 else 0.0}
@@ -60,6 +55,8 @@ def rate_by_worker(done: list[tuple[str, float]], since: float = 0.0) -> Rate:
 
     Suspended workers resume up to a second apart and the last one finishes alone; in a round a
     second or two long those edges would be a large, random part of a single first-to-last span.
+    Jobs done before `since` are left out: a worker blocked waiting for work takes the first job
+    queued before it sees the suspension, so a job or two finish early.
     """
     by_worker: dict[str, list[float]] = {}
     for worker, at in done:

@@ -96,7 +96,8 @@ def code(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Re
         row = reports.active_code(s, sub.id) if sub is not None and sub.status == reports.AWAITING else None
         verdict = verification.CodeCheck.EXPIRED
         if row is not None:
-            verdict = verification.check_code(keys, reports.code_state(row), cfg.secret_key, utcnow(), cfg.code_max_attempts)
+            verdict = verification.check_code(keys, reports.code_state(row), cfg.secret_key, utcnow(),
+                                              cfg.code_max_attempts)
         if verdict is verification.CodeCheck.OK and sub is not None and row is not None:
             row.used_at = utcnow()
             vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=True,
