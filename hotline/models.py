@@ -184,6 +184,7 @@ class ConfirmationCode(Base):
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[Optional[datetime]]
+    submission: Mapped[Submission] = relationship()
 
 
 class OutboundMessage(Base):

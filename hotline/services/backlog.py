@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.models import BacklogItem, Precinct, utcnow
@@ -13,6 +13,9 @@ from hotline.services import log as vlog
 PRIORITY = {"callback_request": 0, "failed_check": 1, "pin_lockout": 1, "code_lockout": 1,
             "voicemail": 2, "unparsed_text": 2, "delivery_failure": 2, "unknown_sender": 3}
 KINDS = tuple(PRIORITY)
+# Built once: most texts look for an open item to close or add to.
+OPEN_BY_KEY = select(BacklogItem).where(BacklogItem.dedupe_key == bindparam("key"),
+                                        BacklogItem.resolved_at.is_(None))
 
 
 def open_item(session: Session, kind: str, *, summary: str, precinct_id: int | None = None,
@@ -23,8 +26,7 @@ def open_item(session: Session, kind: str, *, summary: str, precinct_id: int | N
     if kind not in PRIORITY:
         raise ValueError(f"unknown backlog kind {kind!r}")
     if dedupe_key:
-        existing = session.execute(select(BacklogItem).where(
-            BacklogItem.dedupe_key == dedupe_key, BacklogItem.resolved_at.is_(None))).scalars().first()
+        existing = session.execute(OPEN_BY_KEY, {"key": dedupe_key}).scalars().first()
         if existing is not None:
             existing.detail = {**existing.detail, "repeats": existing.detail.get("repeats", 1) + 1}
             return existing
@@ -41,8 +43,7 @@ def open_item(session: Session, kind: str, *, summary: str, precinct_id: int | N
 
 def auto_resolve(session: Session, dedupe_key: str, note: str) -> None:
     """Close an open item that the chair's own later action made moot."""
-    for item in session.execute(select(BacklogItem).where(
-            BacklogItem.dedupe_key == dedupe_key, BacklogItem.resolved_at.is_(None))).scalars():
+    for item in session.execute(OPEN_BY_KEY, {"key": dedupe_key}).scalars():
         item.resolved_at, item.resolved_by = utcnow(), "system"
         item.resolution, item.note = "auto", note
         vlog.record(session, "backlog_resolved", precinct=item.precinct.code if item.precinct else None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.domain import checks
@@ -14,17 +14,31 @@ from hotline.models import Precinct, Report, Submission
 __all__ = ["Finding", "preview", "current", "as_json", "is_flagged", "summary", "chair_warning"]
 
 
-def _results(s: Session, precinct: Precinct, overlay: Mapping[Stage, Mapping[str, int]],
-             attendance: int | None) -> PrecinctResults:
-    rows = s.execute(select(Report).where(Report.precinct_id == precinct.id,
-                                          Report.status == "current")).scalars()
-    stages: dict[Stage, Mapping[str, int]] = {Stage(r.stage): r.counts for r in rows}
-    stages.update(overlay)
+# Built once: a chair's report and YES each run the checks, and building a statement costs
+# more than running it on SQLite.
+CURRENT_COUNTS = select(Report.stage, Report.counts).where(
+    Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
+LATEST_ATTENDANCE = (select(Submission.attendance).where(
+    Submission.precinct_id == bindparam("precinct_id"), Submission.status == "confirmed",
+    Submission.attendance.is_not(None)).order_by(Submission.confirmed_at.desc()).limit(1))
+SAME_FIRST = select(Report.precinct_id).where(
+    Report.status == "current", Report.stage == "first", Report.fingerprint == bindparam("fingerprint"),
+    Report.precinct_id != bindparam("precinct_id"))
+SAME_FINAL = select(Report.precinct_id).where(
+    Report.status == "current", Report.stage == "final", Report.fingerprint == bindparam("fingerprint"),
+    Report.precinct_id.in_(bindparam("precinct_ids", expanding=True)))
+
+Stages = Mapping[Stage, Mapping[str, int]]
+
+
+def _results(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
+             current: Stages | None = None) -> PrecinctResults:
+    """The precinct's figures: `current` (read here unless given) with `overlay` on top."""
+    if current is None:
+        current = {Stage(stage): counts for stage, counts in s.execute(CURRENT_COUNTS, {"precinct_id": precinct.id})}
+    stages: dict[Stage, Mapping[str, int]] = {**current, **overlay}
     if attendance is None:
-        attendance = s.execute(select(Submission.attendance).where(
-            Submission.precinct_id == precinct.id, Submission.status == "confirmed",
-            Submission.attendance.is_not(None)).order_by(Submission.confirmed_at.desc())
-        ).scalars().first()
+        attendance = s.execute(LATEST_ATTENDANCE, {"precinct_id": precinct.id}).scalar()
     return PrecinctResults(precinct=precinct.code, delegates_to_elect=precinct.delegates_to_elect,
                            first=stages.get(Stage.FIRST), final=stages.get(Stage.FINAL),
                            delegates=stages.get(Stage.DELEGATES), attendance=attendance,
@@ -36,14 +50,11 @@ def _twins(s: Session, results: PrecinctResults, precinct_id: int) -> list[Preci
     if not results.first or not results.final:
         return []
     from hotline.services.reports import fingerprint  # local: reports imports this module
-    firsts = set(s.execute(select(Report.precinct_id).where(
-        Report.status == "current", Report.stage == "first",
-        Report.fingerprint == fingerprint(results.first), Report.precinct_id != precinct_id)).scalars())
+    firsts = list(s.execute(SAME_FIRST, {"fingerprint": fingerprint(results.first),
+                                         "precinct_id": precinct_id}).scalars())
     if not firsts:
         return []
-    twins = s.execute(select(Report.precinct_id).where(
-        Report.status == "current", Report.stage == "final", Report.precinct_id.in_(firsts),
-        Report.fingerprint == fingerprint(results.final))).scalars()
+    twins = s.execute(SAME_FINAL, {"fingerprint": fingerprint(results.final), "precinct_ids": firsts}).scalars()
     out = []
     for pid in twins:
         other = s.get(Precinct, pid)
@@ -52,9 +63,9 @@ def _twins(s: Session, results: PrecinctResults, precinct_id: int) -> list[Preci
     return out
 
 
-def _run(s: Session, precinct: Precinct, overlay: Mapping[Stage, Mapping[str, int]],
-         attendance: int | None) -> list[Finding]:
-    results = _results(s, precinct, overlay, attendance)
+def _run(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
+         current: Stages | None = None) -> list[Finding]:
+    results = _results(s, precinct, overlay, attendance, current)
     return checks.check(results, expect_complete=precinct.chair_done_at is not None,
                         others=_twins(s, results, precinct.id))
 
@@ -65,9 +76,14 @@ def preview(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapp
     return _run(s, precinct, dict(sections), attendance)
 
 
-def current(s: Session, precinct: Precinct) -> list[Finding]:
-    """Findings on the precinct's confirmed reports."""
-    return _run(s, precinct, {}, None)
+def current(s: Session, precinct: Precinct, stages: Stages | None = None,
+            attendance: int | None = None) -> list[Finding]:
+    """Findings on the precinct's confirmed reports.
+
+    A caller that already holds them passes `stages` (the current counts per stage) and, when it
+    knows it, the newest confirmed `attendance`; each is otherwise read here.
+    """
+    return _run(s, precinct, {}, attendance, stages)
 
 
 def as_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:

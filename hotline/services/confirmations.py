@@ -78,10 +78,9 @@ def _already_used(ctx: "Ctx", sub: Submission, waiting: bool) -> str:
 
 
 def _confirmed(ctx: "Ctx", sub: Submission) -> str:
-    findings = reports.confirm(ctx.uow, ctx.rt, sub, actor=ctx.phone)
-    missing = reports.missing_stages(ctx.uow.session, sub.precinct_id)
-    flagged = checking.chair_warning(findings) if sub.flagged else ""
-    ctx.reply(replies.recorded(sub.precinct.code, [Stage(r.stage) for r in sub.reports], missing,
+    confirmed = reports.confirm(ctx.uow, ctx.rt, sub, actor=ctx.phone)
+    flagged = checking.chair_warning(confirmed.findings) if sub.flagged else ""
+    ctx.reply(replies.recorded(sub.precinct.code, [Stage(r.stage) for r in sub.reports], confirmed.missing,
                                flagged=flagged), "recorded", precinct=sub.precinct)
     return "confirmed"
 

@@ -35,6 +35,10 @@ class Ctx:
     codes: frozenset[str]
     now: datetime = field(default_factory=utcnow)
     registered: list[Precinct] = field(default_factory=list)
+    submission_id: int | None = None  # the report this text made or repeated; stored on its row
+
+    def __post_init__(self) -> None:
+        self.submission_id = self.msg.submission_id
 
     @property
     def phone(self) -> str:
@@ -54,7 +58,7 @@ NEXT_FROM_PHONE = (select(InboundMessage).options(defer(InboundMessage.raw)).whe
 # A plain UPDATE: the ORM's unit of work for this one row cost more than the write.
 _INBOX = InboundMessage.__table__
 MARK_HANDLED = _INBOX.update().where(_INBOX.c.id == bindparam("row")).values(
-    outcome=bindparam("outcome"), processed_at=bindparam("at"))
+    outcome=bindparam("outcome"), processed_at=bindparam("at"), submission_id=bindparam("submission"))
 
 
 def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
@@ -88,7 +92,8 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
                     registered=[p.code for p in ctx.registered], body=redact(msg.body),
                     media=len(msg.media_urls or []))
         outcome = handle(ctx)
-        uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": outcome, "at": utcnow()})
+        uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": outcome, "at": utcnow(),
+                                           "submission": ctx.submission_id})
     logger.info("inbound %s from %s: %s", msg.id, mask(phone), outcome)
     return msg.id < upto_id
 

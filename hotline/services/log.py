@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.models import LogEntry, LogHead, utcnow
@@ -29,10 +29,11 @@ def _digest(seq: int, at: datetime, kind: str, precinct: str | None, phone: str 
 
 
 def _head(session: Session) -> list[Any]:
-    """[seq, hash] of the newest entry, read once per transaction under a row lock.
+    """[seq, hash, written] of the newest entry, read once per transaction under a row lock.
 
     FOR UPDATE serializes appends on PostgreSQL; SQLite transactions already hold the write lock.
-    The lock is kept for the rest of the transaction, so later appends need no query.
+    The lock is kept for the rest of the transaction, so later appends need no query, and the
+    head row is written once, at commit (`_write_head`), however many entries were appended.
     """
     head = session.info.get("log_head")
     if head is not None:
@@ -41,8 +42,25 @@ def _head(session: Session) -> list[Any]:
     if row is None:
         session.execute(insert(LogHead).values(id=1, seq=0, hash=GENESIS))
         row = (0, GENESIS)
-    head = session.info["log_head"] = [row[0], row[1]]
+    head = session.info["log_head"] = [row[0], row[1], True]
     return head
+
+
+def _write_head(session: Session) -> None:
+    """Store the newest entry's seq and hash in the head row, if this transaction appended any."""
+    head = session.info.get("log_head")
+    if head is not None and not head[2]:
+        session.connection().execute(HEAD_UPDATE, {"seq": head[0], "hash": head[1]})
+        head[2] = True
+
+
+event.listen(Session, "before_commit", _write_head)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the next transaction reads (and locks) the head again
+        session.info.pop("log_head", None)
 
 
 def record(session: Session, kind: str, *, precinct: str | None = None, phone: str | None = None,
@@ -61,8 +79,7 @@ def record(session: Session, kind: str, *, precinct: str | None = None, phone: s
     conn.execute(ENTRY_INSERT, {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
                                        "phone": phone, "actor": actor, "detail": detail,
                                        "prev_hash": head[1], "hash": digest})
-    conn.execute(HEAD_UPDATE, {"seq": seq, "hash": digest})
-    head[0], head[1] = seq, digest
+    head[0], head[1], head[2] = seq, digest, False
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,7 @@ class ChainBreak:
 
 def verify(session: Session, batch: int = 2000) -> ChainBreak | None:
     """Walk the chain in order; return the first broken link, or None when it is intact."""
+    _write_head(session)  # entries this transaction appended count too
     prev_hash, expected_seq = GENESIS, 1
     for entry in _entries(session, batch):
         if entry.seq != expected_seq:

@@ -51,24 +51,22 @@ class Issued:
 def issue(uow: UnitOfWork, rt: Runtime, draft: Draft, code_kind: str = "readback") -> Issued:
     """Store the draft as pending reports and issue a one-time code for its confirmation."""
     s = uow.session
+    # The precinct as it would be with this draft confirmed; the read-back warns the chair.
+    findings = checking.preview(s, draft.precinct, draft.sections, draft.attendance)
     replaced = _replace_pending(s, draft.precinct.id, [stage for stage, _ in draft.sections])
     sub = Submission(precinct_id=draft.precinct.id, source=draft.source, sender=draft.sender,
                      confirm_phone=draft.confirm_phone, status=AWAITING,
                      attendance=draft.attendance, body=draft.body,
-                     photo_urls=list(draft.photo_urls))
-    s.add(sub)
-    s.flush()
-    for stage, counts in draft.sections:
-        s.add(Report(submission_id=sub.id, precinct_id=draft.precinct.id, stage=stage.value,
-                     counts=dict(counts), fingerprint=fingerprint(counts), status="pending"))
+                     photo_urls=list(draft.photo_urls), findings=checking.as_json(findings))
+    sub.reports = [Report(precinct_id=draft.precinct.id, stage=stage.value, counts=dict(counts),
+                          fingerprint=fingerprint(counts), status="pending")
+                   for stage, counts in draft.sections]
     code = verification.new_code()
-    now = utcnow()
-    s.add(ConfirmationCode(submission_id=sub.id, kind=code_kind, phone=draft.confirm_phone or "",
+    s.add(sub)
+    s.add(ConfirmationCode(submission=sub, kind=code_kind, phone=draft.confirm_phone or "",
                            code_hash=verification.hash_code(code, rt.config.secret_key),
-                           expires_at=verification.expiry(now, rt.config.code_ttl_seconds)))
-    s.flush()
-    findings = checking.preview(s, draft.precinct, draft.sections, draft.attendance)
-    sub.findings = checking.as_json(findings)
+                           expires_at=verification.expiry(utcnow(), rt.config.code_ttl_seconds)))
+    s.flush()  # one flush for all of it: the log entry names the submission's id
     vlog.record(s, "code_sent", precinct=draft.precinct.code, phone=draft.confirm_phone,
                 actor=draft.sender, submission_id=sub.id, code_kind=code_kind, source=draft.source,
                 stages=[st.value for st, _ in draft.sections], replaced=replaced,
@@ -94,8 +92,7 @@ def same_pending(s: Session, draft: Draft, now: datetime, max_attempts: int, ttl
 def _replace_pending(s: Session, precinct_id: int, stages: list[Stage]) -> list[int]:
     """A newer draft for the same stages makes older unconfirmed ones void."""
     replaced = []
-    for sub in s.execute(select(Submission).where(Submission.precinct_id == precinct_id,
-                                                  Submission.status == AWAITING)).scalars():
+    for sub in s.execute(PRECINCT_PENDING, {"precinct_id": precinct_id}).scalars():
         if {r.stage for r in sub.reports} & {st.value for st in stages}:
             void(sub, "replaced")
             replaced.append(sub.id)
@@ -118,6 +115,11 @@ SAME_SENDER_PENDING = select(Submission).where(
 PENDING_COUNT = (select(func.count()).select_from(Submission).where(
     Submission.confirm_phone == bindparam("phone"), Submission.precinct_id == bindparam("precinct_id"),
     Submission.status == AWAITING))
+PRECINCT_PENDING = select(Submission).where(Submission.precinct_id == bindparam("precinct_id"),
+                                            Submission.status == AWAITING)
+ACTIVE_CODE = (select(ConfirmationCode).where(ConfirmationCode.submission_id == bindparam("submission_id"),
+                                              ConfirmationCode.used_at.is_(None))
+               .order_by(ConfirmationCode.id.desc()).limit(1))
 CURRENT_REPORTS = select(Report).where(Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
 
 
@@ -137,24 +139,40 @@ def code_state(row: ConfirmationCode) -> CodeState:
 
 
 def active_code(s: Session, submission_id: int) -> ConfirmationCode | None:
-    return s.execute(select(ConfirmationCode).where(ConfirmationCode.submission_id == submission_id,
-                                                    ConfirmationCode.used_at.is_(None))
-                     .order_by(ConfirmationCode.id.desc())).scalars().first()
+    return s.execute(ACTIVE_CODE, {"submission_id": submission_id}).scalars().first()
 
 
-def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[checking.Finding]:
+@dataclass(frozen=True)
+class Confirmed:
+    findings: list[checking.Finding]
+    missing: list[Stage]  # stages the precinct still has no counting report for
+
+
+def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> Confirmed:
     """Make the submission's reports the current ones, run the checks and flag if needed."""
     s, now = uow.session, utcnow()
+    with s.no_autoflush:  # nothing read below depends on these changes: they go in one flush
+        return _confirm(uow, rt, sub, actor, s, now)
+
+
+def _confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str, s: Session, now: datetime) -> Confirmed:
     sub.status, sub.confirmed_at = "confirmed", now
     precinct = sub.precinct
+    # Read once and kept up to date here: the checks and the missing stages need it too.
+    current = current_reports(s, precinct.id)
     for report in sub.reports:
-        for old in current_reports(s, precinct.id, only=Stage(report.stage)).values():
+        stage = Stage(report.stage)
+        old = current.get(stage)
+        if old is not None:
             old.status, old.superseded_by_id = "superseded", report.id
             vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
                         report_id=old.id, superseded_by=report.id, stage=report.stage)
         report.status, report.recorded_at = "current", now
-    s.flush()
-    findings = checking.current(s, precinct)
+        current[stage] = report
+    # This submission is now the newest confirmed one: its attendance, when it has one, is the
+    # precinct's; without one the checks look up the newest that has.
+    findings = checking.current(s, precinct, {stage: r.counts for stage, r in current.items()},
+                                attendance=sub.attendance)
     sub.findings = checking.as_json(findings)
     sub.flagged = checking.is_flagged(findings)
     vlog.record(s, "report_confirmed", precinct=precinct.code, phone=sub.confirm_phone, actor=actor,
@@ -171,7 +189,7 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> list[c
         item.summary, item.submission_id = f"{precinct.code}: " + checking.summary(findings), sub.id
     else:
         backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
-    return findings
+    return Confirmed(findings, [stage for stage in Stage if stage not in current])
 
 
 def current_reports(s: Session, precinct_id: int, only: Stage | None = None) -> dict[Stage, Report]:

@@ -92,7 +92,7 @@ def approve(uow: UnitOfWork, rt: Runtime, submission_id: int, approver: str) -> 
         code.used_at = now  # approval stands in for the chair's code; it must not be usable later
     vlog.record(s, "staff_approved", precinct=sub.precinct.code, actor=approver,
                 submission_id=sub.id, entered_by=sub.sender)
-    findings = reports.confirm(uow, rt, sub, actor=approver)
+    findings = reports.confirm(uow, rt, sub, actor=approver).findings
     if not sub.flagged:
         backlog.auto_resolve(s, f"check:{sub.precinct.code}",
                              f"corrected by {sub.sender}, approved by {approver}")

@@ -48,7 +48,7 @@ def report(ctx: "Ctx", parsed: Report, fragments: Callable[[], list[InboundMessa
         if outcome:
             return outcome
     issued = reports.issue(ctx.uow, ctx.rt, draft, code_kind)
-    ctx.msg.submission_id = issued.submission.id
+    ctx.submission_id = issued.submission.id
     backlog.auto_resolve(ctx.uow.session, f"unparsed:{ctx.phone}", "the chair sent a readable report")
     if code_kind == "callback":
         ctx.reply(replies.callback_code_request(precinct.code, verification.phone_tail(ctx.phone),
@@ -76,7 +76,7 @@ def _repeated(ctx: "Ctx", sub: Submission, precinct: Precinct) -> str | None:
     earlier = outbound.latest_by_kind(s, sub.sender, sub.id, READBACK_KINDS)
     if not earlier:
         return None  # nothing to repeat: issue a fresh read-back
-    ctx.msg.submission_id = sub.id
+    ctx.submission_id = sub.id
     waiting = [row for row in earlier if outbound.on_its_way(row)]
     resent = [row for row in earlier if row not in waiting]
     for row in resent:
@@ -209,7 +209,7 @@ def photo_only(ctx: "Ctx") -> str:
         ctx.reply(replies.PHOTO_ALONE, "photo_alone")
         return "photo_alone"
     sub.photo_urls = list(sub.photo_urls or []) + list(ctx.msg.media_urls)
-    ctx.msg.submission_id = sub.id
+    ctx.submission_id = sub.id
     vlog.record(s, "photo_saved", precinct=sub.precinct.code, phone=ctx.phone,
                 submission_id=sub.id, urls=list(ctx.msg.media_urls))
     ctx.reply(replies.PHOTO_SAVED.format(code=sub.precinct.code), "photo_saved", priority=1)

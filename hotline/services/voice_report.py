@@ -57,8 +57,7 @@ def _confirm_now(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precin
 
 
 def _recorded(uow: UnitOfWork, rt: Runtime, call: CallState, sub: Submission) -> None:
-    reports.confirm(uow, rt, sub, actor=call.caller)
-    missing = reports.missing_stages(uow.session, sub.precinct_id)
+    missing = reports.confirm(uow, rt, sub, actor=call.caller).missing
     stage = Stage(sub.reports[0].stage) if sub.reports else Stage(call.stage or "first")
     call.counts, call.submission_id = {}, None
     call.go("after", ivr.recorded(sub.precinct.code, stage.label, [m.label for m in missing], sub.flagged))
