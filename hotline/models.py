@@ -161,7 +161,7 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (Index("ix_reports_precinct_stage", "precinct_id", "stage", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"))
     stage: Mapped[str] = mapped_column(String(16))
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -200,7 +200,7 @@ class OutboundMessage(Base):
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
-    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_at: Mapped[Optional[datetime]]  # a sender took it ("sending"); see outbound.settle
     sent_at: Mapped[Optional[datetime]]

@@ -52,12 +52,20 @@ def on_its_way(msg: OutboundMessage) -> bool:
     return _ready(msg) or _unfinished(msg)
 
 
+# Replies to the texts from one phone that made one submission (the outbox is searched by the
+# text each reply answers, not scanned).
+REPLIES_TO_SUBMISSION = (select(OutboundMessage)
+                         .join(InboundMessage, InboundMessage.id == OutboundMessage.inbound_id)
+                         .where(InboundMessage.from_number == bindparam("sender"),
+                                InboundMessage.submission_id == bindparam("submission_id"),
+                                OutboundMessage.kind.in_(bindparam("kinds", expanding=True)))
+                         .order_by(OutboundMessage.id.desc()))
+
+
 def latest_by_kind(s: Session, sender: str, submission_id: int, kinds: tuple[str, ...]) -> list[OutboundMessage]:
     """The newest message of each kind sent in answer to the texts that made this submission."""
-    rows = s.execute(select(OutboundMessage).join(InboundMessage, InboundMessage.id == OutboundMessage.inbound_id)
-                     .where(InboundMessage.from_number == sender, InboundMessage.submission_id == submission_id,
-                            OutboundMessage.kind.in_(kinds))
-                     .order_by(OutboundMessage.id.desc())).scalars()
+    rows = s.execute(REPLIES_TO_SUBMISSION, {"sender": sender, "submission_id": submission_id,
+                                             "kinds": list(kinds)}).scalars()
     newest: dict[str, OutboundMessage] = {}
     for row in rows:
         newest.setdefault(row.kind, row)

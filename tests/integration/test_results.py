@@ -115,3 +115,32 @@ def test_outbox_with_numbers_and_codes_needs_a_login(client, chair):
     resp = client.get("/outbox")
     assert resp.status_code in (302, 401, 403)
     assert chair.code() not in resp.get_data(as_text=True)
+
+
+def test_a_corrected_stage_supersedes_the_old_one_and_the_reply_counts_all_three(rt, chair):
+    report(chair, FIRST, FINAL, GOOD_DELEGATES)
+    assert "All three stages are in" in chair.last().body
+    report(chair, "final: Pete 56, Bernie 47, Warren 32")  # the chair recounted the final alignment
+    assert chair.last().kind == "recorded"
+    assert "Still to send" not in chair.last().body and "All three stages are in" in chair.last().body
+    with rt.db.reading() as s:
+        finals = {r.status: r for r in s.execute(select(Report).where(Report.stage == "final")).scalars()}
+        assert set(finals) == {"current", "superseded"}
+        assert finals["superseded"].superseded_by_id == finals["current"].id
+        assert finals["current"].counts["Buttigieg"] == 56
+        assert len(reports.current_reports(s, finals["current"].precinct_id)) == 3
+
+
+def test_attendance_from_an_earlier_report_checks_a_later_stage(rt, chair):
+    report(chair, "first: att 135 Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30")
+    assert "does not add up" not in chair.last().body
+    report(chair, "final: Pete 70, Bernie 48, Warren 32")  # 150 people, but only 135 came
+    assert chair.last().kind == "recorded" and "does not add up" in chair.last().body
+    with rt.db.reading() as s:
+        item = s.execute(select(BacklogItem).where(BacklogItem.kind == "failed_check")).scalar_one()
+        assert "attendance" in item.summary
+
+
+def test_attendance_sent_with_the_report_is_checked_at_once(chair):
+    report(chair, "first: att 100 Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30")  # 135 counted
+    assert chair.last().kind == "recorded" and "does not add up" in chair.last().body
