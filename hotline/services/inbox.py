@@ -174,11 +174,14 @@ def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
             with rt.db.transaction() as uow:
                 known = set(uow.session.execute(select(InboundMessage.sid).where(
                     InboundMessage.sid.in_([r["sid"] for r in records]))).scalars())
+                rows = []
                 for r in records:
                     if r["sid"] not in known:
                         known.add(r["sid"])
-                        uow.session.add(_row(r["channel"], r["sid"], r["raw"],
-                                             datetime.fromisoformat(r["received_at"]), True))
+                        rows.append(_values(r["channel"], r["sid"], r["raw"],
+                                            datetime.fromisoformat(r["received_at"]), True))
+                if rows:  # one plain multi-row INSERT: the ORM's flush of 100 rows held the lock longer
+                    uow.session.execute(insert(InboundMessage.__table__), rows)
             # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.
             rt.redis.ltrim(PARKED_KEY, len(items), -1)
             moved += len(items)

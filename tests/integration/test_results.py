@@ -1,10 +1,11 @@
 """Checks at read-back time, flagged reports kept out of public results until explained."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hotline.models import BacklogItem, Report
 from hotline.services import completeness, reports, roster
@@ -20,6 +21,22 @@ BAD_DELEGATES = "delegates: Pete 2, Bernie 3, Warren 2"
 def chair(client, rt):
     load_roster(rt)
     return Phone(client, rt, "+15155550142")
+
+
+@contextmanager
+def writes_counted(rt):
+    """The write transactions (and writes) made on the engine inside the block."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if statement.split()[0].upper() in ("BEGIN", "INSERT", "UPDATE", "DELETE"):
+            seen.append(statement)
+
+    event.listen(rt.db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", note)
 
 
 def report(chair, *texts):
@@ -103,7 +120,9 @@ def test_missing_stages_are_chased_after_a_while(rt, chair):
         for r in uow.session.execute(select(Report)).scalars():
             r.recorded_at = r.recorded_at - timedelta(minutes=rt.config.complete_after_minutes + 1)
     assert completeness.remind_incomplete(rt) == 1
-    assert completeness.remind_incomplete(rt) == 0  # once only
+    with writes_counted(rt) as writes:
+        assert completeness.remind_incomplete(rt) == 0  # once only
+    assert writes == []  # and asking again takes no write lock (every sweep asks)
     from tests.conftest import work
     work(rt)
     assert chair.last().kind == "incomplete_reminder"
