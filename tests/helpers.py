@@ -4,9 +4,12 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from hotline import demo
 from hotline.models import OutboundMessage
@@ -70,3 +73,18 @@ class Phone:
             if m:
                 return m.group(1)
         raise AssertionError("no code was sent to this phone")
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement `engine` sends inside the block, in order."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -152,50 +152,45 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> Confir
     """Make the submission's reports the current ones, run the checks and flag if needed."""
     s, now = uow.session, utcnow()
     with s.no_autoflush:  # nothing read below depends on these changes: they go in one flush
-        return _confirm(uow, rt, sub, actor, s, now)
+        sub.status, sub.confirmed_at = "confirmed", now
+        precinct = sub.precinct
+        # Read once and kept up to date here: the checks and the missing stages need it too.
+        current = current_reports(s, precinct.id)
+        for report in sub.reports:
+            stage = Stage(report.stage)
+            old = current.get(stage)
+            if old is not None:
+                old.status, old.superseded_by_id = "superseded", report.id
+                vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
+                            report_id=old.id, superseded_by=report.id, stage=report.stage)
+            report.status, report.recorded_at = "current", now
+            current[stage] = report
+        # This submission is now the newest confirmed one: its attendance, when it has one, is the
+        # precinct's; without one the checks look up the newest that has.
+        findings = checking.current(s, precinct, {stage: r.counts for stage, r in current.items()},
+                                    attendance=sub.attendance)
+        sub.findings = checking.as_json(findings)
+        sub.flagged = checking.is_flagged(findings)
+        vlog.record(s, "report_confirmed", precinct=precinct.code, phone=sub.confirm_phone, actor=actor,
+                    submission_id=sub.id, source=sub.source,
+                    stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
+                    flagged=sub.flagged, findings=[f.code for f in findings])
+        uow.after_commit(lambda: results.invalidate(rt))
+        key = f"check:{precinct.code}"
+        if sub.flagged:
+            item = backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
+                                     submission_id=sub.id, dedupe_key=key,
+                                     summary=f"{precinct.code}: " + checking.summary(findings))
+            # An item already open for this precinct now describes the newest report.
+            item.summary, item.submission_id = f"{precinct.code}: " + checking.summary(findings), sub.id
+        else:
+            backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
+        return Confirmed(findings, [stage for stage in Stage if stage not in current])
 
 
-def _confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str, s: Session, now: datetime) -> Confirmed:
-    sub.status, sub.confirmed_at = "confirmed", now
-    precinct = sub.precinct
-    # Read once and kept up to date here: the checks and the missing stages need it too.
-    current = current_reports(s, precinct.id)
-    for report in sub.reports:
-        stage = Stage(report.stage)
-        old = current.get(stage)
-        if old is not None:
-            old.status, old.superseded_by_id = "superseded", report.id
-            vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
-                        report_id=old.id, superseded_by=report.id, stage=report.stage)
-        report.status, report.recorded_at = "current", now
-        current[stage] = report
-    # This submission is now the newest confirmed one: its attendance, when it has one, is the
-    # precinct's; without one the checks look up the newest that has.
-    findings = checking.current(s, precinct, {stage: r.counts for stage, r in current.items()},
-                                attendance=sub.attendance)
-    sub.findings = checking.as_json(findings)
-    sub.flagged = checking.is_flagged(findings)
-    vlog.record(s, "report_confirmed", precinct=precinct.code, phone=sub.confirm_phone, actor=actor,
-                submission_id=sub.id, source=sub.source,
-                stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
-                flagged=sub.flagged, findings=[f.code for f in findings])
-    uow.after_commit(lambda: results.invalidate(rt))
-    key = f"check:{precinct.code}"
-    if sub.flagged:
-        item = backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
-                                 submission_id=sub.id, dedupe_key=key,
-                                 summary=f"{precinct.code}: " + checking.summary(findings))
-        # An item already open for this precinct now describes the newest report.
-        item.summary, item.submission_id = f"{precinct.code}: " + checking.summary(findings), sub.id
-    else:
-        backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
-    return Confirmed(findings, [stage for stage in Stage if stage not in current])
-
-
-def current_reports(s: Session, precinct_id: int, only: Stage | None = None) -> dict[Stage, Report]:
+def current_reports(s: Session, precinct_id: int) -> dict[Stage, Report]:
     """The counting report per stage for one precinct."""
-    q = CURRENT_REPORTS if only is None else CURRENT_REPORTS.where(Report.stage == only.value)
-    return {Stage(r.stage): r for r in s.execute(q, {"precinct_id": precinct_id}).scalars()}
+    return {Stage(r.stage): r for r in s.execute(CURRENT_REPORTS, {"precinct_id": precinct_id}).scalars()}
 
 
 def missing_stages(s: Session, precinct_id: int) -> list[Stage]:

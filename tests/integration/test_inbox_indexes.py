@@ -17,15 +17,15 @@ from hotline.services.inbound import NEXT_FROM_PHONE
 
 def inbox_step(rt, stmt, params=None) -> str:
     """How SQLite's plan for `stmt` reaches inbound_messages."""
-    return next(step for step in plan(rt, stmt, params).split(" | ") if "inbound_messages" in step)
+    return step_on(rt, "inbound_messages", stmt, params)
 
 
-def plan(rt, stmt, params=None) -> str:
-    compiled = stmt.compile(rt.db.engine)
+def step_on(rt, table: str, stmt, params=None) -> str:
+    """How SQLite's plan for `stmt` (its values written in, lists too) reaches `table`."""
+    sql = str(stmt.params(**(params or {})).compile(rt.db.engine, compile_kwargs={"literal_binds": True}))
     with rt.db.engine.connect() as conn:
-        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled),
-                                    tuple(compiled.construct_params(params or {}).values()))
-        return " | ".join(str(row[-1]) for row in rows)
+        steps = [str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    return next(step for step in steps if f" {table} " in f" {step} ")
 
 
 @pytest.fixture
@@ -44,14 +44,6 @@ def test_a_phones_next_text_is_found_through_the_unhandled_index(sqlite_rt):
 def test_the_sweepers_lookups_use_the_unhandled_indexes(sqlite_rt, chairs):
     step = inbox_step(sqlite_rt, inbox.unprocessed_query(datetime.now(timezone.utc), chairs, 500))
     assert "inbound_messages USING INDEX ix_inbound_unhandled" in step, step
-
-
-def step_on(rt, table: str, stmt, params=None) -> str:
-    """How SQLite's plan for `stmt` (its values written in, lists too) reaches `table`."""
-    sql = str(stmt.params(**(params or {})).compile(rt.db.engine, compile_kwargs={"literal_binds": True}))
-    with rt.db.engine.connect() as conn:
-        steps = [str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
-    return next(step for step in steps if f" {table} " in f" {step} ")
 
 
 def test_a_submissions_reports_are_found_by_index(sqlite_rt):

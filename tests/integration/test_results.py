@@ -1,15 +1,14 @@
 """Checks at read-back time, flagged reports kept out of public results until explained."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hotline.models import BacklogItem, Report
 from hotline.services import completeness, reports, roster
-from tests.helpers import Phone, load_roster
+from tests.helpers import Phone, load_roster, statements_run
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
@@ -21,22 +20,6 @@ BAD_DELEGATES = "delegates: Pete 2, Bernie 3, Warren 2"
 def chair(client, rt):
     load_roster(rt)
     return Phone(client, rt, "+15155550142")
-
-
-@contextmanager
-def writes_counted(rt):
-    """The write transactions (and writes) made on the engine inside the block."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        if statement.split()[0].upper() in ("BEGIN", "INSERT", "UPDATE", "DELETE"):
-            seen.append(statement)
-
-    event.listen(rt.db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", note)
 
 
 def report(chair, *texts):
@@ -120,8 +103,9 @@ def test_missing_stages_are_chased_after_a_while(rt, chair):
         for r in uow.session.execute(select(Report)).scalars():
             r.recorded_at = r.recorded_at - timedelta(minutes=rt.config.complete_after_minutes + 1)
     assert completeness.remind_incomplete(rt) == 1
-    with writes_counted(rt) as writes:
+    with statements_run(rt.db.engine) as statements:
         assert completeness.remind_incomplete(rt) == 0  # once only
+    writes = [st for st in statements if st.split()[0].upper() in ("BEGIN", "INSERT", "UPDATE", "DELETE")]
     assert writes == []  # and asking again takes no write lock (every sweep asks)
     from tests.conftest import work
     work(rt)

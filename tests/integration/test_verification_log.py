@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hotline.models import LogEntry, LogHead
 from hotline.services import log as vlog
+from tests.helpers import statements_run
 
 
 def _head(rt) -> tuple[int, str]:
@@ -15,18 +16,9 @@ def _head(rt) -> tuple[int, str]:
 
 
 def test_head_is_written_once_per_transaction_and_names_the_newest_entry(rt):
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(rt.db.engine, "before_cursor_execute", seen)
-    try:
-        with rt.db.transaction() as uow:
-            for n in range(3):
-                vlog.record(uow.session, "test_entry", actor="tester", n=n)
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", seen)
+    with statements_run(rt.db.engine) as statements, rt.db.transaction() as uow:
+        for n in range(3):
+            vlog.record(uow.session, "test_entry", actor="tester", n=n)
     assert sum(s.lstrip().upper().startswith("UPDATE LOG_HEAD") for s in statements) == 1
     with rt.db.reading() as s:
         newest = s.execute(select(LogEntry).order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
