@@ -1,12 +1,13 @@
-"""CPU and SQL per chair's report and per YES, in-process, against a copy of a drill's database.
+"""CPU and SQL per chair's report, YES and STATUS, in-process, against a copy of a drill's database.
 
 A processor holds SQLite's write lock for nearly all of a text's handling, so this is the cost
 that decides how long webhooks wait at the chairs' peak. Developer aid, not part of the suite:
 
-    .venv/bin/python scripts/bench_texts.py /tmp/hotline-drill-XXXX [--texts 600] [--sql] [--profile report|yes]
+    .venv/bin/python scripts/bench_texts.py /tmp/hotline-drill-XXXX [--texts 600] [--sql] [--profile report|yes|status]
 
 It copies the drill's `drill.sqlite3` (migrating the copy), sends each of up to `--texts` chairs'
-phones one of its earlier reports again, then answers each read-back with YES and its code.
+phones one of its earlier reports again, answers each read-back with YES and its code, then sends
+STATUS from each phone (what the drill's job rounds send).
 `--sql` adds the time SQLite spent per statement; `--profile` a cProfile of one phase.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ def main() -> None:
     ap.add_argument("drill_folder", type=Path)
     ap.add_argument("--texts", type=int, default=600)
     ap.add_argument("--sql", action="store_true")
-    ap.add_argument("--profile", choices=("report", "yes"))
+    ap.add_argument("--profile", choices=("report", "yes", "status"))
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-texts-"))
     db_file = folder / "copy.sqlite3"
@@ -66,6 +67,8 @@ def main() -> None:
             outcomes = dict(con.execute("SELECT outcome, count(*) FROM inbound_messages "
                                         "WHERE sid LIKE 'SMbench-yes-%' GROUP BY outcome").fetchall())
         print(f"YES outcomes: {outcomes}")
+        # The drill's job rounds: one STATUS text per chair's phone.
+        _phase(rt, "status", [(phone, "STATUS") for phone, _ in reports], args.profile == "status", sql)
 
 
 def _phase(rt: Runtime, label: str, texts: list[tuple[str, str]], profile: bool,

@@ -143,7 +143,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     plans = make_plans(rows, o)
     t0 = time.time() + 3
     chair_rate = len(plans) * 6.2 / o.burst
-    flood_results: "mp.Queue[list]" = mp.Queue()
+    flood_results: "mp.Queue[dict]" = mp.Queue()
     flood = mp.Process(target=load.flood, args=(cluster.url, DRILL_TOKEN, chair_rate * o.flood,
                                                 t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results))
     if o.flood > 0:
@@ -160,11 +160,12 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     outcomes = load.run_chairs(plans, delegates, cands, ctx)
     last = max((out["last_sent"] for out in outcomes), default=time.time())
     all_done = wait_recorded(db, len(plans), timeout=120)
-    flood_latency = flood_results.get(timeout=60) if o.flood > 0 else []
+    flood_run = flood_results.get(timeout=60) if o.flood > 0 else {"latency_ms": [], "per_second": 0.0}
     if o.flood > 0:
         flood.join(timeout=10)
     return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last, "faults": fault_windows,
-            "all_recorded_at": all_done, "flood_latency": flood_latency, "chair_rate": chair_rate}
+            "all_recorded_at": all_done, "flood_latency": flood_run["latency_ms"], "chair_rate": chair_rate,
+            "flood_multiple": {"asked": o.flood, "reached": round(flood_run["per_second"] / chair_rate, 2)}}
 
 
 def job_throughput(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]]) -> dict[str, Any]:

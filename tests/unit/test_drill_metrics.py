@@ -119,6 +119,30 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
     assert any("kill -9 processor-0" in line and "lost 1" in line for line in report.summary(r))
 
 
+def test_a_flood_that_fell_short_of_its_rate_fails_its_verdict():
+    """The flood's generator runs on idle CPU only; a starved one must not pass for a 10x flood."""
+    flood_verdict = "10x flood at most doubles chairs' p99 (server time)"
+    r = {"flood_slowdown_p99": 1.5, "flood_multiple": {"asked": 10.0, "reached": 9.4}}
+
+    def judged(reached: float) -> bool:
+        r["flood_multiple"]["reached"] = reached
+        return report.verdicts({**_passing_report(), **r}, send_rate=1.0)[flood_verdict]
+
+    assert judged(9.4) is True
+    assert judged(8.5) is False
+    r["flood_slowdown_p99"] = 2.1
+    assert judged(10.0) is False
+
+
+def _passing_report() -> dict:
+    zero = {"reports_lost": 0, "reports_recorded_twice": 0, "texts_handled_twice": 0, "replies_never_sent": 0}
+    return {"webhook_capacity": {"ratio": 0.7}, "webhooks": {"server_side": {"chairs_before_flood": {"p99_ms": 20}}},
+            "jobs": {"ratio": 0.6}, "last_chair_message_to_all_recorded_s": 1.0,
+            "sending": {"max_in_any_10s_per_number": 10, "other_sent_while_confirmation_waited": 0,
+                        "other_messages_sent": 1},
+            "must_be_zero": zero, "chair_problem_count": 0, "failed_jobs": {"unexplained": []}, "faults": []}
+
+
 def test_paired_rounds_alternate_which_side_goes_first_and_take_the_median_ratio():
     calls: list[str] = []
     noop_rates, our_rates = iter([100.0, 200.0, 100.0]), iter([50.0, 60.0, 80.0])
