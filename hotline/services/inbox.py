@@ -140,17 +140,20 @@ PARKED_KEY = "hotline:inbox:parked"
 PARKED_LOCK = "hotline:lock:parked"
 
 
-def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> bool:
-    """Keep a throttled flood text in Redis (AOF) for a bulk move into the database.
+def parked_record(channel: str, sid: str, raw: Mapping[str, list[str]]) -> str:
+    """A throttled flood text as kept in Redis (AOF) for a bulk move into the database.
 
-    Only texts over their number's allowance from numbers not on the roster come here: the
-    webhook then costs one Redis write instead of a database commit. False if Redis is down
-    (the caller stores the row in the database instead).
+    Only texts over their number's allowance from numbers not on the roster are parked
+    (admission.admit does it): the webhook then costs one Redis write instead of a database commit.
     """
-    record = {"channel": channel, "sid": no_nul(sid), "raw": dict(raw), "throttled": True,
-              "received_at": utcnow().isoformat()}
+    return json.dumps({"channel": channel, "sid": no_nul(sid), "raw": dict(raw), "throttled": True,
+                       "received_at": utcnow().isoformat()})
+
+
+def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> bool:
+    """Park one text on its own; False if Redis is down (the caller stores it in the database)."""
     try:
-        rt.redis.rpush(PARKED_KEY, json.dumps(record))
+        rt.redis.rpush(PARKED_KEY, parked_record(channel, sid, raw))
         return True
     except RedisError:
         return False

@@ -33,10 +33,10 @@ def inbound_sms() -> Response:
     rt = runtime()
     raw = request.form.to_dict(flat=False)  # cleaned where the row is built
     phone = no_nul(request.form["From"])[:32]  # the job's key: as the row will store it
-    admission = admit(rt, phone, request.form.get("Body", ""))
+    admission = admit(rt, phone, request.form.get("Body", ""), lambda: inbox.parked_record("sms", sid, raw))
     if admission.first_throttled:
         rt.queues.throttled(phone)
-    if admission.throttled and not admission.registered and inbox.park(rt, "sms", sid, raw):
+    if admission.parked:
         return twiml()  # a flood: kept in Redis, moved to the database in bulk by the sweeper
     stored = inbox.store(rt, "sms", sid, raw, admission.throttled)
     if stored.duplicate:

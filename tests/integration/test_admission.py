@@ -84,3 +84,32 @@ def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
         sids = sorted(uow.session.execute(select(InboundMessage.sid)).scalars())
     assert sids == ["SMparked1", "SMparked2"]
     assert rt.redis.llen(inbox.PARKED_KEY) == 0
+
+
+def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt):
+    """Redis restarted without its script cache: the webhook loads the script again, nothing is lost."""
+    from hotline.services import admission
+    load_roster(rt)
+    prank = Phone(client, rt, "+12025550199")
+    for i in range(rt.config.texts_per_hour_unknown):
+        prank.send(f"lol {i}", process=False)
+    rt.redis.script_flush()
+    assert prank.send("one too many", process=False) == 200
+    assert rt.redis.llen("hotline:inbox:parked") == 1
+    hour = int(time.time() // 3600)
+    assert 0 < rt.redis.ttl(f"hotline:inrate:{prank.number}:{hour}") <= 3700  # the count goes away
+    # A chair's phone over its allowance is stored (and told a person will call), never parked.
+    chair = Phone(client, rt, "+15155550142")
+    rt.redis.set(f"hotline:inrate:{chair.number}:{hour}", rt.config.texts_per_hour_registered)
+    assert admission.admit(rt, chair.number, "status", lambda: "never used").throttled
+    assert rt.redis.llen("hotline:inbox:parked") == 1
+
+
+def test_a_text_is_admitted_when_redis_is_down(rt):
+    """The rate counter fails open: the text is stored and processed, not parked or refused."""
+    from hotline.services import admission
+    load_roster(rt)
+    rt.redis.connection_pool.connection_kwargs.update(port=1)  # nothing listens there
+    rt.redis.connection_pool.disconnect()
+    verdict = admission.admit(rt, "+12025550199", "lol", lambda: "record")
+    assert not verdict.throttled and not verdict.parked
