@@ -31,7 +31,7 @@ class Admission:
     # Registered phones, and texts that carry a PIN (a chair on a borrowed phone), go in the
     # chairs' lane; everything else waits in the paced lane for unknown numbers.
     chairs_lane: bool = True
-    parked: bool = False  # over the allowance, not on the roster: kept in Redis (inbox.park)
+    parked: bool = False  # over the allowance, not on the roster: kept in Redis (inbox.parked_record)
 
 
 def registered_phones(rt: Runtime) -> frozenset[str]:
