@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hotline.models import ChairPhone
 from hotline.domain.texts import mentions_pin
+from hotline.queue import Q_UNKNOWN
 from hotline.runtime import Runtime
 from hotline.sending_rate import SendingRate
 from hotline.services import backlog, outbound
@@ -31,7 +32,7 @@ class Admission:
     # Registered phones, and texts that carry a PIN (a chair on a borrowed phone), go in the
     # chairs' lane; everything else waits in the paced lane for unknown numbers.
     chairs_lane: bool = True
-    parked: bool = False  # over the allowance, not on the roster: kept in Redis (inbox.parked_record)
+    parked: bool = False  # kept in Redis for a bulk move into the database (inbox.parked_record)
 
 
 def registered_phones(rt: Runtime) -> frozenset[str]:
@@ -46,19 +47,30 @@ def in_chairs_lane(rt: Runtime, phone: str, body: str) -> bool:
     return phone in registered_phones(rt) or mentions_pin(body)
 
 
-# Count the text and, when it is over the allowance and a parked record was given, park it: one
-# round trip for what a flood sends most (at 10x the chairs' rate, every round trip a webhook
-# waits on is one more wait for a CPU on a busy machine).
+# Count the text and park it when a parked record was given and either the text is over its
+# number's allowance (T: kept, not acted on) or, for the unknown numbers' lane, that lane's queue
+# already holds more than it can start for a while (N: handled later). One round trip for what a
+# flood sends: at 10x the chairs' rate every round trip and every database write a webhook makes
+# is one more wait for a CPU or the write lock on a busy machine, chairs' webhooks included.
 _COUNT_AND_PARK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if ARGV[3] ~= '' and count > tonumber(ARGV[1]) then
-  redis.call('RPUSH', KEYS[2], ARGV[3])
-  return {count, 1}
+if ARGV[3] ~= '' then
+  if count > tonumber(ARGV[1]) then
+    redis.call('RPUSH', KEYS[2], 'T' .. ARGV[3])
+    return {count, 1}
+  end
+  local backed_up = tonumber(ARGV[4])
+  if backed_up > 0 and redis.call('LLEN', KEYS[3]) >= backed_up then
+    redis.call('RPUSH', KEYS[2], 'N' .. ARGV[3])
+    return {count, 1}
+  end
 end
 return {count, 0}
 """
-
+# The unknown numbers' lane counts as backed up when its queue holds this many seconds of its
+# processing budget (config.unknown_processing_per_second).
+BACKED_UP_SECONDS = 10.0
 
 _scripts: dict[str, Script] = {}
 
@@ -73,17 +85,21 @@ def _script(rt: Runtime) -> Script:
 def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | None = None) -> Admission:
     """Count this text against the number's hourly allowance (fails open if Redis is down).
 
-    `park`: builds the text's parked record (inbox.parked_record); a number not on the roster
-    that is over its allowance then has the text kept in Redis in the same round trip.
+    `park`: builds the text's parked record (inbox.parked_record). A text from a number not on the
+    roster is then kept in Redis in the same round trip when it is over the allowance, or when it
+    belongs in the unknown numbers' lane and that lane is backed up (a flood).
     """
     registered = phone in registered_phones(rt)
     lane = in_chairs_lane(rt, phone, body)
-    limit = (rt.config.texts_per_hour_registered if registered
-             else rt.config.texts_per_hour_with_pin if lane else rt.config.texts_per_hour_unknown)
+    cfg = rt.config
+    limit = (cfg.texts_per_hour_registered if registered
+             else cfg.texts_per_hour_with_pin if lane else cfg.texts_per_hour_unknown)
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
     record = park() if park is not None and not registered else ""
+    backed_up = 0 if lane else max(1, int(BACKED_UP_SECONDS * cfg.unknown_processing_per_second))
     try:
-        count, parked = _script(rt)(keys=[key, PARKED_KEY], args=[limit, 3700, record], client=rt.redis)
+        count, parked = _script(rt)(keys=[key, PARKED_KEY, rt.queues.by_name[Q_UNKNOWN].key],
+                                    args=[limit, 3700, record, backed_up], client=rt.redis)
     except RedisError as exc:
         logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
         return Admission(registered, False, False, lane)

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-from redis.exceptions import RedisError
 from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -141,28 +140,29 @@ PARKED_LOCK = "hotline:lock:parked"
 
 
 def parked_record(channel: str, sid: str, raw: Mapping[str, list[str]]) -> str:
-    """A throttled flood text as kept in Redis (AOF) for a bulk move into the database.
+    """A text from a number not on the roster as kept in Redis (AOF) for a bulk move into the database.
 
-    Only texts over their number's allowance from numbers not on the roster are parked
-    (admission.admit does it): the webhook then costs one Redis write instead of a database commit.
+    admission.admit parks it, prefixed with T (throttled: over its number's allowance, kept but
+    not acted on) or N (the unknown numbers' lane was already backed up: moved into the database
+    unhandled, and the sweeper brings it to that lane). The webhook then costs one Redis write
+    instead of a database commit.
     """
-    return json.dumps({"channel": channel, "sid": no_nul(sid), "raw": dict(raw), "throttled": True,
+    return json.dumps({"channel": channel, "sid": no_nul(sid), "raw": dict(raw),
                        "received_at": utcnow().isoformat()})
 
 
-def park(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> bool:
-    """Park one text on its own; False if Redis is down (the caller stores it in the database)."""
-    try:
-        rt.redis.rpush(PARKED_KEY, parked_record(channel, sid, raw))
-        return True
-    except RedisError:
-        return False
+def _unpark(item: bytes) -> tuple[dict[str, Any], bool]:
+    """A parked record and whether it is throttled."""
+    if item[:1] in (b"T", b"N"):
+        return json.loads(item[1:]), item[:1] == b"T"
+    return json.loads(item), True  # parked by earlier code, which parked only throttled texts
 
 
 def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
     """Move parked texts into the database in bulk; safe to run from many workers at once.
 
-    Small transactions: on SQLite each one holds the write lock, and webhooks wait behind it.
+    Unthrottled ones arrive unhandled: the sweeper queues them in the unknown numbers' lane
+    once they are `sweep_stale_seconds` old, as its budget allows. Small transactions: on SQLite each one holds the write lock, and webhooks wait behind it.
     """
     lock = rt.redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
     if not lock.acquire(blocking=False):
@@ -173,16 +173,16 @@ def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
             items = rt.redis.lrange(PARKED_KEY, 0, batch - 1)
             if not items:
                 break
-            records = [json.loads(item) for item in items]
+            records = [_unpark(item) for item in items]
             with rt.db.transaction() as uow:
                 known = set(uow.session.execute(select(InboundMessage.sid).where(
-                    InboundMessage.sid.in_([r["sid"] for r in records]))).scalars())
+                    InboundMessage.sid.in_([r["sid"] for r, _ in records]))).scalars())
                 rows = []
-                for r in records:
+                for r, throttled in records:
                     if r["sid"] not in known:
                         known.add(r["sid"])
                         rows.append(_values(r["channel"], r["sid"], r["raw"],
-                                            datetime.fromisoformat(r["received_at"]), True))
+                                            datetime.fromisoformat(r["received_at"]), throttled))
                 if rows:  # one plain multi-row INSERT: the ORM's flush of 100 rows held the lock longer
                     uow.session.execute(insert(InboundMessage.__table__), rows)
             # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.

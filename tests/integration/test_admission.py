@@ -75,15 +75,59 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
 
 
 def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
-    from hotline.services import inbox
+    from hotline.services import admission, inbox
+    load_roster(rt)
     raw = {"From": ["+12025550199"], "Body": ["spam"]}
-    assert inbox.park(rt, "sms", "SMparked1", raw) and inbox.park(rt, "sms", "SMparked2", raw)
+    hour = int(time.time() // 3600)
+    rt.redis.set(f"hotline:inrate:+12025550199:{hour}", rt.config.texts_per_hour_unknown)  # at its allowance
+    for sid in ("SMparked1", "SMparked2"):
+        assert admission.admit(rt, "+12025550199", "spam", lambda sid=sid: inbox.parked_record("sms", sid, raw)).parked
     inbox.store(rt, "sms", "SMparked1", raw)  # Twilio retried it and it reached the database
     assert inbox.flush_parked(rt) == 2
     with rt.db.transaction() as uow:
         sids = sorted(uow.session.execute(select(InboundMessage.sid)).scalars())
     assert sids == ["SMparked1", "SMparked2"]
     assert rt.redis.llen(inbox.PARKED_KEY) == 0
+
+
+def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings_them_back(client, rt):
+    """In a flood even a number's first texts skip the database at webhook time; none is lost."""
+    from hotline.services import admission, inbox, sweeper
+    load_roster(rt)
+    rt.config = replace(rt.config, unknown_processing_per_second=0.3)  # backed up at 3 queued texts
+    backed_up = int(admission.BACKED_UP_SECONDS * rt.config.unknown_processing_per_second)
+    pranks = [Phone(client, rt, f"+120255501{i:02d}") for i in range(backed_up + 2)]
+    for prank in pranks:  # one text each: nobody is over the allowance
+        assert prank.send("hi", process=False) == 200
+    assert Queue(Q_UNKNOWN, connection=rt.redis).count == backed_up
+    assert rt.redis.llen(inbox.PARKED_KEY) == 2
+    borrowed = Phone(client, rt, "+15155559999")  # a chair on a borrowed phone, with the PIN
+    borrowed.send("DSM-42 PIN 4321 first: Biden 12", process=False)
+    chair = Phone(client, rt, "+15155550142")
+    chair.send("status", process=False)
+    assert rt.redis.llen(inbox.PARKED_KEY) == 2  # the chairs' lane is never parked
+    Queue(Q_UNKNOWN, connection=rt.redis).empty()  # as if the lane's budget had let them through
+    rt.config = replace(rt.config, unknown_processing_per_second=1000)
+    counts = sweeper.sweep(rt, stale_seconds=0)
+    assert counts["parked"] == 2 and counts["inbound"] >= 2  # moved in unhandled, then queued
+    work(rt)
+    with rt.db.transaction() as uow:
+        rows = uow.session.execute(select(InboundMessage.from_number, InboundMessage.outcome)).all()
+    outcomes = dict(rows)
+    assert len(rows) == len(pranks) + 2  # every text is in the inbox once
+    assert all(outcomes[p.number] == "unknown_sender" for p in pranks)  # each one handled, parked or not
+
+
+def test_texts_parked_by_earlier_code_move_as_throttled(rt):
+    """Records from before the T/N prefix (only throttled texts were parked then)."""
+    import json
+    from hotline.services import inbox
+    record = {"channel": "sms", "sid": "SMold", "raw": {"From": ["+12025550199"], "Body": ["spam"]},
+              "throttled": True, "received_at": "2026-11-23T20:00:00+00:00"}
+    rt.redis.rpush(inbox.PARKED_KEY, json.dumps(record))
+    assert inbox.flush_parked(rt) == 1
+    with rt.db.transaction() as uow:
+        assert uow.session.execute(select(InboundMessage.outcome)).scalar_one() == "throttled"
 
 
 def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt):
