@@ -137,10 +137,13 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: s
     def client(k: int) -> None:
         http = requests.Session()
         while time.monotonic() < deadline:
-            # A number's first text: every probe takes the full path (stored, then queued). A
-            # number seen before would soon be over its allowance and only parked in Redis.
+            # A chair's path: stored, then queued in the chairs' lane. A new number each time (one
+            # seen before would soon be over its allowance), with a PIN as a chair on a borrowed
+            # phone sends it: without one the text would join the unknown numbers' lane, which
+            # nothing drains during these rounds, and once that lane is backed up new numbers'
+            # texts are only parked in Redis, the flood's cheap path.
             form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1303{next(_PROBE_NUMBERS):07d}",
-                    "To": "+15155559000", "Body": "status"}
+                    "To": "+15155559000", "Body": "PIN 0000 status"}
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
                       headers=signed_headers(validator, target, form, label))

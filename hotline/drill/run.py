@@ -22,7 +22,7 @@ from hotline.drill import load, metrics, report
 from hotline.drill.chairs import Plan
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline.models import InboundMessage, Report, utcnow
-from hotline.queue import Q_UNKNOWN
+from hotline.queue import Q_INBOUND, Q_UNKNOWN
 from hotline.services import importing, inbox
 from hotline.services.roster import load_candidates
 
@@ -88,7 +88,8 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
         lambda: load.closed_loop(cluster.url, DRILL_TOKEN, PROBE_SECONDS, 8, "probe"))
     cluster.stop_web(noop=True)
     redis = Redis.from_url(cluster.redis.url)
-    Queue(Q_UNKNOWN, connection=redis).empty()  # probes, not texts
+    for lane in (Q_INBOUND, Q_UNKNOWN):  # probes, not texts (no chair has texted yet)
+        Queue(lane, connection=redis).empty()
     redis.delete(inbox.PARKED_KEY)  # nor should the sweeper spend the job rounds moving them
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
