@@ -72,14 +72,14 @@ return {count, 0}
 # processing budget (config.unknown_processing_per_second).
 BACKED_UP_SECONDS = 10.0
 
-_scripts: dict[str, Script] = {}
+_count_and_park: list[Script] = []  # built once: a Script works out its SHA when made
 
 
 def _script(rt: Runtime) -> Script:
-    """The script object (its SHA worked out once; redis-py loads it again after a Redis restart)."""
-    if "count_and_park" not in _scripts:
-        _scripts["count_and_park"] = rt.redis.register_script(_COUNT_AND_PARK)
-    return _scripts["count_and_park"]
+    """The counting script (redis-py loads it again when Redis has forgotten it, e.g. restarted)."""
+    if not _count_and_park:
+        _count_and_park.append(rt.redis.register_script(_COUNT_AND_PARK))
+    return _count_and_park[0]
 
 
 def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | None = None) -> Admission:

@@ -162,7 +162,8 @@ def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
     """Move parked texts into the database in bulk; safe to run from many workers at once.
 
     Unthrottled ones arrive unhandled: the sweeper queues them in the unknown numbers' lane
-    once they are `sweep_stale_seconds` old, as its budget allows. Small transactions: on SQLite each one holds the write lock, and webhooks wait behind it.
+    once they are `sweep_stale_seconds` old, as its budget allows. Small transactions: on
+    SQLite each one holds the write lock, and webhooks wait behind it.
     """
     lock = rt.redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
     if not lock.acquire(blocking=False):
