@@ -114,7 +114,7 @@ class Queues:
         return {job_id.decode() for ids in pipe.execute() for job_id in ids}
 
     def _orphaned(self, job_id: str) -> bool:
-        """A job marked started by a worker that no longer signs of life: delete it so it can be queued.
+        """A job that will not handle its row: delete it so it can be queued again.
 
         RQ notices a dead worker's job only when its heartbeat lapses (minutes); every worker
         here renews a short-lived alive key, so the sweeper can tell at once. Our jobs are
@@ -125,6 +125,12 @@ class Queues:
         except NoSuchJobError:
             return True
         status = job.get_status()
+        if status == JobStatus.FINISHED:
+            # Done, yet the sweeper still finds its row waiting: the job left it on purpose (the
+            # unknown numbers' lane was over its budget) or finished just before the row's
+            # commit was seen. Its kept result would refuse the same id for result_ttl (5 min).
+            job.delete()
+            return True
         if status == JobStatus.QUEUED:
             # Queued but not in its queue: popped by a worker whose connection dropped before the
             # reply arrived. Nobody will run it unless it is queued again.

@@ -72,6 +72,13 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
                                   .where(InboundMessage.processed_at.is_(None)))
     assert left == 4  # a burst of 2 went through; the rest wait
     assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 2  # 2 per second x 1 s between sweeps
+    # Their first jobs finished without handling them (over the budget); the sweep's new ones do.
+    rt.config = replace(rt.config, unknown_processing_per_second=1000)
+    work(rt)
+    with rt.db.transaction() as uow:
+        left = uow.session.scalar(select(func.count()).select_from(InboundMessage)
+                                  .where(InboundMessage.processed_at.is_(None)))
+    assert left == 2
 
 
 def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
