@@ -108,8 +108,12 @@ def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | Non
 
 def within_unknown_budget(rt: Runtime) -> bool:
     """Whether the shared per-second budget for the unknown numbers' lane has room now."""
+    cfg = rt.config
+    # The sweeper brings this lane's waiting texts back a sweep's worth at a time; a bucket that
+    # holds a whole sweep's worth lets them all through, so the lane runs at its rate.
+    burst = max(1.0, cfg.unknown_processing_per_second * cfg.sweep_interval_seconds)
     try:
-        return SendingRate(rt.redis, rt.config.unknown_processing_per_second).try_acquire(
+        return SendingRate(rt.redis, cfg.unknown_processing_per_second, burst).try_acquire(
             "unknown-processing") == 0
     except RedisError:
         return True

@@ -164,3 +164,16 @@ def test_a_text_is_admitted_when_redis_is_down(rt):
     rt.redis.connection_pool.disconnect()
     verdict = admission.admit(rt, "+12025550199", "lol", lambda: "record")
     assert not verdict.throttled and not verdict.parked
+
+
+def test_the_unknown_lane_lets_a_whole_sweeps_worth_through(client, rt):
+    """The sweeper brings waiting texts back every few seconds; the budget lets that batch run."""
+    load_roster(rt)
+    rt.config = replace(rt.config, unknown_processing_per_second=1, sweep_interval_seconds=4)
+    for i in range(6):
+        Phone(client, rt, f"+120255502{i:02d}").send("hi", process=False)
+    work(rt)
+    with rt.db.transaction() as uow:
+        handled = uow.session.scalar(select(func.count()).select_from(InboundMessage)
+                                     .where(InboundMessage.processed_at.is_not(None)))
+    assert handled == 4  # 1 a second x 4 s between sweeps, not 1 per sweep
