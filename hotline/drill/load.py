@@ -98,6 +98,8 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     time.sleep(max(0.0, start - time.time()))
     sent = 0
     pool = ThreadPoolExecutor(max_workers=16)
+    futures: list[Any] = []
+    answered: list[float] = []  # when each request came back (its threads append)
 
     def one(i: int) -> float:
         form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1202555{rng.randrange(numbers):04d}",
@@ -112,7 +114,6 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
             answered.append(time.time())
         return (time.perf_counter() - started) * 1000
 
-    futures, answered = [], []
     while time.time() < stop:
         due = int((time.time() - start) * rate)
         while sent < due:

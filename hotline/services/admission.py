@@ -90,7 +90,7 @@ def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | Non
     belongs in the unknown numbers' lane and that lane is backed up (a flood).
     """
     registered = phone in registered_phones(rt)
-    lane = in_chairs_lane(rt, phone, body)
+    lane = registered or mentions_pin(body)  # in_chairs_lane, without asking the roster twice
     cfg = rt.config
     limit = (cfg.texts_per_hour_registered if registered
              else cfg.texts_per_hour_with_pin if lane else cfg.texts_per_hour_unknown)
