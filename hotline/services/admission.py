@@ -83,27 +83,32 @@ def _script(rt: Runtime) -> Script:
 
 
 def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | None = None) -> Admission:
-    """Count this text against the number's hourly allowance (fails open if Redis is down).
+    """Count a text from a number not on the roster against its hourly allowance (fails open if
+    Redis is down).
 
-    `park`: builds the text's parked record (inbox.parked_record). A text from a number not on the
-    roster is then kept in Redis in the same round trip when it is over the allowance, or when it
-    belongs in the unknown numbers' lane and that lane is backed up (a flood).
+    `park`: builds the text's parked record (inbox.parked_record). The text is then kept in Redis
+    in the same round trip when it is over the allowance, or when it belongs in the unknown
+    numbers' lane and that lane is backed up (a flood).
+
+    Registered phones are let in without a round trip: their texts are counted by the job that
+    handles them (inbound.SENT_THIS_HOUR). Every Redis wait in a chair's webhook is one more
+    chance to queue for a CPU behind a flood.
     """
-    registered = phone in registered_phones(rt)
-    lane = registered or mentions_pin(body)  # in_chairs_lane, without asking the roster twice
+    if phone in registered_phones(rt):
+        return Admission(registered=True, throttled=False, first_throttled=False)
+    lane = mentions_pin(body)  # a chair on a borrowed phone
     cfg = rt.config
-    limit = (cfg.texts_per_hour_registered if registered
-             else cfg.texts_per_hour_with_pin if lane else cfg.texts_per_hour_unknown)
+    limit = cfg.texts_per_hour_with_pin if lane else cfg.texts_per_hour_unknown
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
-    record = park() if park is not None and not registered else ""
+    record = park() if park is not None else ""
     backed_up = 0 if lane else max(1, int(BACKED_UP_SECONDS * cfg.unknown_processing_per_second))
     try:
         count, parked = _script(rt)(keys=[key, PARKED_KEY, rt.queues.by_name[Q_UNKNOWN].key],
                                     args=[limit, 3700, record, backed_up], client=rt.redis)
     except RedisError as exc:
         logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
-        return Admission(registered, False, False, lane)
-    return Admission(registered, count > limit, count == limit + 1, lane, parked=bool(parked))
+        return Admission(False, False, False, lane)
+    return Admission(False, count > limit, count == limit + 1, lane, parked=bool(parked))
 
 
 def within_unknown_budget(rt: Runtime) -> bool:

@@ -5,8 +5,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased, defer
 
 from hotline.db import UnitOfWork, hold_for_transaction
 from hotline.domain import replies
@@ -50,8 +50,17 @@ class Ctx:
                            precinct_id=precinct.id if precinct else None, inbound_id=self.msg.id)
 
 
-# The oldest unhandled text from one phone up to a given row (built once: every job runs it).
-NEXT_FROM_PHONE = (select(InboundMessage).options(defer(InboundMessage.raw)).where(
+# How many texts a phone has sent this hour, up to and including a given row: its place against
+# the hourly allowance. Registered phones are counted here, not in the webhook (one Redis round
+# trip fewer in every chair's webhook); the same rows give the same count, so a job that runs
+# twice decides the same way.
+_EARLIER = aliased(InboundMessage)
+SENT_THIS_HOUR = (select(func.count(_EARLIER.id)).where(
+    _EARLIER.from_number == InboundMessage.from_number, _EARLIER.id <= InboundMessage.id,
+    _EARLIER.received_at >= bindparam("hour_start")).scalar_subquery())
+# The oldest unhandled text from one phone up to a given row, and its count this hour (built
+# once: every job runs it).
+NEXT_FROM_PHONE = (select(InboundMessage, SENT_THIS_HOUR).options(defer(InboundMessage.raw)).where(
     InboundMessage.from_number == bindparam("phone"), InboundMessage.processed_at.is_(None),
     InboundMessage.channel == "sms", InboundMessage.id <= bindparam("upto"))
     .order_by(InboundMessage.id).limit(1))
@@ -82,20 +91,33 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
         # One phone's texts are handled one at a time, oldest first, so split texts and YES
         # replies keep their order; the database holds the lock, so no extra round trips.
         hold_for_transaction(uow.session, f"sender:{phone}")
-        msg = uow.session.execute(NEXT_FROM_PHONE, {"phone": phone, "upto": upto_id}).scalar_one_or_none()
-        if msg is None:
+        found = uow.session.execute(NEXT_FROM_PHONE, {"phone": phone, "upto": upto_id,
+                                                      "hour_start": hour_start()}).one_or_none()
+        if found is None:
             return False
-        ctx = Ctx(uow, rt, msg, candidates, codes)
-        ctx.registered = roster.precincts_for_phone(uow.session, phone)
-        only = ctx.registered[0].code if len(ctx.registered) == 1 else None  # for log searches
-        vlog.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
-                    registered=[p.code for p in ctx.registered], body=redact(msg.body),
-                    media=len(msg.media_urls or []))
-        outcome = handle(ctx)
+        msg, sent = found
+        limit = rt.config.texts_per_hour_registered  # numbers not on the roster met lower ones at the door
+        if sent > limit:
+            outcome, submission_id = "throttled", msg.submission_id  # kept, visible, not acted on
+        else:
+            ctx = Ctx(uow, rt, msg, candidates, codes)
+            ctx.registered = roster.precincts_for_phone(uow.session, phone)
+            only = ctx.registered[0].code if len(ctx.registered) == 1 else None  # for log searches
+            vlog.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
+                        registered=[p.code for p in ctx.registered], body=redact(msg.body),
+                        media=len(msg.media_urls or []))
+            outcome, submission_id = handle(ctx), ctx.submission_id
         uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": outcome, "at": utcnow(),
-                                           "submission": ctx.submission_id})
+                                           "submission": submission_id})
+    if sent == limit + 1:
+        rt.queues.throttled(phone)  # after the commit: staff hear once an hour, a chair is told
     logger.info("inbound %s from %s: %s", msg.id, mask(phone), outcome)
     return msg.id < upto_id
+
+
+def hour_start(now: datetime | None = None) -> datetime:
+    """The start of the clock hour the hourly allowances count in (as admission's counter does)."""
+    return (now or utcnow()).replace(minute=0, second=0, microsecond=0)
 
 
 def handle(ctx: Ctx) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 
 from rq import Queue
 from sqlalchemy import func, select
@@ -47,12 +48,43 @@ def test_unknown_numbers_wait_behind_registered_chairs(client, rt):
 
 
 def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
+    """A registered phone is counted by the job that handles its text, not at the door."""
+    from hotline.services import inbound
     load_roster(rt)
+    rt.config = replace(rt.config, texts_per_hour_registered=3)
     chair = Phone(client, rt, "+15155550142")
-    hour = int(time.time() // 3600)
-    rt.redis.set(f"hotline:inrate:{chair.number}:{hour}", rt.config.texts_per_hour_registered)
-    chair.send("status")
+    for _ in range(3):
+        chair.send("status")
+    assert chair.last().kind == "status"
+    before = len(chair.inbox())
+    chair.send("status")  # the fourth this hour
     assert chair.last().kind == "throttled"
+    chair.send("status")
+    chair.send("first: Biden 12, Pete 45")
+    assert len(chair.inbox()) == before + 1  # told once; the rest kept, not acted on
+    with rt.db.transaction() as uow:
+        outcomes = uow.session.execute(select(InboundMessage.outcome).order_by(InboundMessage.id)).scalars().all()
+        assert outcomes == ["status"] * 3 + ["throttled"] * 3
+        items = uow.session.execute(select(BacklogItem).where(BacklogItem.phone == chair.number)).scalars().all()
+        assert len(items) == 1 and "more than 3 texts" in items[0].summary
+        last_id = uow.session.scalar(select(func.max(InboundMessage.id)))
+    assert rt.redis.keys("hotline:inrate:*") == []  # no count kept for the roster's phones
+    inbound.process(rt, last_id, chair.number)  # a job that runs twice changes nothing
+    assert len(chair.inbox()) == before + 1
+
+
+def test_a_chairs_texts_from_an_earlier_hour_do_not_count(client, rt):
+    from hotline.services import inbound
+    load_roster(rt)
+    rt.config = replace(rt.config, texts_per_hour_registered=2)
+    chair = Phone(client, rt, "+15155550142")
+    chair.send("status")
+    chair.send("status")
+    with rt.db.transaction() as uow:  # both were sent in the hour before this one
+        uow.session.execute(InboundMessage.__table__.update().values(
+            received_at=inbound.hour_start() - timedelta(minutes=1)))
+    chair.send("status")
+    assert chair.last().kind == "status"
 
 
 def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_rest(client, rt):
@@ -149,10 +181,10 @@ def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt)
     assert rt.redis.llen("hotline:inbox:parked") == 1
     hour = int(time.time() // 3600)
     assert 0 < rt.redis.ttl(f"hotline:inrate:{prank.number}:{hour}") <= 3700  # the count goes away
-    # A chair's phone over its allowance is stored (and told a person will call), never parked.
+    # A chair's phone is let in without a count (its job counts it) and never parked.
     chair = Phone(client, rt, "+15155550142")
-    rt.redis.set(f"hotline:inrate:{chair.number}:{hour}", rt.config.texts_per_hour_registered)
-    assert admission.admit(rt, chair.number, "status", lambda: "never used").throttled
+    verdict = admission.admit(rt, chair.number, "status", lambda: "never used")
+    assert verdict.registered and verdict.chairs_lane and not verdict.throttled and not verdict.parked
     assert rt.redis.llen("hotline:inbox:parked") == 1
 
 

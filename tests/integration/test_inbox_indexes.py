@@ -36,8 +36,12 @@ def sqlite_rt(rt):
 
 
 def test_a_phones_next_text_is_found_through_the_unhandled_index(sqlite_rt):
-    step = inbox_step(sqlite_rt, NEXT_FROM_PHONE, {"phone": "+15155550142", "upto": 10})
+    params = {"phone": "+15155550142", "upto": 10, "hour_start": datetime.now(timezone.utc)}
+    step = inbox_step(sqlite_rt, NEXT_FROM_PHONE, params)
     assert step.startswith("SEARCH inbound_messages USING INDEX ix_inbound_unhandled_by_phone"), step
+    # and its count this hour reads only that phone's rows
+    step = step_on(sqlite_rt, "inbound_messages_1", NEXT_FROM_PHONE, params)
+    assert "USING INDEX ix_inbound_messages_from_number" in step, step
 
 
 @pytest.mark.parametrize("chairs", [True, False])
