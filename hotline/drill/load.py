@@ -85,6 +85,9 @@ def run_chairs(plans: list[Plan], delegates: dict[str, int], cands: list[Candida
     return outcomes
 
 
+FLOOD_PREFIX = "+1202555"  # the pranksters' numbers: none is on the roster
+
+
 def flood(url: str, token: str, rate: float, start: float, stop: float, numbers: int,
           results: "mp.Queue[dict]") -> None:
     """Unknown numbers texting at `rate` per second between two wall-clock times.
@@ -102,7 +105,7 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     answered: list[float] = []  # when each request came back (its threads append)
 
     def one(i: int) -> float:
-        form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1202555{rng.randrange(numbers):04d}",
+        form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"{FLOOD_PREFIX}{rng.randrange(numbers):04d}",
                 "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
         started = time.perf_counter()
         try:

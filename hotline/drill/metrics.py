@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.drill.load import percentile
-from hotline.models import BacklogItem, LogEntry, OutboundMessage, Precinct, Report
+from hotline.services.inbox import PARKED_KEY
+from hotline.models import BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report
 
 
 def latest_confirms(outcomes: list[dict]) -> dict[tuple[str, str], dict]:
@@ -50,6 +51,27 @@ def integrity(s: Session, outcomes: list[dict], chair_phones: set[str],
             "replies_never_sent": unsent, "stages_expected": len(expected),
             "confirmations_without_reply": sum(1 for out in outcomes for c in out["confirms"]
                                                if not c.get("answered", True))}
+
+
+def unknown_lane(s: Session, redis: Redis, prefix: str, seconds: float, budget: float) -> dict[str, Any]:
+    """The prank flood's texts: how many the unknown numbers' lane handled in `seconds` since the
+    flood began, against its per-second budget; and how many still wait (stored or parked).
+
+    Chairs are judged elsewhere; this shows the lane itself keeps moving in a flood (a lane that
+    stalled once went unseen because nothing judged it).
+    """
+    flood = InboundMessage.from_number.like(prefix + "%")
+    rows = dict(s.execute(select(InboundMessage.outcome, func.count()).where(flood)
+                          .group_by(InboundMessage.outcome)).all())
+    parked = sum(1 for item in redis.lrange(PARKED_KEY, 0, -1) if item[:1] == b"N")
+    waiting = rows.pop(None, 0) + parked
+    throttled = rows.pop("throttled", 0)
+    handled = sum(rows.values())
+    # Work-conserving: the budget's worth in the time, or everything there was, if less.
+    due = min(budget * seconds, handled + waiting)
+    return {"handled": handled, "waiting": waiting, "throttled": throttled, "seconds": round(seconds, 1),
+            "per_second": round(handled / seconds, 2) if seconds > 0 else None, "budget_per_second": budget,
+            "share_of_due": round(handled / due, 2) if due else 1.0}
 
 
 def failed_jobs(s: Session, failed_ids: list[str]) -> dict[str, Any]:

@@ -71,6 +71,8 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
             r["last_chair_message_to_all_recorded_s"] is not None and r["last_chair_message_to_all_recorded_s"] <= 10,
         "10x flood at most doubles chairs' p99 (server time)": (r["flood_slowdown_p99"] or 1e9) <= 2.0
             and _flood_reached(r["flood_multiple"]),
+        "the unknown numbers' lane runs at >= 0.8x its budget in the flood":
+            r.get("unknown_lane") is None or r["unknown_lane"]["share_of_due"] >= 0.8,
         "sending holds the per-number rate": r["sending"]["max_in_any_10s_per_number"] <= send_rate * 10 + 1,
         "confirmations go out before other messages":
             r["sending"]["other_sent_while_confirmation_waited"] <= 0.01 * max(1, r["sending"]["other_messages_sent"]),
@@ -110,6 +112,7 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"flood slowdown of chairs' p99: {r['flood_slowdown_p99']} server, "
         f"{r['flood_slowdown_p99_client_side']} client; the flood reached {r['flood_multiple']['reached']}x "
         f"the chairs' rate (asked {r['flood_multiple']['asked']}x)",
+        *([_lane(r["unknown_lane"])] if r.get("unknown_lane") else []),
         f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']} "
         f"(median of rounds {', '.join(map(str, cap['round_ratios']))})",
         f"jobs: {jobs['ours_per_second']} texts/s vs RQ no-op {jobs['noop_per_second']}/s = {jobs['ratio']} "
@@ -130,6 +133,12 @@ def summary(r: dict[str, Any]) -> list[str]:
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
     return lines
+
+
+def _lane(lane: dict[str, Any]) -> str:
+    return (f"unknown numbers' lane: handled {lane['handled']} flood texts in {lane['seconds']} s = "
+            f"{lane['per_second']}/s (budget {lane['budget_per_second']}/s; {lane['share_of_due']} of what "
+            f"was due), {lane['waiting']} waiting, {lane['throttled']} over their numbers' allowance")
 
 
 def _backlogged(send: dict[str, Any]) -> str:

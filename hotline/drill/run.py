@@ -16,6 +16,7 @@ from rq import Queue
 from sqlalchemy import func, select, update
 
 from hotline import demo, migrate
+from hotline.config import Config
 from hotline.db import Database
 from hotline.drill import ceilings as ceilings_mod
 from hotline.drill import load, metrics, report
@@ -232,11 +233,15 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                                       o.sending_numbers, night["t0"])
             failed = metrics.failed_jobs(uow.session, _failed_jobs(cluster))
             faults = metrics.by_fault(night["outcomes"], night["faults"], current)
+            lane = metrics.unknown_lane(uow.session, Redis.from_url(cluster.redis.url), load.FLOOD_PREFIX,
+                                        time.time() - (night["t0"] + 0.5 * o.burst),
+                                        Config.from_env(cluster.env()).unknown_processing_per_second)
 
         outages = [(f["started"], f["ended"]) for f in night["faults"] if f.get("outage")]
         server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst, outages)
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
         result["faults"] = faults
+        result["unknown_lane"] = lane if o.flood > 0 else None
         result["failed_jobs"] = failed
         result["ceilings"] = ceil
         result["verdicts"] = report.verdicts(result, o.send_rate)
