@@ -53,25 +53,27 @@ def integrity(s: Session, outcomes: list[dict], chair_phones: set[str],
                                                if not c.get("answered", True))}
 
 
-def unknown_lane(s: Session, redis: Redis, prefix: str, seconds: float, budget: float) -> dict[str, Any]:
-    """The prank flood's texts: how many the unknown numbers' lane handled in `seconds` since the
-    flood began, against its per-second budget; and how many still wait (stored or parked).
-
-    Chairs are judged elsewhere; this shows the lane itself keeps moving in a flood (a lane that
-    stalled once went unseen because nothing judged it).
-    """
+def unknown_lane(s: Session, redis: Redis, prefix: str) -> dict[str, int]:
+    """The prank flood's texts (numbers starting with `prefix`) by where they are now: handled by
+    the unknown numbers' lane, waiting for it (stored or still parked in Redis), or over their
+    number's hourly allowance (kept, never acted on)."""
     flood = InboundMessage.from_number.like(prefix + "%")
     rows = dict(s.execute(select(InboundMessage.outcome, func.count()).where(flood)
                           .group_by(InboundMessage.outcome)).all())
     parked = sum(1 for item in redis.lrange(PARKED_KEY, 0, -1) if item[:1] == b"N")
     waiting = rows.pop(None, 0) + parked
     throttled = rows.pop("throttled", 0)
-    handled = sum(rows.values())
+    return {"handled": sum(rows.values()), "waiting": waiting, "throttled": throttled}
+
+
+def lane_rate(before: dict[str, int], after: dict[str, int], seconds: float, budget: float) -> dict[str, Any]:
+    """How fast the lane went between two counts, against its per-second budget."""
+    done = after["handled"] - before["handled"]
     # Work-conserving: the budget's worth in the time, or everything there was, if less.
-    due = min(budget * seconds, handled + waiting)
-    return {"handled": handled, "waiting": waiting, "throttled": throttled, "seconds": round(seconds, 1),
-            "per_second": round(handled / seconds, 2) if seconds > 0 else None, "budget_per_second": budget,
-            "share_of_due": round(handled / due, 2) if due else 1.0}
+    due = min(budget * seconds, max(before["waiting"], after["waiting"] + done))
+    return {**after, "handled_in_window": done, "seconds": round(seconds, 1),
+            "per_second": round(done / seconds, 2) if seconds > 0 else None, "budget_per_second": budget,
+            "share_of_due": round(done / due, 2) if due else 1.0}
 
 
 def failed_jobs(s: Session, failed_ids: list[str]) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
             r["last_chair_message_to_all_recorded_s"] is not None and r["last_chair_message_to_all_recorded_s"] <= 10,
         "10x flood at most doubles chairs' p99 (server time)": (r["flood_slowdown_p99"] or 1e9) <= 2.0
             and _flood_reached(r["flood_multiple"]),
-        "the unknown numbers' lane runs at >= 0.8x its budget in the flood":
+        "the unknown numbers' lane runs at >= 0.8x its budget after the night":
             r.get("unknown_lane") is None or r["unknown_lane"]["share_of_due"] >= 0.8,
         "sending holds the per-number rate": r["sending"]["max_in_any_10s_per_number"] <= send_rate * 10 + 1,
         "confirmations go out before other messages":
@@ -136,9 +136,10 @@ def summary(r: dict[str, Any]) -> list[str]:
 
 
 def _lane(lane: dict[str, Any]) -> str:
-    return (f"unknown numbers' lane: handled {lane['handled']} flood texts in {lane['seconds']} s = "
-            f"{lane['per_second']}/s (budget {lane['budget_per_second']}/s; {lane['share_of_due']} of what "
-            f"was due), {lane['waiting']} waiting, {lane['throttled']} over their numbers' allowance")
+    return (f"unknown numbers' lane, in the {lane['seconds']:.0f} s after the night: {lane['handled_in_window']} "
+            f"flood texts handled = {lane['per_second']}/s (budget {lane['budget_per_second']}/s; "
+            f"{lane['share_of_due']} of what was due); flood texts handled in all {lane['handled']}, "
+            f"waiting {lane['waiting']}, over their numbers' allowance {lane['throttled']}")
 
 
 def _backlogged(send: dict[str, Any]) -> str:

@@ -1,14 +1,14 @@
-"""The drill judges the unknown numbers' lane: what it handled in the flood against its budget."""
+"""The drill judges the unknown numbers' lane: what it handled after the night against its budget."""
 from __future__ import annotations
 
 from hotline.drill import metrics, report
 from hotline.drill.load import FLOOD_PREFIX
+from hotline.models import InboundMessage, utcnow
 from hotline.services import inbox
 from hotline.services.inbox import PARKED_KEY
-from hotline.models import InboundMessage, utcnow
 from tests.unit.test_drill_metrics import _passing_report
 
-LANE_VERDICT = "the unknown numbers' lane runs at >= 0.8x its budget in the flood"
+LANE_VERDICT = "the unknown numbers' lane runs at >= 0.8x its budget after the night"
 
 
 def flood_rows(rt, outcomes: list[str | None]) -> None:
@@ -23,24 +23,30 @@ def flood_rows(rt, outcomes: list[str | None]) -> None:
             received_at=utcnow()))
 
 
-def test_the_lane_counts_handled_waiting_and_throttled_flood_texts(rt):
+def test_flood_texts_are_counted_as_handled_waiting_or_over_the_allowance(rt):
     flood_rows(rt, ["unknown_sender"] * 40 + ["ignored"] * 10 + [None] * 60 + ["throttled"] * 7)
     rt.redis.rpush(PARKED_KEY, "N" + inbox.parked_record("sms", "SMp1", {"From": [FLOOD_PREFIX + "9999"]}),
                    "T" + inbox.parked_record("sms", "SMp2", {"From": [FLOOD_PREFIX + "9999"]}))
     with rt.db.transaction() as uow:
-        lane = metrics.unknown_lane(uow.session, rt.redis, FLOOD_PREFIX, seconds=20.0, budget=5.0)
-    assert lane == {"handled": 50, "waiting": 61, "throttled": 7, "seconds": 20.0, "per_second": 2.5,
-                    "budget_per_second": 5.0, "share_of_due": 0.5}  # 50 of the 100 its budget allowed
+        assert metrics.unknown_lane(uow.session, rt.redis, FLOOD_PREFIX) == {
+            "handled": 50, "waiting": 61, "throttled": 7}
 
 
-def test_a_lane_that_emptied_is_not_blamed_for_its_budget(rt):
-    flood_rows(rt, ["unknown_sender"] * 30)
-    with rt.db.transaction() as uow:
-        lane = metrics.unknown_lane(uow.session, rt.redis, FLOOD_PREFIX, seconds=100.0, budget=5.0)
-    assert lane["share_of_due"] == 1.0 and lane["waiting"] == 0
+def test_the_lane_is_judged_on_its_budget_or_on_what_there_was():
+    before = {"handled": 100, "waiting": 400, "throttled": 9}
+    busy = metrics.lane_rate(before, {"handled": 125, "waiting": 375, "throttled": 9}, 10.0, budget=5.0)
+    assert busy["handled_in_window"] == 25 and busy["per_second"] == 2.5 and busy["share_of_due"] == 0.5
+    emptied = metrics.lane_rate({"handled": 100, "waiting": 20, "throttled": 0},
+                                {"handled": 120, "waiting": 0, "throttled": 0}, 10.0, budget=5.0)
+    assert emptied["share_of_due"] == 1.0  # all 20 there were, though the budget allowed 50
+    idle = metrics.lane_rate({"handled": 3, "waiting": 0, "throttled": 0},
+                             {"handled": 3, "waiting": 0, "throttled": 0}, 10.0, budget=5.0)
+    assert idle["share_of_due"] == 1.0
+    stalled = metrics.lane_rate(before, {"handled": 102, "waiting": 398, "throttled": 9}, 10.0, budget=5.0)
+    assert stalled["share_of_due"] == 0.04
 
 
-def test_the_lane_verdict():
+def test_the_lane_verdict_and_summary():
     def judged(share: float | None) -> bool:
         lane = None if share is None else {"share_of_due": share}
         r = {**_passing_report(), "flood_slowdown_p99": 1.5, "flood_multiple": {"asked": 10.0, "reached": 10.0},
@@ -49,10 +55,8 @@ def test_the_lane_verdict():
 
     assert judged(0.9) and judged(None)  # no flood, nothing to judge
     assert not judged(0.6)
-
-
-def test_the_summary_says_what_the_lane_did():
-    lane = {"handled": 50, "waiting": 61, "throttled": 7, "seconds": 20.0, "per_second": 2.5,
-            "budget_per_second": 5.0, "share_of_due": 0.5}
-    line = report._lane(lane)
-    assert "handled 50 flood texts in 20.0 s = 2.5/s (budget 5.0/s; 0.5 of what was due), 61 waiting" in line
+    lane = metrics.lane_rate({"handled": 100, "waiting": 400, "throttled": 9},
+                             {"handled": 150, "waiting": 350, "throttled": 9}, 10.0, budget=5.0)
+    assert report._lane(lane) == (
+        "unknown numbers' lane, in the 10 s after the night: 50 flood texts handled = 5.0/s (budget 5.0/s; "
+        "1.0 of what was due); flood texts handled in all 150, waiting 350, over their numbers' allowance 9")
