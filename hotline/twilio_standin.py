@@ -99,10 +99,15 @@ class StandIn:
         after = request.args.get("DateSent>")  # the client sends ISO 8601, as Twilio expects
         cutoff = datetime.strptime(after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if after else None
         to = request.args.get("To")
+        after_ts = cutoff.timestamp() if cutoff else float("-inf")
+        # Filtered before anything is built: the drill's hotline lists every sending number once a
+        # minute, and building all of a night's messages for each call took a third of a core on
+        # the hotline's own machine (on the night Twilio does this work on its own servers).
         with self.lock:
-            inbound = [m for m in self.inbound if cutoff is None or parsedate_to_datetime(m["date_sent"]) > cutoff]
-            outbound = [m for m in self.messages
-                        if cutoff is None or datetime.fromtimestamp(float(m["sent_at"]), timezone.utc) > cutoff]
+            inbound = [m for m in self.inbound if (not to or m.get("To", "") == to)
+                       and (cutoff is None or parsedate_to_datetime(m["date_sent"]) > cutoff)]
+            outbound = [m for m in self.messages if (not to or m.get("To", "") == to)
+                        and float(m["sent_at"]) > after_ts]
         page = [{"sid": m["MessageSid"], "from": m["From"], "to": m.get("To", ""), "body": m.get("Body", ""),
                  "num_media": m.get("NumMedia", "0"), "direction": "inbound", "status": "received",
                  "date_sent": m["date_sent"], "account_sid": "AC" + "0" * 32} for m in inbound]
@@ -111,8 +116,6 @@ class StandIn:
                   "num_media": "0", "direction": "outbound-api", "status": "sent",
                   "date_sent": format_datetime(datetime.fromtimestamp(float(m["sent_at"]), timezone.utc)),
                   "account_sid": "AC" + "0" * 32} for m in outbound]
-        if to:
-            page = [m for m in page if m["to"] == to]
         return _json({"messages": page, "next_page_uri": None, "page": 0, "page_size": len(page),
                       "first_page_uri": request.full_path, "previous_page_uri": None,
                       "uri": request.full_path, "start": 0, "end": len(page)})
