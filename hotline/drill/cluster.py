@@ -118,6 +118,13 @@ class Cluster:
             self._spawn(f"sender-{i}", [sys.executable, "-m", "workers.worker", "--role", "sender",
                                         "--no-sweep", "--name", f"drill-sender-{i}-{time.time_ns()}"])
 
+    def process_groups(self) -> dict[int, str]:
+        """The process group of each part of the system (each started in a session of its own)."""
+        groups = {proc.pid: name for name, proc in self.procs.items()}
+        if self.redis is not None and self.redis.proc is not None:
+            groups[self.redis.proc.pid] = "redis"
+        return groups
+
     def kill_worker(self, name: str = "processor-0") -> None:
         """kill -9 the whole worker (its process group), as an OOM killer or a crash would."""
         proc = self.procs.pop(name)

@@ -113,6 +113,7 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"{r['flood_slowdown_p99_client_side']} client; the flood reached {r['flood_multiple']['reached']}x "
         f"the chairs' rate (asked {r['flood_multiple']['asked']}x)",
         *([_lane(r["unknown_lane"])] if r.get("unknown_lane") else []),
+        *([_cpu(r["cpu_cores"])] if r.get("cpu_cores") else []),
         f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']} "
         f"(median of rounds {', '.join(map(str, cap['round_ratios']))})",
         f"jobs: {jobs['ours_per_second']} texts/s vs RQ no-op {jobs['noop_per_second']}/s = {jobs['ratio']} "
@@ -133,6 +134,17 @@ def summary(r: dict[str, Any]) -> list[str]:
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
     return lines
+
+
+def _cpu(cpu: dict[str, Any]) -> str:
+    """Cores by role before / during the flood, biggest first; the machine's busy cores last."""
+    before, during = cpu.get("before_flood") or {}, cpu.get("during_flood") or {}
+    if not before and not during:
+        return "CPU by role: not measured (no /proc here)"
+    roles = sorted((set(before) | set(during)) - {"machine"}, key=lambda k: (-before.get(k, 0.0), -during.get(k, 0.0), k))
+    parts = [f"{role} {before.get(role, 0.0)} / {during.get(role, 0.0)}" for role in roles]
+    return (f"CPU cores before / during the flood: {', '.join(parts)}; the machine busy "
+            f"{before.get('machine', '-')} / {during.get('machine', '-')} of {cpu.get('cpus', '?')}")
 
 
 def _lane(lane: dict[str, Any]) -> str:

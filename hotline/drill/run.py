@@ -21,6 +21,7 @@ from hotline.db import Database
 from hotline.drill import ceilings as ceilings_mod
 from hotline.drill import load, metrics, report
 from hotline.drill.chairs import Plan
+from hotline.drill.cpu import CpuSampler, role_of
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline.models import InboundMessage, Report, utcnow
 from hotline.queue import Q_INBOUND, Q_UNKNOWN
@@ -238,8 +239,10 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                               sending_numbers=o.sending_numbers, send_rate=o.send_rate,
                               twilio_fail_rate=0.05 if twilio_faults else 0.0,
                               twilio_slow_rate=0.005 if twilio_faults else 0.0))
+    sampler = CpuSampler(lambda: {pgid: role_of(name) for pgid, name in cluster.process_groups().items()})
     try:
         cluster.start_backing()
+        sampler.start()
         ceil = ceilings(cluster, db, o)
         o.log("measuring job throughput ...")
         jobs = job_throughput(cluster, db, o, rows)
@@ -261,11 +264,15 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
         result["faults"] = faults
         result["unknown_lane"] = lane
+        half = night["t0"] + 0.5 * o.burst
+        result["cpu_cores"] = {"cpus": sampler.cpus, "before_flood": sampler.cores(night["t0"], half),
+                               "during_flood": sampler.cores(half, night["t0"] + o.burst)}
         result["failed_jobs"] = failed
         result["ceilings"] = ceil
         result["verdicts"] = report.verdicts(result, o.send_rate)
         return result
     finally:
+        sampler.stop()
         cluster.stop()
         db.dispose()
 
