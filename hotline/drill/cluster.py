@@ -121,8 +121,9 @@ class Cluster:
     def process_groups(self) -> dict[int, str]:
         """The process group of each part of the system (each started in a session of its own)."""
         groups = {proc.pid: name for name, proc in self.procs.items()}
-        if self.redis is not None and self.redis.proc is not None:
-            groups[self.redis.proc.pid] = "redis"
+        for name, server in (("redis", self.redis), ("phones", self.phones)):
+            if server is not None and server.proc is not None:
+                groups[server.proc.pid] = name
         return groups
 
     def kill_worker(self, name: str = "processor-0") -> None:

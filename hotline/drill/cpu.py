@@ -2,8 +2,9 @@
 
 Every part of the system runs in a process group of its own (the cluster starts each with a new
 session), so a process's group says whose it is: gunicorn's workers count as the web, a
-worker's as a processor or sender. What is left in the drill's own group is the load
-generators (the chairs' and the flood's phones) and the drill itself. Elsewhere than Linux the
+worker's as a processor or sender. The load generators are what is left in the drill's own
+group (the chairs' and the flood's phones, and the drill itself) and the Redis that stands for
+the handsets. Elsewhere than Linux the
 sampler records nothing and the report says so.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ GENERATORS = "load generators"
 def role_of(name: str) -> str:
     """A cluster process's name (web, processor-1, sender-0, standin, redis ...) as a role."""
     return {"processor": "processors", "sender": "senders", "web": "web", "standin": "Twilio stand-in",
-            "redis": "Redis", "phones": "Redis"}.get(name.split("-")[0], name)
+            "redis": "Redis", "noop": "no-op ceilings",
+            "phones": GENERATORS}.get(name.split("-")[0], name)  # the handsets' Redis is the world's
 
 
 def read_ticks(proc: Path = PROC) -> dict[int, tuple[int, int]]:

@@ -46,5 +46,7 @@ def test_a_window_averages_the_samples_inside_it_and_the_summary_reads_them():
 
 
 def test_roles_by_process_name():
-    assert [cpu.role_of(n) for n in ("web", "processor-1", "sender-0", "standin", "redis", "noop-web")] == [
-        "web", "processors", "senders", "Twilio stand-in", "Redis", "noop-web"]
+    names = ("web", "processor-1", "sender-0", "standin", "redis", "noop-web", "noop-worker-1", "phones")
+    assert [cpu.role_of(n) for n in names] == [
+        "web", "processors", "senders", "Twilio stand-in", "Redis", "no-op ceilings", "no-op ceilings",
+        cpu.GENERATORS]
