@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.drill.load import percentile
-from hotline.services.inbox import PARKED_KEY
 from hotline.models import BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report
+from hotline.services.inbox import PARKED_KEY
 
 
 def latest_confirms(outcomes: list[dict]) -> dict[tuple[str, str], dict]:

@@ -174,7 +174,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
 LANE_WINDOW = 10.0  # seconds after the night in which the unknown numbers' lane is judged
 
 
-def lane_after_night(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
+def lane_after_night(cluster: Cluster, db: Database) -> dict[str, Any]:
     """The unknown numbers' lane over a short window once the chairs are done.
 
     During the night chairs go first, so on a machine the chairs fill the lane may rightly get
@@ -248,7 +248,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         jobs = job_throughput(cluster, db, o, rows)
         drain_phones(cluster, rows)
         night = play_night(cluster, db, o, rows, delegates)
-        lane = lane_after_night(cluster, db, o) if o.flood > 0 else None  # also lets the last replies leave
+        lane = lane_after_night(cluster, db) if o.flood > 0 else None  # its 10 s let the last replies leave
+        if lane is None:
+            time.sleep(5)  # let the last replies leave
         phones = {r["phones"].split(";")[0] for r in rows}
         with db.transaction() as uow:
             current = metrics.current_counts(uow.session)
