@@ -47,14 +47,18 @@ def test_the_lane_is_judged_on_its_budget_or_on_what_there_was():
 
 
 def test_the_lane_verdict_and_summary():
-    def judged(share: float | None) -> bool:
-        lane = None if share is None else {"share_of_due": share}
+    def judged(share: float) -> bool:
         r = {**_passing_report(), "flood_slowdown_p99": 1.5, "flood_multiple": {"asked": 10.0, "reached": 10.0},
-             "unknown_lane": lane}
+             "unknown_lane": {"share_of_due": share}}
         return report.verdicts(r, send_rate=1.0)[LANE_VERDICT]
 
-    assert judged(0.9) and judged(None)  # no flood, nothing to judge
+    assert judged(0.9)
     assert not judged(0.6)
+    # No flood asked for: neither the flood nor its lane is judged (rather than passed or failed).
+    quiet = report.verdicts({**_passing_report(), "flood_slowdown_p99": None, "unknown_lane": None,
+                             "flood_multiple": {"asked": 0.0, "reached": 0.0}}, send_rate=1.0)
+    assert LANE_VERDICT not in quiet and not any("flood" in name for name in quiet)
+    assert all(quiet.values())
     lane = metrics.lane_rate({"handled": 100, "waiting": 400, "throttled": 9},
                              {"handled": 150, "waiting": 350, "throttled": 9}, 10.0, budget=5.0)
     assert report._lane(lane) == (

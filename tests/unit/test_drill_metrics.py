@@ -88,7 +88,7 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
     night = {"t0": 0.0, "outcomes": [{"precinct": "A-1", "channel": "sms", "confirms": [], "problems": [],
                                       "webhook_ms": [(10.0, 80.0), (60.0, 90.0)]}],
              "last_chair_message": 100.0, "all_recorded_at": 101.0, "flood_latency": [5.0, -1.0],
-             "faults": []}
+             "faults": [], "flood_multiple": {"asked": 10.0, "reached": 10.0}}
     web = [(1000.0, 700.0), (900.0, 500.0), (1100.0, 800.0)]  # round ratios 0.7, 0.556, 0.727
     ceilings = {"webhook": ceilings_mod.paired(3, iter([{"per_second": n, "p99_ms": 1.0} for n, _ in web]).__next__,
                                                iter([{"per_second": o, "p99_ms": 9.0} for _, o in web]).__next__)}
