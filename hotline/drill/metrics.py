@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.drill.load import percentile
 from hotline.models import BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report
-from hotline.services.inbox import PARKED_KEY
+from hotline.services.inbox import PARKED_KEY, PARKED_UNHANDLED
 
 
 def latest_confirms(outcomes: list[dict]) -> dict[tuple[str, str], dict]:
@@ -60,7 +60,7 @@ def unknown_lane(s: Session, redis: Redis, prefix: str) -> dict[str, int]:
     flood = InboundMessage.from_number.like(prefix + "%")
     rows = dict(s.execute(select(InboundMessage.outcome, func.count()).where(flood)
                           .group_by(InboundMessage.outcome)).all())
-    parked = sum(1 for item in redis.lrange(PARKED_KEY, 0, -1) if item[:1] == b"N")
+    parked = sum(1 for item in redis.lrange(PARKED_KEY, 0, -1) if item[:1] == PARKED_UNHANDLED)
     waiting = rows.pop(None, 0) + parked
     throttled = rows.pop("throttled", 0)
     return {"handled": sum(rows.values()), "waiting": waiting, "throttled": throttled}

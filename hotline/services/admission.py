@@ -49,9 +49,10 @@ def in_chairs_lane(rt: Runtime, phone: str, body: str) -> bool:
 
 # Count the text and park it when a parked record was given and either the text is over its
 # number's allowance (T: kept, not acted on) or, for the unknown numbers' lane, that lane's queue
-# already holds more than it can start for a while (N: handled later). One round trip for what a
-# flood sends: at 10x the chairs' rate every round trip and every database write a webhook makes
-# is one more wait for a CPU or the write lock on a busy machine, chairs' webhooks included.
+# already holds more than it can start for a while (N: handled later); the prefixes are
+# inbox.PARKED_THROTTLED and PARKED_UNHANDLED. One round trip for what a flood sends: at 10x the
+# chairs' rate every round trip and every database write a webhook makes is one more wait for a
+# CPU or the write lock on a busy machine, chairs' webhooks included.
 _COUNT_AND_PARK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end

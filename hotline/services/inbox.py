@@ -56,13 +56,12 @@ def _int(value: str | None) -> int:
         return 0
 
 
-def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
-          throttled: bool = False) -> Stored:
+def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> Stored:
     """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
     received_at = utcnow()
     sid = no_nul(sid)  # the duplicate lookup must use the sid as stored
     try:
-        values = _values(channel, sid, raw, received_at, throttled)
+        values = _values(channel, sid, raw, received_at)
         with rt.db.transaction() as uow:
             # A plain INSERT ... RETURNING: every webhook runs it, and the ORM's flush of one
             # new row cost more than the insert itself.
@@ -74,8 +73,7 @@ def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]],
         return Stored(existing, duplicate=True)
     except OperationalError as exc:
         logger.error("database unavailable, spooling %s: %s", sid, exc)
-        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw), "throttled": throttled,
-                   "received_at": received_at.isoformat()})
+        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw), "received_at": received_at.isoformat()})
         return Stored(None, spooled=True)
 
 
@@ -106,7 +104,7 @@ def flush_spool(rt: Runtime) -> int:
             with rt.db.transaction() as uow:
                 uow.session.add(_row(record["channel"], record["sid"], record["raw"],
                                      datetime.fromisoformat(record["received_at"]),
-                                     record.get("throttled", False)))
+                                     record.get("throttled", False)))  # spooled by earlier code
         except IntegrityError:
             pass  # it reached the database after all (e.g. Twilio retried)
         path.unlink()
@@ -137,6 +135,8 @@ def unprocessed_query(cutoff: datetime, chairs: bool, limit: int) -> Select[Any]
 
 PARKED_KEY = "hotline:inbox:parked"
 PARKED_LOCK = "hotline:lock:parked"
+# A parked record's first byte (admission's counting script writes them).
+PARKED_THROTTLED, PARKED_UNHANDLED = b"T", b"N"
 
 
 def parked_record(channel: str, sid: str, raw: Mapping[str, list[str]]) -> str:
@@ -153,8 +153,8 @@ def parked_record(channel: str, sid: str, raw: Mapping[str, list[str]]) -> str:
 
 def _unpark(item: bytes) -> tuple[dict[str, Any], bool]:
     """A parked record and whether it is throttled."""
-    if item[:1] in (b"T", b"N"):
-        return json.loads(item[1:]), item[:1] == b"T"
+    if item[:1] in (PARKED_THROTTLED, PARKED_UNHANDLED):
+        return json.loads(item[1:]), item[:1] == PARKED_THROTTLED
     return json.loads(item), True  # parked by earlier code, which parked only throttled texts
 
 

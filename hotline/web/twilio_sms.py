@@ -41,12 +41,12 @@ def inbound_sms() -> Response:
     admission = admit(rt, phone, request.form.get("Body", ""), lambda: inbox.parked_record("sms", sid, raw))
     if admission.first_throttled:
         rt.queues.throttled(phone)
-    if admission.parked:
-        return twiml()  # a flood: kept in Redis, moved to the database in bulk by the sweeper
-    stored = inbox.store(rt, "sms", sid, raw, admission.throttled)
+    if admission.parked:  # over its allowance, or a flood: admit kept it in Redis for the sweeper
+        return twiml()
+    stored = inbox.store(rt, "sms", sid, raw)
     if stored.duplicate:
         logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
-    elif stored.inbound_id is not None and not admission.throttled:
+    elif stored.inbound_id is not None:
         rt.queues.inbound(stored.inbound_id, admission.chairs_lane, phone, fresh=True)
     return twiml()
 
