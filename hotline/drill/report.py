@@ -6,6 +6,8 @@ from typing import Any
 from hotline.drill.load import percentile, summarize_latency
 from hotline.drill.metrics import BACKLOG_WINDOW, OUTAGE_AFTERMATH
 
+DRILL_MINUTES = 10  # the bound on a whole `make drill`, on the 2-core machine
+
 
 def chair_latencies(outcomes: list[dict], since: float | None = None, until: float | None = None,
                     channel: str = "sms") -> list[float]:
@@ -85,6 +87,8 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "every chair got an answer": r["chair_problem_count"] == 0,
         "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
         **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
+        **({f"the drill ran in under {DRILL_MINUTES} minutes": r["drill_seconds"] < DRILL_MINUTES * 60}
+           if r.get("drill_seconds") is not None else {}),
     }
 
 
@@ -135,6 +139,9 @@ def summary(r: dict[str, Any]) -> list[str]:
     ]
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
+    if r.get("drill_seconds") is not None:
+        minutes, seconds = divmod(int(r["drill_seconds"]), 60)
+        lines.append(f"the drill took {minutes} min {seconds} s, setup and teardown included")
     return lines
 
 

@@ -117,6 +117,8 @@ def test_report_judges_latency_on_server_time_and_lists_every_fault():
     assert r["webhook_capacity"]["round_ratios"] == [0.7, 0.556, 0.727]
     assert verdicts["fault 'kill -9 processor-0': 0 reports lost"] is False
     assert any("kill -9 processor-0" in line and "lost 1" in line for line in report.summary(r))
+    r["drill_seconds"] = 512.3
+    assert "the drill took 8 min 32 s, setup and teardown included" in report.summary(r)
 
 
 def test_a_flood_that_fell_short_of_its_rate_fails_its_verdict():
@@ -175,3 +177,11 @@ def test_job_rate_sums_each_workers_own_rate():
     # one span from first to last would have said 7 jobs in 2 s
     assert ceilings_mod.rate([t for _, t in done])["per_second"] == 3.5
     assert ceilings_mod.rate_by_worker(done, since=11.0)["per_second"] == 4.0
+
+
+def test_the_drill_is_judged_on_its_own_length_when_it_was_measured():
+    verdict = "the drill ran in under 10 minutes"
+    r = {**_passing_report(), "flood_multiple": {"asked": 0.0, "reached": 0.0}}
+    assert verdict not in report.verdicts(r, send_rate=1.0)  # not measured: not judged
+    assert report.verdicts({**r, "drill_seconds": 599.0}, send_rate=1.0)[verdict] is True
+    assert report.verdicts({**r, "drill_seconds": 612.5}, send_rate=1.0)[verdict] is False
