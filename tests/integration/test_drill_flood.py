@@ -1,0 +1,44 @@
+"""The drill's flood is open-loop: a slow server must not slow the pranksters' rate."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from hotline.drill import load
+
+SERVER_DELAY = 0.15  # seconds per request: 16 requests in flight could not pass 107 a second
+
+
+class _Slow(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(SERVER_DELAY)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_flood_keeps_its_rate_when_each_request_is_slow():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    results: "mp.Queue[dict]" = mp.Queue()
+    rate, start = 200.0, time.time() + 0.5
+    # In a process of its own, as in the drill: the flood lowers its own CPU priority.
+    flood = mp.Process(target=load.flood, args=(f"http://127.0.0.1:{server.server_address[1]}", "token",
+                                                rate, start, start + 1.5, 50, results))
+    flood.start()
+    try:
+        run = results.get(timeout=30)
+    finally:
+        flood.join(timeout=10)
+        server.shutdown()
+        server.server_close()
+    assert len(run["latency_ms"]) >= 295 and min(run["latency_ms"]) >= SERVER_DELAY * 1000
+    # The rate runs to the last answer, one server delay after the last request went out.
+    assert run["per_second"] >= 0.8 * rate, run["per_second"]
