@@ -21,7 +21,7 @@ from hotline.db import Database
 from hotline.drill import ceilings as ceilings_mod
 from hotline.drill import load, metrics, report
 from hotline.drill.chairs import Plan
-from hotline.drill.cpu import CpuSampler, role_of
+from hotline.drill.cpu import GENERATORS, CpuSampler, role_of
 from hotline.drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline.models import InboundMessage, Report, utcnow
 from hotline.queue import Q_INBOUND, Q_UNKNOWN
@@ -140,7 +140,8 @@ def wait_recorded(db: Database, expected: int, timeout: float) -> float | None:
 
 
 def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[str, str]],
-               delegates: dict[str, int]) -> dict[str, Any]:
+               delegates: dict[str, int], generators: set[int]) -> dict[str, Any]:
+    """The chairs' burst and the flood; the load generators' pids go into `generators`."""
     with db.transaction() as uow:
         cands = load_candidates(uow.session)
     plans = make_plans(rows, o)
@@ -148,9 +149,11 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     chair_rate = len(plans) * 6.2 / o.burst
     flood_results: "mp.Queue[dict]" = mp.Queue()
     flood = mp.Process(target=load.flood, args=(cluster.url, DRILL_TOKEN, chair_rate * o.flood,
-                                                t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results))
+                                                t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results),
+                        daemon=True)
     if o.flood > 0:
         flood.start()
+        generators.add(flood.pid)
     fault_windows: list[dict[str, Any]] = []
     if "twilio-errors" in o.faults:  # all night long: the stand-in fails and hangs at random
         fault_windows.append({"fault": "Twilio errors and timeouts", "started": t0, "ended": t0 + o.burst})
@@ -160,7 +163,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.phones.url, "t0": t0,
            "duplicates": "duplicates" in o.faults}
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
-    outcomes = load.run_chairs(plans, delegates, cands, ctx)
+    outcomes = load.run_chairs(plans, delegates, cands, ctx, generators=generators)
     last = max((out["last_sent"] for out in outcomes), default=time.time())
     all_done = wait_recorded(db, len(plans), timeout=120)
     flood_run = flood_results.get(timeout=60) if o.flood > 0 else {"latency_ms": [], "per_second": 0.0}
@@ -240,7 +243,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                               sending_numbers=o.sending_numbers, send_rate=o.send_rate,
                               twilio_fail_rate=0.05 if twilio_faults else 0.0,
                               twilio_slow_rate=0.005 if twilio_faults else 0.0))
-    sampler = CpuSampler(lambda: {pgid: role_of(name) for pgid, name in cluster.process_groups().items()})
+    generators: set[int] = set()  # the load generators lead sessions (so process groups) of their own
+    sampler = CpuSampler(lambda: {**{pgid: role_of(name) for pgid, name in cluster.process_groups().items()},
+                                  **{pid: GENERATORS for pid in set(generators)}})
     try:
         cluster.start_backing()
         sampler.start()
@@ -248,7 +253,7 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         o.log("measuring job throughput ...")
         jobs = job_throughput(cluster, db, o, rows)
         drain_phones(cluster, rows)
-        night = play_night(cluster, db, o, rows, delegates)
+        night = play_night(cluster, db, o, rows, delegates, generators)
         lane = lane_after_night(cluster, db) if o.flood > 0 else None  # its 10 s let the last replies leave
         if lane is None:
             time.sleep(5)  # let the last replies leave
