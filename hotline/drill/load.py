@@ -39,7 +39,8 @@ def idle_priority() -> None:
     drill was built on) the CPU is shared first between sessions, then within each: a SCHED_IDLE
     process in a session with nothing else to run still gets that session's full share, as much
     as the whole web tier's. Until this was found the generators sat in the drill's own session
-    and took about half a core during the flood at the hotline's expense. So each takes a session of its
+    and competed as an equal of the web tier; they still use half a core during the flood, but
+    only when nothing of the hotline's wants it. So each takes a session of its
     own and sets that session's nice to 19 (measured here: two busy loops so placed, beside two
     ordinary ones in sessions of their own, got 0.02 of a core each, and 0.5 without the nice).
     """
