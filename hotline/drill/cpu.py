@@ -2,10 +2,10 @@
 
 Every part of the system runs in a process group of its own (the cluster starts each with a new
 session), so a process's group says whose it is: gunicorn's workers count as the web, a
-worker's as a processor or sender. The load generators are what is left in the drill's own
-group (the chairs' and the flood's phones, and the drill itself) and the Redis that stands for
-the handsets. Elsewhere than Linux the
-sampler records nothing and the report says so.
+worker's as a processor or sender. The load generators are the chairs' and the flood's
+processes (each leads a session of its own, registered by the drill), the drill's own group and
+the Redis that stands for the handsets. Elsewhere than Linux the sampler records nothing and the
+report says so.
 """
 from __future__ import annotations
 

@@ -32,30 +32,35 @@ AUTOGROUP = Path("/proc/self/autogroup")
 
 
 def idle_priority() -> None:
-    """Run this process only when the CPU would otherwise be idle (SCHED_IDLE; nice 19 where the
-    platform has no such class). Lowering one's own priority needs no privileges.
+    """Run this process only when the CPU would otherwise be idle. Needs no privileges.
 
-    Under Linux's autogroup scheduling (on by default on many distributions, and on the VM the
-    drill was built on) the CPU is shared first between sessions, then within each: a SCHED_IDLE
-    process in a session with nothing else to run still gets that session's full share, as much
-    as the whole web tier's. Until this was found the generators sat in the drill's own session
-    and competed as an equal of the web tier; they still use half a core during the flood, but
-    only when nothing of the hotline's wants it. So each takes a session of its
-    own and sets that session's nice to 19 (measured here: two busy loops so placed, beside two
-    ordinary ones in sessions of their own, got 0.02 of a core each, and 0.5 without the nice).
+    SCHED_IDLE (nice 19 where there is no such class) is not enough under Linux's autogroup
+    scheduling, which shares the CPU between sessions first: so a session of its own, at
+    autogroup nice 19 (README, "The drill").
     """
     try:
         os.setsid()
     except OSError:
-        pass  # already a session leader
-    try:
-        AUTOGROUP.write_text("19")
-    except OSError:
-        pass  # no autogroup here: the process's own priority is all there is
+        pass  # a process-group leader already
+    if os.getsid(0) == os.getpid():  # never renice a session this process does not lead
+        _autogroup_nice(19)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
         os.nice(19)
+
+
+def _autogroup_nice(nice: int, tries: int = 20) -> None:
+    # The kernel refuses unprivileged callers (EAGAIN) within 100 ms of any autogroup nice
+    # change, and the generators start together.
+    for _ in range(tries):
+        try:
+            AUTOGROUP.write_text(str(nice))
+            return
+        except BlockingIOError:
+            time.sleep(0.05 + random.random() * 0.1)
+        except OSError:
+            return  # no autogroup here: the process's own priority is all there is
 
 
 VOICE_THINK_SECONDS = 0.5  # between keypresses: the prompt is spoken before the chair keys in
@@ -131,10 +136,9 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     target, rng = f"{url}/twilio/sms", random.Random(99)
     time.sleep(max(0.0, start - time.time()))
     sent = 0
-    # Pranksters do not wait for each other: the flood is open-loop, so its pool must never be
-    # what limits its rate. With 16 threads it was (Little's law: 16 in flight at the 42-54 ms
-    # a request took the starved generator is 300-380 a second, against the 365 asked), and a
-    # fault run read 8.1x of 10x for it.
+    # Pranksters do not wait for each other: the pool should not be what limits the rate (with
+    # 16 threads it was; README). 64 in flight keep 365 a second going while a request takes
+    # up to 175 ms; slower than that, the rate falls short and its verdict says so.
     pool = ThreadPoolExecutor(max_workers=FLOOD_IN_FLIGHT)
     futures: list[Any] = []
     answered: list[float] = []  # when each request came back (its threads append)

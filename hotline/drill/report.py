@@ -88,7 +88,7 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
         **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
         **({f"the drill ran in under {DRILL_MINUTES} minutes": r["drill_seconds"] < DRILL_MINUTES * 60}
-           if r.get("drill_seconds") is not None else {}),
+           if r.get("drill_seconds") is not None and r.get("drill_at_defaults") else {}),
     }
 
 

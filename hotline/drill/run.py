@@ -55,6 +55,9 @@ class DrillOptions:
     log: Callable[[str], None] = print
 
 
+DEFAULT = DrillOptions(folder=Path("."))
+
+
 def setup_state(db: Database, precincts: int, seed: int) -> tuple[list[dict[str, str]], dict[str, int]]:
     data = demo.generate(precincts, seed, counties=99)
     with db.transaction() as uow:
@@ -244,8 +247,8 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                               twilio_fail_rate=0.05 if twilio_faults else 0.0,
                               twilio_slow_rate=0.005 if twilio_faults else 0.0))
     generators: set[int] = set()  # the load generators lead sessions (so process groups) of their own
-    sampler = CpuSampler(lambda: {**{pgid: role_of(name) for pgid, name in cluster.process_groups().items()},
-                                  **{pid: GENERATORS for pid in set(generators)}})
+    sampler = CpuSampler(lambda: {**{pid: GENERATORS for pid in set(generators)},  # the cluster's own win a reused pid
+                                  **{pgid: role_of(name) for pgid, name in cluster.process_groups().items()}})
     try:
         cluster.start_backing()
         sampler.start()
@@ -283,6 +286,8 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         db.dispose()
     # The whole run, setup and teardown included: the bound is on what a person waits for.
     result["drill_seconds"] = round(time.monotonic() - started, 1)
+    # The bound is on `make drill`, the default night; a longer burst or a bigger state takes longer.
+    result["drill_at_defaults"] = (o.precincts, o.burst) == (DEFAULT.precincts, DEFAULT.burst)
     result["verdicts"] = report.verdicts(result, o.send_rate)
     return result
 

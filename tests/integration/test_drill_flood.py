@@ -7,9 +7,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 from hotline.drill import load
 
-SERVER_DELAY = 0.15  # seconds per request: 16 requests in flight could not pass 107 a second
+SERVER_DELAY = 0.4  # seconds per request: 16 requests in flight could not pass 40 a second
 
 
 class _Slow(BaseHTTPRequestHandler):
@@ -25,11 +27,14 @@ class _Slow(BaseHTTPRequestHandler):
 
 
 def test_the_flood_keeps_its_rate_when_each_request_is_slow():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow, bind_and_activate=False)
+    server.request_queue_size = 128  # the default 5 would drop connections, not the pool
+    server.server_bind()
+    server.server_activate()
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     results: "mp.Queue[dict]" = mp.Queue()
-    rate, start = 200.0, time.time() + 0.5
+    rate, start = 100.0, time.time() + 0.5
     # In a process of its own, as in the drill, but at normal priority: the other test worker
     # keeps this machine busy, and the test is about the pool, not the priority.
     flood = mp.Process(target=load.flood, args=(f"http://127.0.0.1:{server.server_address[1]}", "token",
@@ -41,9 +46,9 @@ def test_the_flood_keeps_its_rate_when_each_request_is_slow():
         flood.join(timeout=10)
         server.shutdown()
         server.server_close()
-    assert len(run["latency_ms"]) >= 295 and min(run["latency_ms"]) >= SERVER_DELAY * 1000
-    # The rate runs to the last answer, one server delay after the last request went out.
-    assert run["per_second"] >= 0.8 * rate, run["per_second"]
+    assert len(run["latency_ms"]) >= 140 and min(run["latency_ms"]) >= SERVER_DELAY * 1000
+    # 150 requests answered within 1.9 s is 79 a second; a pool of 16 would manage about 36.
+    assert run["per_second"] >= 0.55 * rate, run["per_second"]
 
 
 def _report_priority(out: "mp.Queue[tuple]") -> None:
@@ -52,13 +57,37 @@ def _report_priority(out: "mp.Queue[tuple]") -> None:
     out.put((os.getsid(0) == os.getpid(), autogroup, os.sched_getscheduler(0)))
 
 
-def test_a_generator_runs_in_a_session_of_its_own_at_the_lowest_priority():
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling classes")
+def test_generators_started_together_each_run_in_a_session_of_their_own_at_the_lowest_priority():
     """Under autogroup scheduling SCHED_IDLE alone still gets its session's share of the CPU."""
     out: "mp.Queue[tuple]" = mp.Queue()
-    child = mp.Process(target=_report_priority, args=(out,))
-    child.start()
-    leads_session, autogroup, policy = out.get(timeout=10)
-    child.join(timeout=10)
-    assert leads_session
-    assert autogroup is None or autogroup.endswith("nice 19")
-    assert policy == os.SCHED_IDLE
+    children = [mp.Process(target=_report_priority, args=(out,)) for _ in range(3)]
+    for child in children:  # back to back, as the drill starts them
+        child.start()
+    reports = [out.get(timeout=20) for _ in children]
+    for child in children:
+        child.join(timeout=10)
+    for leads_session, autogroup, policy in reports:
+        assert leads_session
+        assert autogroup is None or autogroup.endswith("nice 19")
+        assert policy == os.SCHED_IDLE
+
+
+class _Busy:
+    """An autogroup file that refuses the first writes, as the kernel does within 100 ms of another."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals, self.written = refusals, None
+
+    def write_text(self, text: str) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        self.written = text
+
+
+def test_a_refused_autogroup_nice_is_tried_again(monkeypatch):
+    busy = _Busy(refusals=3)
+    monkeypatch.setattr(load, "AUTOGROUP", busy)
+    load._autogroup_nice(19)
+    assert busy.written == "19" and busy.refusals == 0

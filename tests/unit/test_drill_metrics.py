@@ -179,9 +179,13 @@ def test_job_rate_sums_each_workers_own_rate():
     assert ceilings_mod.rate_by_worker(done, since=11.0)["per_second"] == 4.0
 
 
-def test_the_drill_is_judged_on_its_own_length_when_it_was_measured():
+def test_the_default_drill_is_judged_on_its_own_length_when_it_was_measured():
     verdict = "the drill ran in under 10 minutes"
     r = {**_passing_report(), "flood_multiple": {"asked": 0.0, "reached": 0.0}}
     assert verdict not in report.verdicts(r, send_rate=1.0)  # not measured: not judged
+    r["drill_at_defaults"] = True
     assert report.verdicts({**r, "drill_seconds": 599.0}, send_rate=1.0)[verdict] is True
     assert report.verdicts({**r, "drill_seconds": 612.5}, send_rate=1.0)[verdict] is False
+    # a night other than the default (say a 15-minute burst) is not held to the bound
+    assert verdict not in report.verdicts({**r, "drill_seconds": 1200.0, "drill_at_defaults": False},
+                                          send_rate=1.0)
