@@ -5,6 +5,7 @@ import itertools
 import multiprocessing as mp
 import os
 import random
+import socket
 import statistics
 import time
 import uuid
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -132,8 +134,9 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     """
     if idle:
         idle_priority()
-    validator, http = RequestValidator(token), requests.Session()
+    validator = RequestValidator(token)
     target, rng = f"{url}/twilio/sms", random.Random(99)
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
     time.sleep(max(0.0, start - time.time()))
     sent = 0
     # Pranksters do not wait for each other: the pool should not be what limits the rate (with
@@ -148,13 +151,12 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
                 "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
         started = time.perf_counter()
         try:
-            http.post(target, data=form, timeout=15,
-                      headers=signed_headers(validator, target, form, "flood"))
-        except requests.RequestException:
-            return -1.0
+            status = post_form(host, port, "/twilio/sms", form, signed_headers(validator, target, form, "flood"))
+        except OSError:
+            status = 0
         finally:
             answered.append(time.time())
-        return (time.perf_counter() - started) * 1000
+        return (time.perf_counter() - started) * 1000 if status == 200 else -1.0
 
     while time.time() < stop:
         due = int((time.time() - start) * rate)
@@ -166,6 +168,28 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     pool.shutdown()
     span = max(answered, default=start) - start
     results.put({"latency_ms": latencies, "per_second": round(len(latencies) / span, 1) if span > 0 else 0.0})
+
+
+def post_form(host: str, port: int, path: str, form: dict[str, str], headers: dict[str, str],
+              timeout: float = 15.0) -> int:
+    """POST a form over a new connection and return the status: the flood's client.
+
+    `requests` spent about 0.8 ms of CPU a request, 0.3 of a core for the flood's 365 a second,
+    which a generator on idle CPU could not always find (a run read 7.95x of 10x). A connection
+    per request is what gunicorn's sync workers do anyway.
+    """
+    body = urlencode(form).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
+               f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+               f"{head}\r\n").encode() + body
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = bytearray()
+        while chunk := sock.recv(65536):  # the server closes the connection when it is done
+            answer += chunk
+    status_line = bytes(answer).split(b"\r\n", 1)[0].split()
+    return int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0
 
 
 _PROBE_NUMBERS = itertools.count()  # never reused, across rounds too
