@@ -151,7 +151,8 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
                 "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
         started = time.perf_counter()
         try:
-            status = post_form(host, port, "/twilio/sms", form, signed_headers(validator, target, form, "flood"))
+            status = post_form(host, port, "/twilio/sms", form,
+                               signed_headers(validator, target, form, "flood"))
         except OSError:
             status = 0
         finally:
@@ -174,7 +175,7 @@ def post_form(host: str, port: int, path: str, form: dict[str, str], headers: di
               timeout: float = 15.0) -> int:
     """POST a form over a new connection and return the status: the flood's client.
 
-    `requests` spent about 0.8 ms of CPU a request, 0.3 of a core for the flood's 365 a second,
+    `requests` spent about 1 ms of CPU a request (this takes 0.19), 0.3 of a core for 365 a second,
     which a generator on idle CPU could not always find (a run read 7.95x of 10x). A connection
     per request is what gunicorn's sync workers do anyway.
     """
