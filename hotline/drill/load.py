@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import os
+import queue
 import random
 import socket
 import statistics
@@ -115,10 +116,24 @@ def run_chairs(plans: list[Plan], delegates: dict[str, int], cands: list[Candida
         p.start()
         if generators is not None and p.pid is not None:
             generators.add(p.pid)
-    outcomes = [results.get() for _ in plans]
+    outcomes = collect(results, len(plans), procs)
     for p in procs:
         p.join(timeout=30)
     return outcomes
+
+
+def collect(results: "mp.Queue[dict]", expected: int, procs: list[Any], poll: float = 5.0) -> list[dict]:
+    """`expected` results from `procs`; an error, not a hang, if they all died short of it."""
+    got: list[dict] = []
+    while len(got) < expected:
+        try:
+            got.append(results.get(timeout=poll))
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs):
+                codes = [p.exitcode for p in procs]
+                raise RuntimeError(f"the chairs' processes ended (exit codes {codes}) with "
+                                   f"{len(got)} of {expected} chairs reported") from None
+    return got
 
 
 FLOOD_PREFIX = "+1202555"  # the pranksters' numbers: none is on the roster

@@ -91,3 +91,31 @@ def test_a_refused_autogroup_nice_is_tried_again(monkeypatch):
     monkeypatch.setattr(load, "AUTOGROUP", busy)
     load._autogroup_nice(19)
     assert busy.written == "19" and busy.refusals == 0
+
+
+def _reports_one_and_dies(results: "mp.Queue[dict]") -> None:
+    results.put({"precinct": "A-1"})
+    results.close()
+    results.join_thread()  # the first chair's result is in the pipe before the crash
+    os._exit(3)  # as a crash would: the second chair never reports
+
+
+def test_collecting_the_chairs_results_ends_when_their_processes_died_short():
+    results: "mp.Queue[dict]" = mp.Queue()
+    child = mp.Process(target=_reports_one_and_dies, args=(results,))
+    child.start()
+    with pytest.raises(RuntimeError, match="1 of 2 chairs reported"):
+        load.collect(results, 2, [child], poll=0.2)
+    child.join(timeout=5)
+    assert child.exitcode == 3
+
+
+def test_collecting_gets_every_result_from_live_processes():
+    results: "mp.Queue[dict]" = mp.Queue()
+    children = [mp.Process(target=results.put, args=({"precinct": f"A-{i}"},)) for i in range(3)]
+    for child in children:
+        child.start()
+    got = load.collect(results, 3, children, poll=0.2)
+    for child in children:
+        child.join(timeout=5)
+    assert sorted(r["precinct"] for r in got) == ["A-0", "A-1", "A-2"]
