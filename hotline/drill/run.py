@@ -260,7 +260,7 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         jobs = job_throughput(cluster, db, o, rows)
         drain_phones(cluster, rows)
         night = play_night(cluster, db, o, rows, delegates, generators)
-        lane = lane_after_night(cluster, db) if o.flood > 0 else None  # its 10 s let the last replies leave
+        lane = lane_after_night(cluster, db) if o.flood > 0 else None  # its window lets the last replies leave
         if lane is None:
             time.sleep(5)  # let the last replies leave
         phones = {r["phones"].split(";")[0] for r in rows}
