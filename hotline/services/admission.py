@@ -9,6 +9,7 @@ from typing import Callable
 from redis.commands.core import Script
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.models import ChairPhone
 from hotline.domain.texts import mentions_pin
@@ -131,10 +132,27 @@ def note_throttled(rt: Runtime, phone: str) -> None:
     limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
     with rt.db.transaction() as uow:
         vlog.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
-        backlog.open_item(uow.session, "unparsed_text" if known else "unknown_sender", phone=phone,
-                          dedupe_key=f"throttled:{phone}",
-                          summary=f"{phone} sent more than {limit} texts in an hour; later texts are "
-                                  "stored but not processed until the hour is over")
-        if known:
-            outbound.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
-                               "staff will call you; please wait for them.", "throttled", priority=0)
+        summary = (f"{phone} sent more than {limit} texts in an hour; later texts are stored but not "
+                   "processed until the hour is over")
+        if not known:
+            _note_on_unknown_item(uow.session, phone, summary)
+            return
+        backlog.open_item(uow.session, "unparsed_text", phone=phone, dedupe_key=f"throttled:{phone}",
+                          summary=summary)
+        outbound.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
+                           "staff will call you; please wait for them.", "throttled", priority=0)
+
+
+def _note_on_unknown_item(session: Session, phone: str, summary: str) -> None:
+    """Add the throttling to the number's one unknown-sender item (opening it if need be).
+
+    A prank flood from 400 numbers is then 400 items for staff, one per number, not 800; each
+    number still gets its own, since one of them may be a chair on a borrowed phone.
+    """
+    key = backlog.unknown_sender_key(phone)
+    item = session.execute(backlog.OPEN_BY_KEY, {"key": key}).scalars().first()
+    if item is None:  # its texts wait in the unknown numbers' lane: none processed yet
+        backlog.open_item(session, "unknown_sender", phone=phone, dedupe_key=key,
+                          summary=f"Texts from unregistered number {phone}. {summary}")
+    elif summary not in item.summary:
+        item.summary = f"{item.summary}. {summary}"

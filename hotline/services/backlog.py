@@ -13,6 +13,13 @@ from hotline.services import log as vlog
 PRIORITY = {"callback_request": 0, "failed_check": 1, "pin_lockout": 1, "code_lockout": 1,
             "voicemail": 2, "unparsed_text": 2, "delivery_failure": 2, "unknown_sender": 3}
 KINDS = tuple(PRIORITY)
+
+
+def unknown_sender_key(phone: str) -> str:
+    """The dedupe key of a number's one item while it is not on the roster (texts and calls)."""
+    return f"unknown:{phone}"
+
+
 # Built once: most texts look for an open item to close or add to.
 OPEN_BY_KEY = select(BacklogItem).where(BacklogItem.dedupe_key == bindparam("key"),
                                         BacklogItem.resolved_at.is_(None))

@@ -144,7 +144,7 @@ def _authorise(ctx: "Ctx", parsed: Report) -> Target | str:
 
 def _unknown_sender(ctx: "Ctx") -> str:
     s = ctx.uow.session
-    backlog.open_item(s, "unknown_sender", phone=ctx.phone, dedupe_key=f"unknown:{ctx.phone}",
+    backlog.open_item(s, "unknown_sender", phone=ctx.phone, dedupe_key=backlog.unknown_sender_key(ctx.phone),
                       summary=f"Texts from unregistered number {ctx.phone}",
                       detail={"body": redact(ctx.msg.body)})
     vlog.record(s, "sender_unknown", phone=ctx.phone)

@@ -48,7 +48,7 @@ def allow_unknown(rt: Runtime, s: Session, caller: str) -> bool:
     limit = rt.config.unknown_calls_per_hour
     if n == limit + 1:  # log the flood once an hour, not once a call
         vlog.record(s, "call_flood_limited", phone=caller, calls_this_hour=n)
-        backlog.open_item(s, "unknown_sender", phone=caller, dedupe_key=f"unknown:{caller}",
+        backlog.open_item(s, "unknown_sender", phone=caller, dedupe_key=backlog.unknown_sender_key(caller),
                           summary=f"Repeated calls from unregistered number {caller}",
                           detail={"calls_per_hour_limit": limit})
     return n <= limit

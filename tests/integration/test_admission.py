@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from hotline.models import BacklogItem, InboundMessage
 from hotline.queue import Q_INBOUND, Q_UNKNOWN
+from hotline.services import admission
 from tests.conftest import work
 from tests.helpers import Phone, load_roster
 
@@ -32,7 +33,9 @@ def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
         assert s.scalar(select(func.count()).select_from(InboundMessage)
                         .where(InboundMessage.outcome == "throttled")) == 5
         items = s.execute(select(BacklogItem).where(BacklogItem.phone == prank.number)).scalars().all()
-    assert len(items) == 2  # the unknown-sender item and the one saying it was throttled
+    # One item per number: it says the number is unknown and that it was throttled.
+    assert len(items) == 1 and items[0].kind == "unknown_sender"
+    assert f"more than {limit} texts in an hour" in items[0].summary
     # at most a few answers an hour to a number not on the roster
     assert len(prank.inbox()) == rt.config.unknown_sender_replies_per_hour
 
@@ -209,3 +212,16 @@ def test_the_unknown_lane_lets_a_whole_sweeps_worth_through(client, rt):
         handled = uow.session.scalar(select(func.count()).select_from(InboundMessage)
                                      .where(InboundMessage.processed_at.is_not(None)))
     assert handled == 4  # 1 a second x 4 s between sweeps, not 1 per sweep
+
+
+def test_throttling_an_unknown_number_adds_to_its_one_backlog_item(client, rt):
+    load_roster(rt)
+    prank = Phone(client, rt, "+12025550177")
+    prank.send("lol")  # processed: the number's unknown-sender item
+    admission.note_throttled(rt, prank.number)
+    admission.note_throttled(rt, prank.number)  # a later hour: said once is enough
+    with rt.db.transaction() as uow:
+        items = uow.session.execute(select(BacklogItem).where(BacklogItem.phone == prank.number)).scalars().all()
+    assert len(items) == 1
+    assert items[0].summary.startswith(f"Texts from unregistered number {prank.number}. ")
+    assert items[0].summary.count("texts in an hour") == 1
