@@ -132,18 +132,18 @@ def note_throttled(rt: Runtime, phone: str) -> None:
     limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
     with rt.db.transaction() as uow:
         vlog.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
-        summary = (f"{phone} sent more than {limit} texts in an hour; later texts are stored but not "
-                   "processed until the hour is over")
+        over = (f"more than {limit} texts in an hour: later texts are stored but not processed until "
+                "the hour is over")
         if not known:
-            _note_on_unknown_item(uow.session, phone, summary)
+            _note_on_unknown_item(uow.session, phone, over)
             return
         backlog.open_item(uow.session, "unparsed_text", phone=phone, dedupe_key=f"throttled:{phone}",
-                          summary=summary)
+                          summary=f"{phone} sent {over}")
         outbound.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
                            "staff will call you; please wait for them.", "throttled", priority=0)
 
 
-def _note_on_unknown_item(session: Session, phone: str, summary: str) -> None:
+def _note_on_unknown_item(session: Session, phone: str, over: str) -> None:
     """Add the throttling to the number's one unknown-sender item (opening it if need be).
 
     A prank flood from 400 numbers is then 400 items for staff, one per number, not 800; each
@@ -153,6 +153,6 @@ def _note_on_unknown_item(session: Session, phone: str, summary: str) -> None:
     item = session.execute(backlog.OPEN_BY_KEY, {"key": key}).scalars().first()
     if item is None:  # its texts wait in the unknown numbers' lane: none processed yet
         backlog.open_item(session, "unknown_sender", phone=phone, dedupe_key=key,
-                          summary=f"Texts from unregistered number {phone}. {summary}")
-    elif summary not in item.summary:
-        item.summary = f"{item.summary}. {summary}"
+                          summary=f"Texts from unregistered number {phone}, {over}")
+    elif over not in item.summary:
+        item.summary = f"{item.summary}, {over}"

@@ -223,5 +223,5 @@ def test_throttling_an_unknown_number_adds_to_its_one_backlog_item(client, rt):
     with rt.db.transaction() as uow:
         items = uow.session.execute(select(BacklogItem).where(BacklogItem.phone == prank.number)).scalars().all()
     assert len(items) == 1
-    assert items[0].summary.startswith(f"Texts from unregistered number {prank.number}. ")
+    assert items[0].summary.startswith(f"Texts from unregistered number {prank.number}, more than ")
     assert items[0].summary.count("texts in an hour") == 1
