@@ -8,20 +8,20 @@ from pathlib import Path
 import click
 
 from hotline.drill import report
-from hotline.drill.run import FAULTS, DrillOptions, drill
+from hotline.drill.run import DEFAULT, FAULTS, DrillOptions, drill
 
 
 @click.command("drill")
-@click.option("--precincts", default=1765, show_default=True)
-@click.option("--burst", default=300.0, show_default=True, help="Seconds over which chairs report.")
-@click.option("--flood", default=10.0, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
-@click.option("--voice", default=0.05, show_default=True, help="Share of chairs who report by keypad call instead of text.")
+@click.option("--precincts", default=DEFAULT.precincts, show_default=True)
+@click.option("--burst", default=DEFAULT.burst, show_default=True, help="Seconds over which chairs report.")
+@click.option("--flood", default=DEFAULT.flood, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
+@click.option("--voice", default=DEFAULT.voice, show_default=True, help="Share of chairs who report by keypad call instead of text.")
 @click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
-@click.option("--web-workers", default=3, show_default=True)
-@click.option("--processors", default=2, show_default=True, help="Worker processes that parse and verify.")
-@click.option("--senders", default=4, show_default=True, help="Worker processes that send texts (they mostly wait on Twilio and the rate; a hung Twilio call holds one for the 5 s timeout).")
-@click.option("--sending-numbers", default=50, show_default=True)
-@click.option("--send-rate", default=1.0, show_default=True, help="Messages per second per sending number.")
+@click.option("--web-workers", default=DEFAULT.web_workers, show_default=True)
+@click.option("--processors", default=DEFAULT.processors, show_default=True, help="Worker processes that parse and verify.")
+@click.option("--senders", default=DEFAULT.senders, show_default=True, help="Worker processes that send texts (they mostly wait on Twilio and the rate; a hung Twilio call holds one for the 5 s timeout).")
+@click.option("--sending-numbers", default=DEFAULT.sending_numbers, show_default=True)
+@click.option("--send-rate", default=DEFAULT.send_rate, show_default=True, help="Messages per second per sending number.")
 @click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")
 @click.option("--folder", type=click.Path(path_type=Path), default=None)
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)

@@ -151,7 +151,8 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
         idle_priority()
     validator = RequestValidator(token)
     target, rng = f"{url}/twilio/sms", random.Random(99)
-    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
+    where = urlsplit(url)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
     time.sleep(max(0.0, start - time.time()))
     sent = 0
     # Pranksters do not wait for each other: the pool should not be what limits the rate (with

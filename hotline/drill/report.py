@@ -72,8 +72,8 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "all precincts recorded within 10 s of the last chair message":
             r["last_chair_message_to_all_recorded_s"] is not None and r["last_chair_message_to_all_recorded_s"] <= 10,
         # Judged only when a flood was asked for (`--flood 0` plays the night without one).
-        **({f"{r['flood_multiple']['asked']:g}x flood at most doubles chairs' p99 (server time)": (r["flood_slowdown_p99"] or 1e9) <= 2.0
-            and _flood_reached(r["flood_multiple"]),
+        **({f"{r['flood_multiple']['asked']:g}x flood at most doubles chairs' p99 (server time)":
+            (r["flood_slowdown_p99"] or 1e9) <= 2.0 and _flood_reached(r["flood_multiple"]),
             "the unknown numbers' lane runs at >= 0.8x its budget after the night":
             (r.get("unknown_lane") or {}).get("share_of_due", 0.0) >= 0.8}
            if r["flood_multiple"].get("asked") else {}),
