@@ -21,7 +21,7 @@ test: install  ## the whole test suite (PostgreSQL too when TEST_DATABASE_URL is
 	$(PY) -m pytest -n 2 -q
 
 drill: install  ## play a caucus night (1,765 precincts, flood, ceilings) and print verdicts
-	$(VENV)/bin/hotline drill $(DRILL_ARGS)
+	$(VENV)/bin/hotline-drill run $(DRILL_ARGS)
 
 worker: install
 	$(PY) -m workers.worker

@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config
-from hotline.db import WEB
+from hotline.adapters.db import WEB
 from hotline.runtime import Runtime, build, install
 
 

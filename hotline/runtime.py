@@ -8,10 +8,10 @@ from typing import Callable, TypeVar
 from redis import Redis
 
 from hotline.config import Config
-from hotline.db import WORKER, Database
-from hotline.queue import Queues, connect
-from hotline.sending_rate import SendingRate
-from hotline.twilio_api import Sender, make_sender
+from hotline.adapters.db import WORKER, Database
+from hotline.adapters.queues import Queues, connect
+from hotline.adapters.sending_rate import SendingRate
+from hotline.adapters.twilio_sms import Sender, make_sender
 
 T = TypeVar("T")
 

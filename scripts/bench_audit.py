@@ -25,7 +25,7 @@ CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 started = time.perf_counter()
-from hotline.audit import run_audit
+from hotline.audit.run import run_audit
 imported = time.perf_counter()
 with open("/dev/null", "w") as out:
     summary = run_audit({results!r}, {counties!r}, as_json={as_json!r}, out=out)

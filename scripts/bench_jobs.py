@@ -19,12 +19,14 @@ from pathlib import Path
 
 from redis import Redis
 
-from hotline import demo, migrate
+from hotline.services.ops import demo_roster as demo
+from hotline.adapters import migrate
 from hotline.config import Config
-from hotline.drill import ceilings
-from hotline.embedded_redis import EmbeddedRedis
+from hotline_drill import ceilings
+from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.runtime import build
-from hotline.services import importing, inbox
+from hotline.services.ops import importing
+from hotline.services.sms import inbox
 
 
 def main() -> None:
@@ -50,7 +52,7 @@ def main() -> None:
                "HOTLINE_INSTANCE_PATH": str(folder), "HOTLINE_ENV": "drill"}
         ours = [["-m", "workers.worker", "--role", "processor", "--no-sweep", "--name", f"bench-{k}"]
                 for k in range(args.workers)]
-        noop = [["-m", "hotline.drill.noop", redis_server.url, f"bench-noop-{k}"] for k in range(args.workers)]
+        noop = [["-m", "hotline_drill.noop", redis_server.url, f"bench-noop-{k}"] for k in range(args.workers)]
         procs = [subprocess.Popen([sys.executable, *a], env=env, stdout=subprocess.DEVNULL,
                                   stderr=open(folder / f"worker-{k}.log", "wb")) for k, a in enumerate(ours + noop)]
         ceilings.wait_workers(redis, 2 * args.workers)

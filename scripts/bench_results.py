@@ -16,15 +16,17 @@ from pathlib import Path
 
 import requests
 
-from hotline import demo, migrate
-from hotline.db import Database
+from hotline.services.ops import demo_roster as demo
+from hotline.adapters import migrate
+from hotline.adapters.db import Database
 from hotline.domain.model import Stage
-from hotline.embedded_redis import EmbeddedRedis, free_port
-from hotline.models import Precinct, Report, Submission, utcnow
-from hotline.services import importing, results
-from hotline.services.reports import fingerprint
-from hotline.services.roster import load_candidates
-from hotline.simulation import caucus_night
+from hotline.adapters.embedded_redis import EmbeddedRedis, free_port
+from hotline.adapters.models import Precinct, Report, Submission, utcnow
+from hotline.services.ops import importing
+from hotline.services.results import public as results
+from hotline.domain.lifecycle import counts_fingerprint as fingerprint
+from hotline.services.records.roster import load_candidates
+from hotline_drill.simulation import caucus_night
 
 
 def seed(db: Database, precincts: int) -> None:

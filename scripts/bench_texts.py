@@ -27,11 +27,11 @@ from typing import Any
 
 from sqlalchemy import event
 
-from hotline import migrate
+from hotline.adapters import migrate
 from hotline.config import Config
-from hotline.embedded_redis import EmbeddedRedis
+from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.runtime import Runtime, build, install
-from hotline.services import inbound, inbox
+from hotline.services.sms import process as inbound, inbox
 
 
 def main() -> None:

@@ -9,11 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from hotline import migrate
+from hotline.adapters import migrate
 from hotline.config import Config
-from hotline.embedded_redis import EmbeddedRedis
+from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.runtime import build, install
-from hotline.services import inbox
+from hotline.services.sms import inbox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 from tests.conftest import BurstWorker  # noqa: E402
 from tests.helpers import load_roster

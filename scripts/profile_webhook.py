@@ -11,10 +11,10 @@ from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
-from hotline import migrate
+from hotline.adapters import migrate
 from hotline.app import create_app
 from hotline.config import Config
-from hotline.embedded_redis import EmbeddedRedis
+from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.runtime import build
 from tests.helpers import load_roster
 

@@ -11,13 +11,13 @@ from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
-from hotline import migrate
+from hotline.adapters import migrate
 from hotline import runtime as runtime_mod
 from hotline.app import create_app
 from hotline.config import Config
-from hotline.embedded_redis import EmbeddedRedis
-from hotline.models import Base
-from hotline.queue import ALL_QUEUES, FailFastConnection
+from hotline.adapters.embedded_redis import EmbeddedRedis
+from hotline.adapters.models import Base
+from hotline.adapters.queues import ALL_QUEUES, FailFastConnection
 from hotline.runtime import Runtime, build
 
 TOKEN = "test-auth-token"

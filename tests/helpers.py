@@ -11,11 +11,11 @@ from typing import Any, Iterator
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from hotline import demo
-from hotline.models import OutboundMessage
+from hotline.services.ops import demo_roster as demo
+from hotline.adapters.models import OutboundMessage
 from hotline.runtime import Runtime
-from hotline.services import importing
-from hotline.services import roster as roster_service
+from hotline.services.ops import importing
+from hotline.services.records import roster as roster_service
 from tests.conftest import sign, work
 
 ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout

@@ -6,7 +6,9 @@ from typing import Any
 from rq.job import Job
 
 from hotline import runtime
-from hotline.services import admission, failures, inbound, outbound, sweeper
+from hotline.services.sms import admission, process as inbound
+from hotline.services.ops import failures, recovery as sweeper
+from hotline.services.ops import delivery
 
 
 def process_inbound(inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
@@ -16,7 +18,7 @@ def process_inbound(inbound_id: int, phone: str | None = None, paced: bool = Fal
 
 def send_message(outbound_id: int) -> str:
     """Hand one outbox row to Twilio, or leave it in the local outbox."""
-    return outbound.deliver(runtime.current(), outbound_id)
+    return delivery.deliver(runtime.current(), outbound_id)
 
 
 def note_throttled(phone: str) -> None:

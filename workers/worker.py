@@ -13,9 +13,9 @@ from rq import SimpleWorker
 
 from hotline import runtime
 from hotline.config import Config
-from hotline.db import SENDER, WORKER
-from hotline.queue import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
-from hotline.services import sweeper
+from hotline.adapters.db import SENDER, WORKER
+from hotline.adapters.queues import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
+from hotline.services.ops import recovery as sweeper
 
 logger = logging.getLogger("workers")
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from hotline.models import StaffUser
-from hotline.services import board as board_svc
-from hotline.services import importing, roster, staff
+from hotline.adapters.models import StaffUser
+from hotline.services.console import board as board_svc
+from hotline.services.ops import importing
+from hotline.services.records import roster
+from hotline.services.console import accounts as staff
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
 

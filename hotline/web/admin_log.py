@@ -10,9 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from hotline.models import Worksheet
-from hotline.services import log as vlog
-from hotline.services import log_search, roster, worksheets
+from hotline.adapters.models import Worksheet
+from hotline.services.log import chain as vlog
+from hotline.services.log import search as log_search
+from hotline.services.records import roster
+from hotline.services.console import worksheets
 from hotline.web import forms, runtime
 from hotline.web.auth import admin_required, username
 

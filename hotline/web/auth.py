@@ -20,9 +20,9 @@ from flask import (
     url_for,
 )
 
-from hotline.models import StaffUser
-from hotline.services import log as vlog
-from hotline.services import staff
+from hotline.adapters.models import StaffUser
+from hotline.services.log import chain as vlog
+from hotline.services.console import accounts as staff
 from hotline.web import csrf, runtime
 
 bp = Blueprint("auth", __name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.models import OutboundMessage
-from hotline.services import log as vlog
+from hotline.adapters.models import OutboundMessage
+from hotline.services.log import chain as vlog
 from hotline.web import runtime
 from hotline.web.security import twilio_signed
 

@@ -9,8 +9,8 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from hotline.models import BacklogItem, Precinct, StaffUser, utcnow
-from hotline.services import claims, contact, history, staff, staff_entry
+from hotline.adapters.models import BacklogItem, Precinct, StaffUser, utcnow
+from hotline.services.console import claims, contact, history, accounts as staff, entry as staff_entry
 from hotline.web import runtime
 from hotline.web.auth import login_required, safe_next, username
 

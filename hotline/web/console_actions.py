@@ -7,9 +7,10 @@ from flask import Blueprint, flash, g, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.domain.verification import CodeCheck
-from hotline.models import StaffUser
-from hotline.services import contact, reports
-from hotline.twilio_calls import make_caller
+from hotline.adapters.models import StaffUser
+from hotline.services.console import contact
+from hotline.services.records import reports
+from hotline.adapters.twilio_calls import make_caller
 from hotline.web import runtime
 from hotline.web.auth import login_required, username
 from hotline.web.console import act, back_to

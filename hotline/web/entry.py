@@ -6,8 +6,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.models import BacklogItem, Precinct, Worksheet
-from hotline.services import claims, roster, staff_entry, worksheets
+from hotline.adapters.models import BacklogItem, Precinct, Worksheet
+from hotline.services.console import claims, entry as staff_entry, worksheets
+from hotline.services.records import roster
 from hotline.web import forms, runtime
 from hotline.web.auth import login_required, username
 from hotline.web.console import item_context

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, render_template
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
 
-from hotline.models import InboundMessage, OutboundMessage, Precinct, Report
+from hotline.adapters.models import InboundMessage, OutboundMessage, Precinct, Report
 from hotline.web import runtime
 from hotline.web.auth import login_required
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
-from hotline.models import Chair, ChairPhone, Precinct
-from hotline.services import history
+from hotline.adapters.models import Chair, ChairPhone, Precinct
+from hotline.services.console import history
 from hotline.web import runtime
 from hotline.web.auth import login_required, username
 

@@ -7,7 +7,7 @@ import json
 
 from flask import Blueprint, Response, render_template
 
-from hotline.services import results
+from hotline.services.results import public as results
 from hotline.web import runtime
 
 bp = Blueprint("public", __name__)

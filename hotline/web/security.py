@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import Response, request
 from twilio.request_validator import RequestValidator
 
-from hotline.services import log as vlog
+from hotline.services.log import chain as vlog
 from hotline.web import runtime
 
 logger = logging.getLogger(__name__)

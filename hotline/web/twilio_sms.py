@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.domain.texts import no_nul
-from hotline.services import delivery, inbox
-from hotline.services.admission import admit
+from hotline.services.ops import delivery
+from hotline.services.sms import inbox
+from hotline.services.sms.admission import admit
 from hotline.web import runtime
 from hotline.web.security import twilio_signed
 

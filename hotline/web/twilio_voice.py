@@ -14,8 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.domain import ivr
 from hotline.domain.ivr import SAYINGS
-from hotline.services import roster, voice, voice_state
-from hotline.services import voice_desk as desk
+from hotline.services.records import roster
+from hotline.services.voice import steps as voice, call_state as voice_state
+from hotline.services.voice import desk as desk
 from hotline.web import runtime
 from hotline.web import voice_steps as steps
 from hotline.web.security import twilio_signed

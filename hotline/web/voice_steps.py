@@ -12,8 +12,9 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.domain import ivr
 from hotline.runtime import Runtime
-from hotline.services import roster, voice, voice_state
-from hotline.services.voice_state import CallState
+from hotline.services.records import roster
+from hotline.services.voice import steps as voice, call_state as voice_state
+from hotline.services.voice.call_state import CallState
 from hotline.web import runtime
 
 Act = Callable[[Runtime, CallState], "ivr.Reply | None"]

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from hotline import migrate
+from hotline.adapters import migrate
 from hotline.app import create_app
-from hotline.services import staff
+from hotline.services.console import accounts as staff
 from tests.helpers import load_roster
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hotline.models import Precinct
-from hotline.services import backlog
+from hotline.adapters.models import Precinct
+from hotline.services.records import backlog
 from tests.browser.conftest import PASSWORD, time_budget
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(time_budget())]

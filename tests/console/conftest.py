@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hotline.models import BacklogItem, Precinct
-from hotline.services import backlog, staff
+from hotline.adapters.models import BacklogItem, Precinct
+from hotline.services.records import backlog
+from hotline.services.console import accounts as staff
 from tests.helpers import load_roster
 
 PASSWORD = "correct-horse-1"

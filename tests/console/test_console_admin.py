@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from hotline.models import LogEntry, Precinct, Worksheet
+from hotline.adapters.models import LogEntry, Precinct, Worksheet
 from tests.console.conftest import flashes, open_item
 from tests.helpers import Phone
 
@@ -101,7 +101,7 @@ def test_verify_button_finds_an_altered_entry(rt, carol):
 
 
 def test_worksheet_differences_and_correction_prefill(rt, client, carol):
-    from hotline.services import roster
+    from hotline.services.records import roster
     report(Phone(client, rt, "+15155550142"), FIRST)
     index = {c.name: i for i, c in enumerate(roster.candidates(rt))}
     form = {f"first-{index[n]}": str(v) for n, v in

@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hotline.models import LogEntry, StaffUser
-from hotline.services import staff
+from hotline.adapters.models import LogEntry, StaffUser
+from hotline.services.console import accounts as staff
 from tests.console.conftest import PASSWORD, Staff, signed_in
 
 PAGES = ["/console/", "/console/queue.json", "/console/approvals", "/console/precincts/DSM-42",

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
-from hotline.models import LogEntry, OutboundMessage, Submission
-from hotline.services import contact
-from hotline.twilio_standin import StandIn
+from hotline.adapters.models import LogEntry, OutboundMessage, Submission
+from hotline.services.console import contact
+from hotline_drill.twilio_standin import StandIn
 from tests.conftest import sign
 from tests.console.conftest import PASSWORD, flashes, open_item, signed_in
 
@@ -80,7 +80,7 @@ def test_call_through_twilio_rings_staff_then_bridge_dials_chair(app, rt, alice,
 
 
 def test_staff_without_a_phone_is_asked_for_one(rt, app, accounts):
-    from hotline.services import staff
+    from hotline.services.console import accounts as staff
     with rt.db.transaction() as uow:
         staff.create_user(uow.session, "zoe", PASSWORD, "staff", actor="test")
     zoe = signed_in(app, "zoe")
@@ -131,7 +131,7 @@ def test_reply_by_sms(rt, alice, held):
 
 
 def test_explain_a_flagged_report(rt, client, alice):
-    from hotline.models import BacklogItem
+    from hotline.adapters.models import BacklogItem
     from tests.helpers import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",

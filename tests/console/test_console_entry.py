@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hotline.models import LogEntry, OutboundMessage, Report, Submission
-from hotline.services import staff_entry
+from hotline.adapters.models import LogEntry, OutboundMessage, Report, Submission
+from hotline.services.console import entry as staff_entry
 from tests.console.conftest import flashes, open_item
 
 TEXT = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30\nfinal: Pete 55, Bernie 48, Warren 32\n" \
@@ -46,7 +46,7 @@ def test_text_entry_waits_for_a_second_staff_member(rt, alice, bob):
 
 
 def test_the_service_refuses_self_approval(rt, accounts):
-    from hotline.services import roster
+    from hotline.services.records import roster
     with rt.db.transaction() as uow:
         precinct = roster.precinct_by_code(uow.session, "DSM-42")
     sections, att = staff_entry.parse_text(rt, precinct, "first: Biden 12, Pete 45")
@@ -62,7 +62,7 @@ def test_the_service_refuses_self_approval(rt, accounts):
 
 
 def test_grid_entry_and_admin_approval(rt, alice, carol):
-    from hotline.services import roster
+    from hotline.services.records import roster
     index = {c.name: i for i, c in enumerate(roster.candidates(rt))}  # boxes are in ballot order
     form = {f"first-{index['Biden']}": "12", f"first-{index['Buttigieg']}": "45", "attendance": "140"}
     assert alice.post("/console/precincts/DSM-42/enter", data=form).status_code == 302
@@ -104,7 +104,7 @@ def test_reject_needs_a_reason_and_discards(rt, alice, bob):
 
 
 def test_approved_correction_closes_the_failed_check(rt, client, alice, bob):
-    from hotline.models import BacklogItem
+    from hotline.adapters.models import BacklogItem
     from tests.helpers import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",

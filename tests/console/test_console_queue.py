@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from hotline.models import BacklogItem, LogEntry, utcnow
-from hotline.services import claims
+from hotline.adapters.models import BacklogItem, LogEntry, utcnow
+from hotline.services.console import claims
 from tests.console.conftest import flashes, item_row, open_item, signed_in
 
 

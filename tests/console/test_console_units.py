@@ -8,8 +8,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from hotline.domain.model import Candidate, Stage
-from hotline.models import utcnow
-from hotline.services import board, claims
+from hotline.adapters.models import utcnow
+from hotline.services.console import board, claims
 from hotline.web import forms
 
 CANDS = [Candidate("Biden"), Candidate("Buttigieg"), Candidate("Warren")]

@@ -8,9 +8,9 @@ from datetime import timedelta
 from rq import Queue
 from sqlalchemy import func, select
 
-from hotline.models import BacklogItem, InboundMessage
-from hotline.queue import Q_INBOUND, Q_UNKNOWN
-from hotline.services import admission
+from hotline.adapters.models import BacklogItem, InboundMessage
+from hotline.adapters.queues import Q_INBOUND, Q_UNKNOWN
+from hotline.services.sms import admission
 from tests.conftest import work
 from tests.helpers import Phone, load_roster
 
@@ -23,7 +23,7 @@ def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
     for i in range(limit + 5):
         assert prank.send(f"lol {i}", process=False) == 200
     assert rt.redis.llen("hotline:inbox:parked") == 5  # the flood waits in Redis, not the database
-    from hotline.services import sweeper
+    from hotline.services.ops import recovery as sweeper
     assert sweeper.sweep(rt)["parked"] == 5
     assert sweeper.sweep(rt)["parked"] == 0
     work(rt)
@@ -46,13 +46,13 @@ def test_unknown_numbers_wait_behind_registered_chairs(client, rt):
     Phone(client, rt, "+15155550142").send("first: Biden 12, Pete 45", process=False)
     assert Queue(Q_UNKNOWN, connection=rt.redis).count == 1
     assert Queue(Q_INBOUND, connection=rt.redis).count == 1
-    from hotline.queue import ALL_QUEUES
+    from hotline.adapters.queues import ALL_QUEUES
     assert ALL_QUEUES.index(Q_INBOUND) < ALL_QUEUES.index(Q_UNKNOWN)
 
 
 def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
     """A registered phone is counted by the job that handles its text, not at the door."""
-    from hotline.services import inbound
+    from hotline.services.sms import process as inbound
     load_roster(rt)
     rt.config = replace(rt.config, texts_per_hour_registered=3)
     chair = Phone(client, rt, "+15155550142")
@@ -77,7 +77,7 @@ def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
 
 
 def test_a_chairs_texts_from_an_earlier_hour_do_not_count(client, rt):
-    from hotline.services import inbound
+    from hotline.services.sms import process as inbound
     load_roster(rt)
     rt.config = replace(rt.config, texts_per_hour_registered=2)
     chair = Phone(client, rt, "+15155550142")
@@ -91,7 +91,7 @@ def test_a_chairs_texts_from_an_earlier_hour_do_not_count(client, rt):
 
 
 def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_rest(client, rt):
-    from hotline.services import sweeper
+    from hotline.services.ops import recovery as sweeper
     load_roster(rt)
     rt.config = replace(rt.config, unknown_processing_per_second=2, sweep_interval_seconds=1)
     for i in range(6):  # six different pranksters, one text each
@@ -117,7 +117,7 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
 
 
 def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
-    from hotline.services import admission, inbox
+    from hotline.services.sms import admission, inbox
     load_roster(rt)
     raw = {"From": ["+12025550199"], "Body": ["spam"]}
     hour = int(time.time() // 3600)
@@ -134,7 +134,8 @@ def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
 
 def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings_them_back(client, rt):
     """In a flood even a number's first texts skip the database at webhook time; none is lost."""
-    from hotline.services import admission, inbox, sweeper
+    from hotline.services.sms import admission, inbox
+    from hotline.services.ops import recovery as sweeper
     load_roster(rt)
     rt.config = replace(rt.config, unknown_processing_per_second=0.3)  # backed up at 3 queued texts
     backed_up = int(admission.BACKED_UP_SECONDS * rt.config.unknown_processing_per_second)
@@ -163,7 +164,7 @@ def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings
 def test_texts_parked_by_earlier_code_move_as_throttled(rt):
     """Records from before the T/N prefix (only throttled texts were parked then)."""
     import json
-    from hotline.services import inbox
+    from hotline.services.sms import inbox
     record = {"channel": "sms", "sid": "SMold", "raw": {"From": ["+12025550199"], "Body": ["spam"]},
               "throttled": True, "received_at": "2026-11-23T20:00:00+00:00"}
     rt.redis.rpush(inbox.PARKED_KEY, json.dumps(record))
@@ -174,7 +175,7 @@ def test_texts_parked_by_earlier_code_move_as_throttled(rt):
 
 def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt):
     """Redis restarted without its script cache: the webhook loads the script again, nothing is lost."""
-    from hotline.services import admission
+    from hotline.services.sms import admission
     load_roster(rt)
     prank = Phone(client, rt, "+12025550199")
     for i in range(rt.config.texts_per_hour_unknown):
@@ -193,7 +194,7 @@ def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt)
 
 def test_a_text_is_admitted_when_redis_is_down(rt):
     """The rate counter fails open: the text is stored and processed, not parked or refused."""
-    from hotline.services import admission
+    from hotline.services.sms import admission
     load_roster(rt)
     rt.redis.connection_pool.connection_kwargs.update(port=1)  # nothing listens there
     rt.redis.connection_pool.disconnect()

@@ -10,9 +10,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import bindparam, select
 
-from hotline.models import Report
-from hotline.services import inbox, outbound
-from hotline.services.inbound import NEXT_FROM_PHONE
+from hotline.adapters.models import Report
+from hotline.services.sms import inbox
+from hotline.services.records import outbox as outbound
+from hotline.services.sms.process import NEXT_FROM_PHONE
 
 
 def inbox_step(rt, stmt, params=None) -> str:

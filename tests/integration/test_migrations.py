@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from hotline.models import Base
+from hotline.adapters.models import Base
 
 
 def test_migrations_match_models(rt):

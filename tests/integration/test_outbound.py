@@ -9,11 +9,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from hotline.models import BacklogItem, OutboundMessage
+from hotline.adapters.models import BacklogItem, OutboundMessage
 from hotline.runtime import build, install
-from hotline.services import outbound, sweeper
-from hotline.twilio_api import SendError
-from hotline.twilio_standin import StandIn
+from hotline.services.ops import delivery
+from hotline.services.records import outbox
+from hotline.services.ops import recovery as sweeper
+from hotline.adapters.twilio_sms import SendError
+from hotline_drill.twilio_standin import StandIn
 from tests.conftest import sign, work
 
 
@@ -38,7 +40,7 @@ def twilio_rt(rt, standin):
 
 def queue(rt, body="hello", to="+15155550142") -> int:
     with rt.db.transaction() as uow:
-        return outbound.queue_sms(uow, rt, to, body, "test", priority=0)
+        return outbox.queue_sms(uow, rt, to, body, "test", priority=0)
 
 
 def row(rt, msg_id) -> OutboundMessage:
@@ -63,14 +65,14 @@ def test_with_twilio_the_real_client_sends_with_status_callback(twilio_rt, stand
 
 
 def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
-    from hotline.services import sweeper
+    from hotline.services.ops import recovery as sweeper
     msg_id = queue(twilio_rt)
     work(twilio_rt)
     assert row(twilio_rt, msg_id).status == "queued"  # Twilio's word for "accepted, sending soon"
     twilio_rt.redis.delete(f"rq:job:out-{msg_id}")  # its finished job has expired
     sweeper.sweep(twilio_rt, stale_seconds=0)
     work(twilio_rt)
-    assert outbound.deliver(twilio_rt, msg_id) == "skipped"
+    assert delivery.deliver(twilio_rt, msg_id) == "skipped"
     assert len(standin.messages) == 1
 
 
@@ -98,11 +100,11 @@ def test_an_error_answer_is_tried_again_at_once_within_the_job(twilio_rt, standi
 
 
 def test_an_error_that_persists_is_left_to_rqs_slower_retries(twilio_rt, standin):
-    standin.failures.extend([(503, 20500)] * len(outbound.QUICK_RETRY_PAUSES + (None,)))
+    standin.failures.extend([(503, 20500)] * len(delivery.QUICK_RETRY_PAUSES + (None,)))
     msg_id = queue(twilio_rt)
     work(twilio_rt)  # every quick try fails; RQ schedules a retry (interval 1 s)
     assert row(twilio_rt, msg_id).status == "retrying" and standin.messages == []
-    assert outbound.deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
+    assert delivery.deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
     assert len(standin.messages) == 1
 
 
@@ -116,7 +118,7 @@ def test_a_timed_out_send_is_not_tried_again_at_once(twilio_rt, standin, monkeyp
     monkeypatch.setattr(twilio_rt.sender, "send", timed_out)
     msg_id = queue(twilio_rt)
     with pytest.raises(SendError):
-        outbound.deliver(twilio_rt, msg_id)
+        delivery.deliver(twilio_rt, msg_id)
     assert len(calls) == 1 and row(twilio_rt, msg_id).status == "retrying"
 
 
@@ -156,8 +158,8 @@ def test_unsigned_status_callback_is_rejected(client, rt):
 
 
 def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standin):
-    from hotline.models import InboundMessage
-    from hotline.services import reconcile
+    from hotline.adapters.models import InboundMessage
+    from hotline.services.ops import reconcile
     from tests.helpers import load_roster
     load_roster(twilio_rt)
     import requests

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.models import BacklogItem, Report
-from hotline.services import completeness, reports, roster
+from hotline.adapters.models import BacklogItem, Report
+from hotline.services.ops import reminders as completeness
+from hotline.services.records import reports, roster
 from tests.helpers import Phone, load_roster, statements_run
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from hotline.cli import cli
-from hotline.models import CandidateRow, ChairPhone, Precinct
-from hotline.services import importing
+from hotline.adapters.models import CandidateRow, ChairPhone, Precinct
+from hotline.services.ops import importing
 from tests.helpers import ROSTER, load_roster
 
 BAD = """precinct,county,name,delegates,chair,phones,pin

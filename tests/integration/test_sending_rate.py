@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from hotline.sending_rate import SendingRate, segments
+from hotline.adapters.sending_rate import SendingRate, segments
 
 
 def test_second_message_within_the_same_second_must_wait(rt):

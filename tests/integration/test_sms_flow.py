@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
-from hotline.queue import FAIL_FAST_SECONDS, PROCESSOR_QUEUES
-from hotline.services import log as vlog
+from hotline.adapters.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
+from hotline.adapters.queues import FAIL_FAST_SECONDS, PROCESSOR_QUEUES
+from hotline.services.log import chain as vlog
 from tests.conftest import work
 from tests.helpers import Phone, load_roster
 
@@ -132,7 +132,7 @@ def test_forged_signature_is_rejected_and_logged(client, rt, chair):
 
 
 def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
-    from hotline.services import sweeper
+    from hotline.services.ops import recovery as sweeper
     from tests.conftest import work
     redis_server.stop()
     try:
@@ -199,7 +199,7 @@ def test_every_step_is_in_a_verifiable_log(chair, rt):
 
 
 def test_a_job_that_keeps_failing_becomes_a_backlog_item(chair, rt, monkeypatch):
-    from hotline.services import inbound
+    from hotline.services.sms import process as inbound
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated bug")
@@ -337,7 +337,7 @@ def test_flagged_confirmation_asks_the_chair_to_stay_reachable(chair, rt):
 
 
 def test_staff_screens_never_show_a_pin(client, rt, chair):
-    from hotline.services import history
+    from hotline.services.console import history
     stranger = Phone(client, rt, "+15155559999")
     stranger.send("DSM-42 PIN 4321 first: Biden 12")
     stranger.send("DSM-42 PIN 0000 first: Biden 12")
@@ -353,7 +353,8 @@ def test_one_phones_texts_are_handled_once_and_in_order_by_concurrent_workers(ch
     database holds the per-sender lock), then sees it handled and assembles the report."""
     import threading
 
-    from hotline.services import inbound, inbox, roster
+    from hotline.services.sms import process as inbound, inbox
+    from hotline.services.records import roster
 
     first = inbox.store(rt, "sms", "SMhalf1", {"From": [chair.number], "Body": ["first: Biden 12, Pete 45, Klobuchar"]})
     second = inbox.store(rt, "sms", "SMhalf2", {"From": [chair.number], "Body": ["8, Bernie 40, Warren 30"]})

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline.models import LogEntry, LogHead
-from hotline.services import log as vlog
+from hotline.adapters.models import LogEntry, LogHead
+from hotline.services.log import chain as vlog
 from tests.helpers import statements_run
 
 

@@ -12,7 +12,7 @@ import pytest
 from redis import Redis
 from rq import Queue
 
-from hotline.embedded_redis import EmbeddedRedis
+from hotline.adapters.embedded_redis import EmbeddedRedis
 
 
 def test_worker_process_survives_redis_going_away_and_coming_back(tmp_path: Path, database_url: str):
@@ -67,7 +67,7 @@ def _wait_for_worker(url: str, timeout: float = 20) -> None:
 def test_the_sweeper_requeues_a_job_whose_worker_died(rt):
     from rq.job import JobStatus
 
-    from hotline.queue import ALIVE_PREFIX
+    from hotline.adapters.queues import ALIVE_PREFIX
     job = rt.queues.by_name["inbound"].enqueue("time.sleep", 0, job_id="in-999")
     job.set_status(JobStatus.STARTED)
     job.worker_name = "gone-worker"
@@ -117,7 +117,7 @@ def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
 
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from hotline import queue as queue_module
+    from hotline.adapters import queues as queue_module
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -137,7 +137,8 @@ def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
 
 
 def test_a_flood_waiting_in_the_paced_lane_never_hides_a_chairs_text_from_the_sweeper(rt):
-    from hotline.services import inbox, sweeper
+    from hotline.services.sms import inbox
+    from hotline.services.ops import recovery as sweeper
     from tests.helpers import load_roster
     load_roster(rt)
     # Redis lost these jobs: 600 older texts from unknown numbers, then a chair's YES.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hotline.audit import AuditInputError, run_audit
-from hotline.cli_audit import audit_command
+from hotline.audit.run import AuditInputError, run_audit
+from hotline.cli.audit import audit_command
 
 HEADER = "county,precinct,delegates,candidate,first,final,county_delegates,attendance,sde\n"
 # Polk P-1: caucus-rules.md 200 / D = 7 / 100-50-50, reported correctly (3 / 2 / 2).

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from hotline.db import SENDER, WEB, WriteQueue
+from hotline.adapters.db import SENDER, WEB, WriteQueue
 
 
 def test_a_waiting_web_request_goes_ahead_of_a_waiting_worker(tmp_path: Path):

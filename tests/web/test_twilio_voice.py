@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import (
+from hotline.adapters.models import (
     BacklogItem,
     CallEvent,
     ConfirmationCode,
@@ -13,7 +13,7 @@ from hotline.models import (
     Report,
     Submission,
 )
-from hotline.services import log as vlog
+from hotline.services.log import chain as vlog
 from tests.helpers import ROSTER, Phone, load_roster
 from tests.web.voicecall import Call
 
@@ -394,7 +394,7 @@ def test_forged_voice_webhooks_are_refused(client, rt, roster):
 
 
 def test_something_unexpected_is_apologised_for_and_a_person_offered(client, rt, roster, monkeypatch):
-    from hotline.services import voice
+    from hotline.services.voice import steps as voice
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import BacklogItem, LogEntry
+from hotline.adapters.models import BacklogItem, LogEntry
 from tests.helpers import load_roster
 from tests.web.voicecall import Call
 

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hotline.models import Precinct, Report, Submission
+from hotline.adapters.models import Precinct, Report, Submission
 from tests.conftest import sign
 from tests.helpers import load_roster
 from tests.web.voicecall import Call

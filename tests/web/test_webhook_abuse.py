@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hotline.models import InboundMessage, OutboundMessage, Precinct
+from hotline.adapters.models import InboundMessage, OutboundMessage, Precinct
 from tests.conftest import sign, work
 from tests.helpers import load_roster
 

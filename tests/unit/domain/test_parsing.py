@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import hotline
-from hotline.cli_parse import parse_command
+from hotline.cli.parse import parse_command
 from hotline.domain.model import Candidate, Stage
 from hotline.domain.parsing import (
     Cancel,

@@ -1,0 +1,16 @@
+"""The `hotline` command group, assembled from the command modules beside this one."""
+from __future__ import annotations
+
+import click
+
+from hotline.cli import audit, data, parse, records, system, users
+
+
+@click.group()
+def cli() -> None:
+    """Caucus results hotline."""
+
+
+for command in (*data.COMMANDS, *system.COMMANDS, *records.COMMANDS, parse.parse_command,
+                audit.audit_command, users.users_command):
+    cli.add_command(command)

@@ -1,0 +1,78 @@
+"""`hotline run`, `worker` and `sweep`: starting the system and its workers."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+
+import click
+from sqlalchemy import func, select
+
+from hotline.adapters import migrate
+from hotline.adapters.db import one_transaction
+from hotline.adapters.models import Precinct
+from hotline.cli import local_system
+from hotline.cli.context import config as load_config
+from hotline.cli.data import load_demo
+from hotline.config import Config
+from hotline.services.console import accounts
+
+
+@click.command("run")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@click.option("--workers", default=1, show_default=True, help="Worker processes to start.")
+@click.option("--demo-precincts", default=120, show_default=True)
+def run(port: int, workers: int, demo_precincts: int) -> None:
+    """Migrate, load the demo roster if empty, start Redis (if no REDIS_URL), web and workers."""
+    cfg = load_config()
+    migrate.upgrade(cfg.database_url)
+    with one_transaction(cfg.database_url) as uow:
+        empty = not uow.session.scalar(select(func.count()).select_from(Precinct))
+    if empty:
+        load_demo(cfg, demo_precincts)
+    _print_demo_chairs(cfg)
+    with one_transaction(cfg.database_url) as uow:
+        demo_accounts = accounts.ensure_demo_users(uow.session, cfg)
+    for a in demo_accounts:
+        click.echo(f"Demo {a.role} sign-in at /login: username {a.username}  password {a.password}")
+    sys.exit(local_system.run(cfg, port, workers, {}))
+
+
+def _print_demo_chairs(cfg: Config) -> None:
+    path = cfg.instance_path / "demo_roster.csv"
+    if not path.exists():
+        return
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))[:3]
+    click.echo("Demo chairs (text as them from the phone page, or with `make simulate`):")
+    for r in rows:
+        click.echo(f"  {r['precinct']:8} {r['chair']:18} phone {r['phones']}  PIN {r['pin']}")
+
+
+@click.command("worker", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run an RQ worker on the project's queues (same as `python -m workers.worker`)."""
+    from workers.worker import main  # the worker's own entry point; imported only when asked for
+    main(ctx.args)
+
+
+@click.command("sweep")
+@click.option("--loop", is_flag=True, help="Keep sweeping every few seconds.")
+def sweep(loop: bool) -> None:
+    """Flush the spool and re-queue inbox and outbox rows that never got a job."""
+    from hotline.runtime import build
+    from hotline.services.ops import recovery
+    rt = build(load_config())
+    try:
+        while True:
+            click.echo(json.dumps(recovery.sweep(rt)))
+            if not loop:
+                return
+            time.sleep(rt.config.sweep_interval_seconds)
+    finally:
+        rt.close()
+
+
+COMMANDS = (run, worker, sweep)

@@ -1,0 +1,116 @@
+"""The administrators' precinct board: each precinct's state and "N of M reporting"."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.domain.model import Stage
+from hotline.adapters.models import Precinct, Report, Submission
+from hotline.services.records import reports
+from hotline.services.results import public as results
+
+# In order of precedence: a precinct shows the first state that applies.
+STATES = {
+    "flagged": "Flagged: failed a check",
+    "awaiting": "Awaiting confirmation or approval",
+    "approved": "Entered by staff and approved",
+    "corrected": "Corrected (a newer report replaced one)",
+    "confirmed": "Confirmed",
+    "not_reported": "Not reported",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    name: str
+    county: str
+    state: str
+    stages: tuple[str, ...]
+    reporting: bool
+    last_confirmed: datetime | None
+
+
+@dataclass
+class Tally:
+    name: str
+    total: int = 0
+    reporting: int = 0
+    states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+
+
+@dataclass
+class Board:
+    rows: list[Row]
+    counties: list[Tally]
+    statewide: Tally
+
+
+def _latest_confirmed(s: Session) -> dict[int, Submission]:
+    """The newest confirmation per precinct (the one `reports.latest_confirmed` would give)."""
+    newest = (select(Submission.precinct_id, func.max(Submission.confirmed_at).label("at"))
+              .where(Submission.status == "confirmed").group_by(Submission.precinct_id).subquery())
+    rows = s.execute(select(Submission).join(newest, (Submission.precinct_id == newest.c.precinct_id)
+                                             & (Submission.confirmed_at == newest.c.at))).scalars()
+    return {sub.precinct_id: sub for sub in rows}
+
+
+def _state(stages: set[str], awaiting: bool, corrected: bool, latest: Submission | None) -> str:
+    if latest is not None and latest.flagged and latest.explained_at is None:
+        return "flagged"
+    if awaiting:
+        return "awaiting"
+    if latest is not None and latest.source == "staff" and latest.approved_by:
+        return "approved"
+    if corrected:
+        return "corrected"
+    return "confirmed" if stages else "not_reported"
+
+
+def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None) -> Board:
+    """Every precinct's state; the tallies cover all precincts, the rows only those matching the filters."""
+    current: dict[int, set[str]] = {}
+    for pid, stage in s.execute(select(Report.precinct_id, Report.stage).where(Report.status == "current")):
+        current.setdefault(pid, set()).add(stage)
+    corrected = set(s.execute(select(Report.precinct_id).where(Report.status == "superseded")).scalars())
+    awaiting = set(s.execute(select(Submission.precinct_id).where(Submission.status == reports.AWAITING)).scalars())
+    latest = _latest_confirmed(s)
+    reporting = {r.precinct for r in results.publishable(s)}
+    statewide, tallies, rows = Tally("Statewide"), {}, []
+    for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
+        stages = current.get(p.id, set())
+        st = _state(stages, p.id in awaiting, p.id in corrected, latest.get(p.id))
+        tally = tallies.setdefault(p.county.name, Tally(p.county.name))
+        for t in (tally, statewide):
+            t.total += 1
+            t.reporting += p.code in reporting
+            t.states[st] += 1
+        if (county and p.county.name != county) or (state and st != state) or \
+                (code and code.strip().upper() not in p.code):
+            continue
+        sub = latest.get(p.id)
+        rows.append(Row(p.code, p.name, p.county.name, st, tuple(x.value for x in Stage if x.value in stages),
+                        p.code in reporting, sub.confirmed_at if sub else None))
+    return Board(rows, [tallies[k] for k in sorted(tallies)], statewide)
+
+
+def result_rows(s: Session) -> list[dict[str, Any]]:
+    """Every precinct's current numbers (published or not) per candidate, for the admin export."""
+    board = {r.code: r for r in build(s).rows}
+    by_precinct: dict[str, dict[str, dict[str, int]]] = {}
+    q = select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
+    for code, stage, counts in s.execute(q.where(Report.status == "current")):
+        by_precinct.setdefault(code, {})[stage] = counts
+    out = []
+    for code, stages in sorted(by_precinct.items()):
+        row = board[code]
+        names = dict.fromkeys(n for st in Stage for n in stages.get(st.value, {}))
+        for name in names:
+            out.append({"county": row.county, "precinct": code, "state": row.state,
+                        "published": row.reporting, "candidate": name,
+                        **{st.value: stages.get(st.value, {}).get(name, "") for st in Stage}})
+    return out

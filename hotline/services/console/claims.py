@@ -1,0 +1,129 @@
+"""The staff queue: open backlog items by priority and age, claims that expire, release, resolve."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.adapters.models import BacklogItem, County, Precinct, utcnow
+from hotline.services.records import backlog
+from hotline.services.log import chain as vlog
+
+# Plain words for each kind of item, for volunteers on their first shift.
+KIND_LABELS = {
+    "callback_request": "Chair asked for a call back",
+    "failed_check": "Report failed a check",
+    "pin_lockout": "PIN locked after wrong tries",
+    "code_lockout": "Code locked after wrong tries",
+    "voicemail": "Voicemail",
+    "unparsed_text": "Text we could not read",
+    "delivery_failure": "Our text did not arrive",
+    "unknown_sender": "Text from an unregistered phone",
+}
+QUEUE_LIMIT = 500  # rows shown at once; the counts still cover everything
+
+
+class NotClaimant(Exception):
+    """Only the staff member holding a live claim on an item may act on it."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    county: str | None = None
+
+
+def _open(f: Filters):  # type: ignore[no-untyped-def]
+    q = select(BacklogItem).where(BacklogItem.resolved_at.is_(None))
+    if f.county:
+        q = q.join(Precinct, Precinct.id == BacklogItem.precinct_id).join(
+            County, County.id == Precinct.county_id).where(County.name == f.county)
+    return q
+
+
+def queue(s: Session, f: Filters) -> list[BacklogItem]:
+    """Open items, most urgent first, oldest first within a priority."""
+    q = _open(f)
+    if f.kind:
+        q = q.where(BacklogItem.kind == f.kind)
+    q = q.order_by(BacklogItem.priority, BacklogItem.created_at, BacklogItem.id).limit(QUEUE_LIMIT)
+    return list(s.execute(q).unique().scalars())
+
+
+def counts_by_kind(s: Session, f: Filters) -> dict[str, int]:
+    """How many open items of each kind (the county filter applies, the kind filter does not)."""
+    sub = _open(Filters(county=f.county)).subquery()
+    rows = s.execute(select(sub.c.kind, func.count()).group_by(sub.c.kind)).all()
+    found = {kind: n for kind, n in rows}
+    return {**{kind: 0 for kind in backlog.KINDS}, **found}
+
+
+def label(kind: str) -> str:
+    """The plain-words name of a kind of item."""
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def counties(s: Session) -> list[str]:
+    return list(s.execute(select(County.name).order_by(County.name)).scalars())
+
+
+def holder(item: BacklogItem, now: datetime | None = None) -> str | None:
+    """Who holds a live claim on the item, if anyone."""
+    now = now or utcnow()
+    if item.claimed_by and item.claim_expires_at and item.claim_expires_at > now:
+        return item.claimed_by
+    return None
+
+
+def claim(s: Session, item_id: int, user: str, ttl_seconds: int) -> bool:
+    """Take (or renew) the claim; one conditional UPDATE, so two staff never both get it."""
+    now = utcnow()
+    result = s.execute(
+        update(BacklogItem)
+        .where(BacklogItem.id == item_id, BacklogItem.resolved_at.is_(None),
+               or_(BacklogItem.claimed_by.is_(None), BacklogItem.claimed_by == user,
+                   BacklogItem.claim_expires_at < now))
+        .values(claimed_by=user, claim_expires_at=now + timedelta(seconds=ttl_seconds))
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    item = s.get(BacklogItem, item_id, populate_existing=True)
+    assert item is not None
+    vlog.record(s, "backlog_claimed", precinct=_code(item), phone=item.phone, actor=user,
+                item_id=item_id, until=item.claim_expires_at)
+    return True
+
+
+def held(s: Session, item_id: int, user: str, ttl_seconds: int) -> BacklogItem:
+    """The item, if `user` holds a live claim on it (which each action renews); else NotClaimant."""
+    item = s.get(BacklogItem, item_id)
+    if item is None or item.resolved_at is not None:
+        raise NotClaimant("This item is already closed.")
+    if holder(item) != user:
+        raise NotClaimant("Claim this item first: only the person working on it can act on it.")
+    item.claim_expires_at = utcnow() + timedelta(seconds=ttl_seconds)
+    return item
+
+
+def release(s: Session, item: BacklogItem, user: str) -> None:
+    """Give the item back to the queue unfinished."""
+    item.claimed_by = item.claim_expires_at = None
+    vlog.record(s, "backlog_released", precinct=_code(item), phone=item.phone, actor=user, item_id=item.id)
+
+
+def resolve(s: Session, item: BacklogItem, user: str, note: str) -> None:
+    """Close the item with a note saying what was done."""
+    note = note.strip()
+    if not note:
+        raise ValueError("Write a short note saying what you did before resolving.")
+    item.resolved_at, item.resolved_by = utcnow(), user
+    item.resolution, item.note = "resolved", note
+    item.claimed_by = item.claim_expires_at = None
+    vlog.record(s, "backlog_resolved", precinct=_code(item), phone=item.phone, actor=user,
+                item_id=item.id, note=note)
+
+
+def _code(item: BacklogItem) -> str | None:
+    return item.precinct.code if item.precinct else None

@@ -1,0 +1,69 @@
+"""Everything that happened with a precinct or phone: texts, calls, replies, reports, worksheets."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.domain.texts import redact
+from hotline.adapters.models import CallEvent, InboundMessage, OutboundMessage, Precinct, Submission, Worksheet
+
+LIMIT = 200  # events per kind; a precinct with more than this has a bigger problem than paging
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline."""
+
+    at: datetime
+    direction: str  # "in" (from the chair's side), "out" (from the hotline), "call"
+    phone: str
+    kind: str
+    text: str
+    status: str = ""
+    media: tuple[str, ...] = ()
+
+
+def timeline(s: Session, precinct: Precinct | None, phones: Sequence[str]) -> list[Event]:
+    """Inbound texts, call steps and outbound texts or calls for these phones, oldest first."""
+    events: list[Event] = []
+    if phones:
+        for m in s.execute(select(InboundMessage).where(InboundMessage.from_number.in_(phones))
+                           .order_by(InboundMessage.id.desc()).limit(LIMIT)).scalars():
+            # PINs stay out of staff screens, as they stay out of the log.
+            events.append(Event(m.received_at, "in", m.from_number, m.channel,
+                                redact(m.body), m.outcome or "not handled yet", tuple(m.media_urls or ())))
+        for c in s.execute(select(CallEvent).where(CallEvent.from_number.in_(phones))
+                           .order_by(CallEvent.id.desc()).limit(LIMIT)).scalars():
+            keys = "****" if "pin" in c.step or c.step.startswith("staff") else c.digits  # PINs
+            events.append(Event(c.received_at, "call", c.from_number, f"call: {c.step}",
+                                f"keys {keys}" if c.digits else "", c.call_sid))
+    out = select(OutboundMessage)
+    conditions = [OutboundMessage.to_number.in_(phones)] if phones else []
+    if precinct is not None:
+        conditions.append(OutboundMessage.precinct_id == precinct.id)
+    if conditions:
+        for o in s.execute(out.where(or_(*conditions)).order_by(OutboundMessage.id.desc()).limit(LIMIT)).scalars():
+            events.append(Event(o.created_at, "out", o.to_number, o.kind, o.body,
+                                o.status + (f" ({o.error_message})" if o.error_message else "")))
+    return sorted(events, key=lambda e: e.at)
+
+
+def submissions(s: Session, precinct: Precinct) -> list[Submission]:
+    """Every report the precinct has had, newest first, with its stages loaded."""
+    return list(s.execute(select(Submission).where(Submission.precinct_id == precinct.id)
+                          .options(selectinload(Submission.reports))
+                          .order_by(Submission.created_at.desc(), Submission.id.desc())).scalars())
+
+
+def worksheets(s: Session, precinct: Precinct) -> list[Worksheet]:
+    return list(s.execute(select(Worksheet).where(Worksheet.precinct_id == precinct.id)
+                          .order_by(Worksheet.created_at.desc())).scalars())
+
+
+def photos(subs: Sequence[Submission]) -> list[str]:
+    """Worksheet photos sent with any of these submissions, without repeats."""
+    return list(dict.fromkeys(url for sub in subs for url in (sub.photo_urls or [])))

@@ -1,0 +1,52 @@
+"""Precincts that started reporting but left a stage out for too long."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import bindparam, func, select
+
+from hotline.domain.model import Stage
+from hotline.adapters.models import BacklogItem, Precinct, Report, utcnow
+from hotline.runtime import Runtime
+from hotline.services.records import backlog, outbox as outbound, reports, roster
+from hotline.services.log import chain as vlog
+
+
+# Precincts with a counting report for some stages but not all, the first recorded long enough ago.
+STARTED_NOT_DONE = (select(Report.precinct_id).where(Report.status == "current").group_by(Report.precinct_id)
+                    .having(func.count() < len(Stage), func.min(Report.recorded_at) <= bindparam("cutoff")))
+REMINDED = select(BacklogItem.dedupe_key).where(BacklogItem.dedupe_key.like("incomplete:%"))
+
+
+def remind_incomplete(rt: Runtime) -> int:
+    """Open one backlog item and send one reminder per precinct still missing a stage."""
+    cutoff = utcnow() - timedelta(minutes=rt.config.complete_after_minutes)
+    # Looked for in a read snapshot first: every sweep asks, and the answer is nearly always
+    # "nobody new", which needs no write lock (webhooks would wait behind it on SQLite).
+    with rt.db.reading() as s:
+        reminded = set(s.execute(REMINDED).scalars())
+        due = [pid for pid, code in s.execute(select(Precinct.id, Precinct.code).where(
+            Precinct.id.in_(STARTED_NOT_DONE)), {"cutoff": cutoff}) if f"incomplete:{code}" not in reminded]
+    if not due:
+        return 0
+    opened = 0
+    with rt.db.transaction() as uow:
+        s = uow.session
+        for precinct in s.execute(select(Precinct).where(Precinct.id.in_(due))).scalars():
+            key = f"incomplete:{precinct.code}"
+            if s.execute(select(BacklogItem.id).where(BacklogItem.dedupe_key == key)).first():
+                continue  # one reminder per precinct, ever (another worker may just have sent it)
+            missing = reports.missing_stages(s, precinct.id)
+            if not missing:
+                continue  # the last stage came in since the snapshot
+            names = ", ".join(m.label.lower() for m in missing)
+            backlog.open_item(s, "failed_check", precinct_id=precinct.id, dedupe_key=key,
+                              summary=f"{precinct.code}: {names} still missing "
+                                      f"{rt.config.complete_after_minutes} minutes after the first stage")
+            vlog.record(s, "stage_missing", precinct=precinct.code, missing=[m.value for m in missing])
+            for phone in roster.registered_phones(s, precinct)[:1]:
+                outbound.queue_sms(uow, rt, phone, f"We have part of the {precinct.code} report but not "
+                                   f"the {names}. Please text it, or call the hotline.",
+                                   "incomplete_reminder", priority=1, precinct_id=precinct.id)
+            opened += 1
+    return opened

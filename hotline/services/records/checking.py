@@ -1,0 +1,110 @@
+"""Runs the domain's caucus-math checks on what the database holds for a precinct."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from hotline.domain import checks
+from hotline.domain.checks import Finding, Severity
+from hotline.domain.lifecycle import counts_fingerprint
+from hotline.domain.model import PrecinctResults, Stage
+from hotline.adapters.models import Precinct, Report, Submission
+
+__all__ = ["Finding", "preview", "current", "as_json", "is_flagged", "summary", "chair_warning"]
+
+
+# Built once: a chair's report and YES each run the checks, and building a statement costs
+# more than running it on SQLite.
+CURRENT_COUNTS = select(Report.stage, Report.counts).where(
+    Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
+LATEST_ATTENDANCE = (select(Submission.attendance).where(
+    Submission.precinct_id == bindparam("precinct_id"), Submission.status == "confirmed",
+    Submission.attendance.is_not(None)).order_by(Submission.confirmed_at.desc()).limit(1))
+SAME_FIRST = select(Report.precinct_id).where(
+    Report.status == "current", Report.stage == "first", Report.fingerprint == bindparam("fingerprint"),
+    Report.precinct_id != bindparam("precinct_id"))
+SAME_FINAL = select(Report.precinct_id).where(
+    Report.status == "current", Report.stage == "final", Report.fingerprint == bindparam("fingerprint"),
+    Report.precinct_id.in_(bindparam("precinct_ids", expanding=True)))
+
+Stages = Mapping[Stage, Mapping[str, int]]
+
+
+def _results(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
+             current: Stages | None = None) -> PrecinctResults:
+    """The precinct's figures: `current` (read here unless given) with `overlay` on top."""
+    if current is None:
+        current = {Stage(stage): counts for stage, counts in s.execute(CURRENT_COUNTS, {"precinct_id": precinct.id})}
+    stages: dict[Stage, Mapping[str, int]] = {**current, **overlay}
+    if attendance is None:
+        attendance = s.execute(LATEST_ATTENDANCE, {"precinct_id": precinct.id}).scalar()
+    return PrecinctResults(precinct=precinct.code, delegates_to_elect=precinct.delegates_to_elect,
+                           first=stages.get(Stage.FIRST), final=stages.get(Stage.FINAL),
+                           delegates=stages.get(Stage.DELEGATES), attendance=attendance,
+                           county=precinct.county.name, past_turnout=precinct.past_turnout)
+
+
+def _twins(s: Session, results: PrecinctResults, precinct_id: int) -> list[PrecinctResults]:
+    """Other precincts whose current first and final alignments are identical to these."""
+    if not results.first or not results.final:
+        return []
+    firsts = list(s.execute(SAME_FIRST, {"fingerprint": counts_fingerprint(results.first),
+                                         "precinct_id": precinct_id}).scalars())
+    if not firsts:
+        return []
+    twins = s.execute(SAME_FINAL, {"fingerprint": counts_fingerprint(results.final), "precinct_ids": firsts}).scalars()
+    out = []
+    for pid in twins:
+        other = s.get(Precinct, pid)
+        if other is not None:
+            out.append(_results(s, other, {}, None))
+    return out
+
+
+def _run(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
+         current: Stages | None = None) -> list[Finding]:
+    results = _results(s, precinct, overlay, attendance, current)
+    return checks.check(results, expect_complete=precinct.chair_done_at is not None,
+                        others=_twins(s, results, precinct.id))
+
+
+def preview(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapping[str, int]]],
+            attendance: int | None) -> list[Finding]:
+    """Findings the precinct would have if these sections were confirmed (for the read-back)."""
+    return _run(s, precinct, dict(sections), attendance)
+
+
+def current(s: Session, precinct: Precinct, stages: Stages | None = None,
+            attendance: int | None = None) -> list[Finding]:
+    """Findings on the precinct's confirmed reports.
+
+    A caller that already holds them passes `stages` (the current counts per stage) and, when it
+    knows it, the newest confirmed `attendance`; each is otherwise read here.
+    """
+    return _run(s, precinct, {}, attendance, stages)
+
+
+def as_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    return [{"code": f.code, "severity": f.severity.value, "candidate": f.candidate,
+             "message": f.message} for f in findings]
+
+
+def is_flagged(findings: Sequence[Finding]) -> bool:
+    return checks.is_flagged(findings)
+
+
+def summary(findings: Sequence[Finding], limit: int = 280) -> str:
+    """Errors and warnings in their one-sentence form, most useful first, for a queue row."""
+    serious = [f.short or f.message for f in checks.by_severity(findings)
+               if f.severity in (Severity.ERROR, Severity.WARNING)]
+    text = " ".join(dict.fromkeys(serious)) or "no findings"
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def chair_warning(findings: Sequence[Finding]) -> str:
+    """One or two short sentences for the read-back; empty when nothing looks wrong."""
+    if not any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings):
+        return ""
+    return checks.summarize_for_chair(findings)

@@ -1,0 +1,1 @@
+"""Public results: confirmed, checked precincts only, with nothing personal in them."""

@@ -1,0 +1,127 @@
+"""Recording a keypad report: confirmed at once from the registered phone, else by a texted code.
+
+The same `reports.issue` / `reports.confirm` as SMS, so a voice report is checked, logged,
+superseded and published exactly like a text. Nothing is written before the caller presses 1.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from hotline.config import Config
+from hotline.adapters.db import UnitOfWork
+from hotline.domain import ivr, replies, verification
+from hotline.domain.ivr import NOTICES
+from hotline.domain.model import Candidate, Stage
+from hotline.adapters.models import ConfirmationCode, Precinct, Submission, utcnow
+from hotline.runtime import Runtime
+from hotline.services.records import backlog, outbox as outbound, reports, roster
+from hotline.services.log import chain as vlog
+from hotline.services.voice import desk as desk
+from hotline.services.voice.call_state import CallState
+
+
+def record(rt: Runtime, call: CallState, counts: Mapping[str, int]) -> ivr.Reply | None:
+    """The caller pressed 1 on the read-back: record, or send the code, or hand over to staff."""
+    with rt.db.transaction() as uow:
+        precinct = roster.precinct_by_code(uow.session, call.precinct or "")
+        assert precinct is not None
+        if call.own_phone:
+            _confirm_now(uow, rt, call, precinct, counts)
+            return None
+        if call.confirm_phone:
+            _send_code(uow, rt, call, precinct, counts)
+            return None
+        return _no_phone(uow, rt, call, precinct)
+
+
+def _draft(call: CallState, precinct: Precinct, counts: Mapping[str, int], phone: str) -> reports.Draft:
+    stage = Stage(call.stage or "")
+    return reports.Draft(precinct=precinct, sections=[(stage, counts)],
+                         attendance=call.stage_attendance, source="voice",
+                         sender=call.caller, confirm_phone=phone,
+                         body=f"keypad call {call.sid}: {stage.label}: {replies.format_counts(counts)}")
+
+
+def _confirm_now(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct,
+                 counts: Mapping[str, int]) -> None:
+    """From the registered phone, pressing 1 on the read-back is the confirmation."""
+    issued = reports.issue(uow, rt, _draft(call, precinct, counts, call.caller), "keypad")
+    row = reports.active_code(uow.session, issued.submission.id)
+    assert row is not None
+    row.used_at = utcnow()
+    vlog.record(uow.session, "code_checked", precinct=precinct.code, phone=call.caller, ok=True,
+                submission_id=issued.submission.id, method="keypad on registered phone", call_sid=call.sid)
+    _recorded(uow, rt, call, issued.submission)
+
+
+def _recorded(uow: UnitOfWork, rt: Runtime, call: CallState, sub: Submission) -> None:
+    missing = reports.confirm(uow, rt, sub, actor=call.caller).missing
+    stage = Stage(sub.reports[0].stage) if sub.reports else Stage(call.stage or "first")
+    call.counts, call.submission_id = {}, None
+    call.go("after", ivr.recorded(sub.precinct.code, stage.label, [m.label for m in missing], sub.flagged))
+
+
+def _send_code(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct,
+               counts: Mapping[str, int]) -> None:
+    """From any other phone, a code goes to the registered phone and must be keyed in."""
+    phone = call.confirm_phone or ""
+    draft = _draft(call, precinct, counts, phone)
+    issued = reports.issue(uow, rt, draft, "callback")
+    outbound.queue_sms(uow, rt, phone, replies.callback_code_request(
+        precinct.code, verification.phone_tail(call.caller), draft.sections, issued.code),
+        "callback_code", priority=0, precinct_id=precinct.id)
+    call.submission_id = issued.submission.id
+    call.go("code")
+
+
+def _no_phone(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct) -> ivr.Reply:
+    backlog.open_item(uow.session, "unknown_sender", precinct_id=precinct.id, phone=call.caller,
+                      summary=f"{precinct.code} has no registered phone; keypad report from {call.caller}",
+                      detail={"call_sid": call.sid, "stage": call.stage, "counts": call.counts})
+    return desk.join(rt, call, NOTICES["no_phone"].format(code=ivr.spoken_code(precinct.code)))
+
+
+def code(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    """The code texted to the registered phone, keyed by the caller."""
+    cfg = rt.config
+    with rt.db.transaction() as uow:
+        s = uow.session
+        sub = s.get(Submission, call.submission_id) if call.submission_id else None
+        if sub is not None and sub.status == "confirmed":
+            call.go("after", NOTICES["already"])
+            return None
+        row = reports.active_code(s, sub.id) if sub is not None and sub.status == reports.AWAITING else None
+        verdict = verification.CodeCheck.EXPIRED
+        if row is not None:
+            verdict = verification.check_code(keys, reports.code_state(row), cfg.secret_key, utcnow(),
+                                              cfg.code_max_attempts)
+        if verdict is verification.CodeCheck.OK and sub is not None and row is not None:
+            row.used_at = utcnow()
+            vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=True,
+                        submission_id=sub.id, method="keypad callback code", call_sid=call.sid)
+            _recorded(uow, rt, call, sub)
+            return None
+        if verdict is verification.CodeCheck.WRONG and sub is not None and row is not None:
+            _wrong_code(s, cfg, call, sub, row)
+            return None
+    call.go("readback", NOTICES["code_expired"])
+    return None
+
+
+def _wrong_code(s: Session, cfg: Config, call: CallState, sub: Submission, row: ConfirmationCode) -> None:
+    row.attempts += 1
+    left = cfg.code_max_attempts - row.attempts
+    vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=False,
+                submission_id=sub.id, attempts=cfg.code_max_attempts - left, call_sid=call.sid)
+    if left > 0:
+        call.notice = NOTICES["wrong_code"].format(left=left)
+        return
+    sub.status = "locked"
+    backlog.open_item(s, "code_lockout", precinct_id=sub.precinct_id, phone=call.caller,
+                      submission_id=sub.id, dedupe_key=f"codelock:{sub.id}",
+                      summary=f"{sub.precinct.code}: keypad report not confirmed after "
+                              f"{cfg.code_max_attempts} wrong codes from {call.caller}")
+    call.submission_id = None
+    call.go("menu", NOTICES["code_locked"])

@@ -1,0 +1,60 @@
+"""`hotline-drill`: the caucus-night drill and the chair simulator, run against the hotline from outside."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+
+from hotline_drill import report
+from hotline_drill.run import DEFAULT, FAULTS, DrillOptions, drill
+from hotline_drill.simulator import simulate_command
+
+
+@click.group()
+def cli() -> None:
+    """Load and demo harness for the caucus hotline (not part of the product)."""
+
+
+@cli.command("run")
+@click.option("--precincts", default=DEFAULT.precincts, show_default=True)
+@click.option("--burst", default=DEFAULT.burst, show_default=True, help="Seconds over which chairs report.")
+@click.option("--flood", default=DEFAULT.flood, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
+@click.option("--voice", default=DEFAULT.voice, show_default=True, help="Share of chairs who report by keypad call instead of text.")
+@click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
+@click.option("--web-workers", default=DEFAULT.web_workers, show_default=True)
+@click.option("--processors", default=DEFAULT.processors, show_default=True, help="Worker processes that parse and verify.")
+@click.option("--senders", default=DEFAULT.senders, show_default=True, help="Worker processes that send texts (they mostly wait on Twilio and the rate; a hung Twilio call holds one for the 5 s timeout).")
+@click.option("--sending-numbers", default=DEFAULT.sending_numbers, show_default=True)
+@click.option("--send-rate", default=DEFAULT.send_rate, show_default=True, help="Messages per second per sending number.")
+@click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")
+@click.option("--folder", type=click.Path(path_type=Path), default=None)
+@click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)
+def run_command(precincts: int, burst: float, flood: float, voice: float, faults: str, web_workers: int, processors: int,
+                  senders: int, sending_numbers: int, send_rate: float, database_url: str | None,
+                  folder: Path | None, json_out: Path) -> None:
+    """Start web, workers, Redis and a Twilio stand-in, play the night, print figures and verdicts."""
+    chosen = FAULTS if faults == "all" else tuple(f for f in faults.split(",") if f)
+    unknown = set(chosen) - set(FAULTS)
+    if unknown:
+        raise click.BadParameter(f"unknown fault(s): {', '.join(sorted(unknown))}", param_hint="--faults")
+    folder = folder or Path(tempfile.mkdtemp(prefix="hotline-drill-"))
+    opts = DrillOptions(folder=folder, database_url=database_url, precincts=precincts, burst=burst,
+                        flood=flood, voice=voice, faults=chosen, web_workers=web_workers, processors=processors,
+                        senders=senders, sending_numbers=sending_numbers, send_rate=send_rate,
+                        log=lambda m: click.echo(m, err=True))
+    result = drill(opts)
+    json_out.write_text(json.dumps(result, indent=2, default=str))
+    click.echo("\nSummary:")
+    for line in report.summary(result):
+        click.echo(f"  {line}")
+    click.echo("\nVerdicts:")
+    for name, ok in result["verdicts"].items():
+        click.echo(f"  [{'PASS' if ok else 'FAIL'}] {name}")
+    click.echo(f"\nFull report: {json_out} (logs in {folder})")
+    if not all(result["verdicts"].values()):
+        raise SystemExit(1)
+
+
+cli.add_command(simulate_command)

@@ -1,0 +1,195 @@
+"""Start and stop the whole system as separate processes, and break parts of it on purpose."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from hotline.adapters.embedded_redis import EmbeddedRedis, free_port
+
+DRILL_TOKEN = "drill-auth-token"
+ACCOUNT_SID = "AC" + "d" * 32
+# Who sent it (X-Drill-Client: chair, flood, voice, probe), when (X-Drill-At, epoch seconds),
+# the path and status, and the server's time in microseconds.
+ACCESS_FORMAT = "%({x-drill-client}i)s %({x-drill-at}i)s %(U)s %(s)s %(D)s"
+
+
+@dataclass
+class Options:
+    folder: Path
+    database_url: str
+    web_workers: int = 3
+    processors: int = 2
+    senders: int = 4
+    sending_numbers: int = 50
+    send_rate: float = 1.0
+    twilio_fail_rate: float = 0.0
+    twilio_slow_rate: float = 0.0
+
+
+@dataclass
+class Cluster:
+    opts: Options
+    redis: EmbeddedRedis | None = None
+    # The "phones" (what the Twilio stand-in delivered) live in a Redis of their own, so the
+    # redis-restart fault breaks the hotline's Redis, not the chairs' handsets.
+    phones: EmbeddedRedis | None = None
+    port: int = 0
+    noop_port: int = 0  # the no-op webhook, run beside ours while the two are compared
+    standin_port: int = 0
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def noop_url(self) -> str:
+        return f"http://127.0.0.1:{self.noop_port}"
+
+    @property
+    def numbers(self) -> list[str]:
+        return [f"+1515555{9000 + i:04d}" for i in range(self.opts.sending_numbers)]
+
+    def env(self) -> dict[str, str]:
+        assert self.redis is not None
+        return {**os.environ, "HOTLINE_ENV": "drill", "HOTLINE_INSTANCE_PATH": str(self.opts.folder),
+                "DATABASE_URL": self.opts.database_url, "REDIS_URL": self.redis.url,
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DRILL_TOKEN,
+                "TWILIO_FROM_NUMBERS": ",".join(self.numbers),
+                "TWILIO_API_BASE_URL": f"http://127.0.0.1:{self.standin_port}",
+                "PUBLIC_BASE_URL": self.url, "HOTLINE_SEND_RATE_PER_NUMBER": str(self.opts.send_rate),
+                "HOTLINE_SWEEP_INTERVAL_SECONDS": "2",
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def start_backing(self) -> None:
+        """Redis and the Twilio stand-in (the database is created by the caller)."""
+        self.redis = EmbeddedRedis(self.opts.folder / "redis")
+        self.redis.start()
+        self.phones = EmbeddedRedis(self.opts.folder / "phones", persist=False)
+        self.phones.start()
+        self.port, self.noop_port, self.standin_port = free_port(), free_port(), free_port()
+        self._spawn("standin", [sys.executable, "-m", "hotline_drill.twilio_standin", "--port", str(self.standin_port),
+                                "--redis-url", self.phones.url, "--fail-rate", str(self.opts.twilio_fail_rate),
+                                "--slow-rate", str(self.opts.twilio_slow_rate)])
+
+    @property
+    def access_log(self) -> Path:
+        return self.opts.folder / "access.log"
+
+    def start_web(self, noop: bool = False) -> None:
+        """Our app, or the no-op ceiling (same gunicorn settings) on a port of its own."""
+        app, name, port = ("hotline_drill.noop:create_app()", "noop-web", self.noop_port) if noop \
+            else ("hotline.app:create_app()", "web", self.port)
+        log = self.opts.folder / "noop-access.log" if noop else self.access_log
+        # The access log gives the server's own time per request (microseconds), so the report
+        # can tell time spent in the hotline from time spent in the load generator's processes.
+        self._spawn(name, ["gunicorn", "--workers", str(self.opts.web_workers), "--bind",
+                           f"127.0.0.1:{port}", "--log-level", "warning",
+                           "--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT, app])
+        _wait_http(f"http://127.0.0.1:{port}/twilio/sms", ok=(200, 400, 403, 405))
+
+    def stop_web(self, noop: bool = False) -> None:
+        self._stop("noop-web" if noop else "web")
+
+    def start_noop_workers(self) -> None:
+        """As many no-op job workers as processors, same class; idle unless no-op jobs are queued."""
+        assert self.redis is not None
+        for i in range(self.opts.processors):
+            self._spawn(f"noop-worker-{i}", [sys.executable, "-m", "hotline_drill.noop", self.redis.url,
+                                             f"drill-noop-{i}-{time.time_ns()}"])
+
+    def stop_noop_workers(self) -> None:
+        for i in range(self.opts.processors):
+            self._stop(f"noop-worker-{i}")
+
+    def start_workers(self, processors: bool = True, senders: bool = True) -> None:
+        for i in range(self.opts.processors if processors else 0):
+            self._spawn(f"processor-{i}", [sys.executable, "-m", "workers.worker", "--role", "processor",
+                                           "--name", f"drill-processor-{i}-{time.time_ns()}"])
+        for i in range(self.opts.senders if senders else 0):
+            self._spawn(f"sender-{i}", [sys.executable, "-m", "workers.worker", "--role", "sender",
+                                        "--no-sweep", "--name", f"drill-sender-{i}-{time.time_ns()}"])
+
+    def process_groups(self) -> dict[int, str]:
+        """The process group of each part of the system (each started in a session of its own)."""
+        groups = {proc.pid: name for name, proc in self.procs.items()}
+        for name, server in (("redis", self.redis), ("phones", self.phones)):
+            if server is not None and server.proc is not None:
+                groups[server.proc.pid] = name
+        return groups
+
+    def kill_worker(self, name: str = "processor-0") -> None:
+        """kill -9 the whole worker (its process group), as an OOM killer or a crash would."""
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    def restart_worker(self, name: str = "processor-0") -> None:
+        role = name.split("-")[0]
+        self._spawn(name, [sys.executable, "-m", "workers.worker", "--role", role,
+                           *(["--no-sweep"] if role == "sender" else []),
+                           "--name", f"drill-{name}-{time.time_ns()}"])
+
+    def restart_redis(self, down_seconds: float) -> None:
+        """Stop Redis and start it again on the same port (AOF keeps the queues)."""
+        assert self.redis is not None
+        self.redis.stop()
+        time.sleep(down_seconds)
+        self.redis.start()
+
+    def lock_database(self, seconds: float) -> None:
+        """Hold an exclusive lock so every write waits or fails, as in a brief outage."""
+        engine = create_engine(self.opts.database_url)
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN EXCLUSIVE")
+            else:
+                conn.execute(text("BEGIN"))
+                conn.execute(text("LOCK TABLE inbound_messages, outbound_messages, submissions "
+                                  "IN ACCESS EXCLUSIVE MODE"))
+            time.sleep(seconds)
+            conn.exec_driver_sql("ROLLBACK")
+        engine.dispose()
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.opts.folder / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log,
+                                            start_new_session=True, cwd=Path.cwd())
+
+    def _stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            self._stop(name)
+        for server in (self.redis, self.phones):
+            if server:
+                server.stop()
+
+
+def _wait_http(url: str, ok: tuple[int, ...], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.post(url, timeout=2).status_code in ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up within {timeout}s")
