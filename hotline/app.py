@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config
 from hotline.adapters.db import WEB
-from hotline.runtime import Runtime, build, install
+from hotline.runtime import Runtime, build
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
@@ -23,7 +23,6 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     # Behind a TLS terminator the scheme and host Twilio signed come from the proxy headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     rt = runtime or build(config, rank=WEB)
-    install(rt)
     app.extensions["hotline"] = rt
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

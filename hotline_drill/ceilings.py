@@ -16,15 +16,15 @@ from datetime import datetime
 from typing import Any, Callable
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Callback, Queue, Worker
 from rq.suspension import resume, suspend
 from sqlalchemy import func, select
 
 from hotline.adapters.db import Database
 from hotline.adapters.models import InboundMessage
-from hotline.adapters.queues import ON_FAILURE, RETRY
+from hotline.adapters.queues import RETRY
+from hotline_drill.noop import NOOP_QUEUE, noop_on_failure
 
-NOOP_QUEUE = "drill-noop"
 Rate = dict[str, Any]
 
 
@@ -109,7 +109,7 @@ def noop_jobs(redis: Redis, n: int, timeout: float = 120) -> Rate:
         # the ratio measures our work, not the RQ features we chose.
         for job_id in ids:
             queue.enqueue("hotline_drill.noop.noop_job", job_id=job_id, unique=True, retry=RETRY,
-                          on_failure=ON_FAILURE, job_timeout=60, result_ttl=300, failure_ttl=7 * 86400)
+                          on_failure=Callback(noop_on_failure), job_timeout=60, result_ttl=300, failure_ttl=7 * 86400)
 
     since = held(redis, load)
     deadline = time.time() + timeout

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+NOOP_QUEUE = "drill-noop"
+
 
 def create_app() -> Flask:
     """A Flask app that answers the SMS webhook with empty TwiML and does nothing else."""
@@ -19,13 +21,16 @@ def noop_job() -> None:
     """An RQ job that does nothing."""
 
 
+def noop_on_failure(*_args: object) -> None:
+    """A failure callback that does nothing (our jobs carry one, so the no-op jobs do too)."""
+
+
 def main() -> None:
-    """A no-op worker: `python -m hotline.drill.noop REDIS_URL NAME` (the same class as ours)."""
+    """A no-op worker: `python -m hotline_drill.noop REDIS_URL NAME` (the same class as ours)."""
     import sys
 
     from rq import SimpleWorker
 
-    from hotline_drill.ceilings import NOOP_QUEUE
     from hotline.adapters.queues import worker_connection
 
     url, name = sys.argv[1], sys.argv[2]

@@ -30,7 +30,8 @@ from sqlalchemy import event
 from hotline.adapters import migrate
 from hotline.config import Config
 from hotline.adapters.embedded_redis import EmbeddedRedis
-from hotline.runtime import Runtime, build, install
+from hotline.runtime import Runtime, build
+from workers.context import install
 from hotline.services.sms import process as inbound, inbox
 
 

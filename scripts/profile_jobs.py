@@ -12,7 +12,8 @@ from pathlib import Path
 from hotline.adapters import migrate
 from hotline.config import Config
 from hotline.adapters.embedded_redis import EmbeddedRedis
-from hotline.runtime import build, install
+from hotline.runtime import build
+from workers.context import install
 from hotline.services.sms import inbox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 from tests.conftest import BurstWorker  # noqa: E402

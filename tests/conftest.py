@@ -12,13 +12,13 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from hotline.adapters import migrate
-from hotline import runtime as runtime_mod
 from hotline.app import create_app
 from hotline.config import Config
 from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.adapters.models import Base
 from hotline.adapters.queues import ALL_QUEUES, FailFastConnection
 from hotline.runtime import Runtime, build
+from workers import context as jobs_context
 
 TOKEN = "test-auth-token"
 BASE = "https://hotline.test"
@@ -89,9 +89,9 @@ def rt(config: Config) -> Iterator[Runtime]:
     runtime = build(config)
     runtime.redis.flushdb()
     _wipe(runtime)
-    runtime_mod.install(runtime)
+    jobs_context.install(runtime)
     yield runtime
-    runtime_mod.install(None)
+    jobs_context.install(None)
     runtime.close()
 
 

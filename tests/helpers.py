@@ -32,7 +32,7 @@ def load_roster(rt: Runtime, roster: str = ROSTER) -> None:
         importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()))
         importing.import_roster(uow.session, io.StringIO(roster))
         importing.import_counties(uow.session, io.StringIO(COUNTIES))
-    roster_service.forget_cached(rt)
+    roster_service.forget_cached(rt.units)
 
 
 @dataclass

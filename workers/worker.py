@@ -1,4 +1,4 @@
-"""Worker entry point: build the runtime once, sweep in the background, work the queues."""
+"""Worker entry point: build the runtime once, schedule the duties, work the queues."""
 from __future__ import annotations
 
 import argparse
@@ -11,24 +11,16 @@ import uuid
 
 from rq import SimpleWorker
 
-from hotline import runtime
-from hotline.config import Config
 from hotline.adapters.db import SENDER, WORKER
 from hotline.adapters.queues import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
-from hotline.services.ops import recovery as sweeper
+from hotline.config import Config
+from hotline.runtime import Runtime, build
+from workers import context, schedule
 
 logger = logging.getLogger("workers")
 
 
-def _sweep_forever(rt: runtime.Runtime, stop: threading.Event) -> None:
-    while not stop.wait(rt.config.sweep_interval_seconds):
-        try:
-            sweeper.sweep(rt)
-        except Exception:  # noqa: BLE001 - the sweeper must outlive any one failure
-            logger.exception("sweep failed")
-
-
-def _keep_alive(rt: runtime.Runtime, name: str, stop: threading.Event, every: float = 2.0) -> None:
+def _keep_alive(rt: Runtime, name: str, stop: threading.Event, every: float = 2.0) -> None:
     """Renew this worker's short-lived alive key, so a sweeper can tell its jobs are orphaned."""
     while True:
         try:
@@ -43,7 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run one worker on the project's queues (highest priority first)."""
     parser = argparse.ArgumentParser(description="Caucus hotline RQ worker")
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
-    parser.add_argument("--no-sweep", action="store_true", help="do not run the background sweeper")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="do not schedule the duties (recovery, reminders, reconciliation)")
     parser.add_argument("--name", default=None)
     parser.add_argument("--role", choices=("all", "processor", "sender"), default="all",
                         help="processor: parse and verify texts; sender: send texts at the number's "
@@ -52,13 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # On SQLite a sender's two one-row updates, which stand between a chair and the read-back,
     # go ahead of the processors' longer transactions (the web's go first).
-    rt = runtime.build(Config.from_env().validate(), rank=SENDER if args.role == "sender" else WORKER)
-    runtime.install(rt)
+    rt = build(Config.from_env().validate(), rank=SENDER if args.role == "sender" else WORKER)
+    context.install(rt)
     stop = threading.Event()
     name = args.name or f"hotline-{uuid.uuid4().hex[:12]}"
     threading.Thread(target=_keep_alive, args=(rt, name, stop), daemon=True).start()
     if not args.no_sweep:
-        threading.Thread(target=_sweep_forever, args=(rt, stop), daemon=True).start()
+        threading.Thread(target=schedule.run, args=(rt, stop), daemon=True, name="duties").start()
     # SimpleWorker runs jobs in this process: our jobs are short and ours, and forking per
     # job costs ~10 ms each (see the drill). Isolation comes from running several workers.
     queues = {"all": ALL_QUEUES, "processor": PROCESSOR_QUEUES, "sender": SENDER_QUEUES}[args.role]
@@ -69,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         stop.set()
 
 
-def work_until_stopped(rt: runtime.Runtime, queues: list[str], name: str | None, burst: bool,
+def work_until_stopped(rt: Runtime, queues: list[str], name: str | None, burst: bool,
                        argv: list[str]) -> None:
     """Run the RQ worker; if it quits without being asked to (Redis went away), start afresh.
 

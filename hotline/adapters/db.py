@@ -231,11 +231,11 @@ class UnitOfWork:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._after: list[Callable[[], None]] = []
+        self.after: list[Callable[[], None]] = []
 
     def after_commit(self, fn: Callable[[], None]) -> None:
-        self._after.append(fn)
+        self.after.append(fn)
 
     def run_after_commit(self) -> None:
-        for fn in self._after:
+        for fn in self.after:
             fn()

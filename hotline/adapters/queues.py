@@ -4,7 +4,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from redis import Redis
 from redis.connection import Connection
@@ -21,22 +22,32 @@ log = logging.getLogger(__name__)
 Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is waiting for
 Q_INBOUND = "inbound"    # parsing and verifying what chairs sent
 Q_OUTBOUND = "outbound"  # every other outbound message
-Q_DEFAULT = "default"    # sweeps and housekeeping
+Q_DEFAULT = "default"    # scheduled housekeeping (recovery, reminders, reconciliation)
 Q_UNKNOWN = "unknown"    # texts from numbers not on the roster: never ahead of chairs
 # Order matters: a worker takes from the first non-empty queue in this list.
 ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
 PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
+# The Redis list the unknown numbers' lane waits in (admission measures how backed up it is).
+UNKNOWN_LANE_KEY = Queue.redis_queue_namespace_prefix + Q_UNKNOWN
 
 OVERDUE_SECONDS = 10  # a scheduled retry this late has lost its scheduler (sweeps are seconds apart)
 ALIVE_PREFIX = "hotline:alive:"  # + worker name; renewed every few seconds by each live worker
-INBOUND_JOB = "workers.jobs.process_inbound"
-SEND_JOB = "workers.jobs.send_message"
-THROTTLED_JOB = "workers.jobs.note_throttled"
+RESULTS_VERSION_KEY = "hotline:results:version"  # bumped on every change to the public results
 # Retries back off so a short outage of the database or Twilio is ridden out.
 RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
-# After the last retry a failed job becomes a backlog item: nothing a chair sent is dropped silently.
-ON_FAILURE = Callback("workers.jobs.on_failure")
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """The functions RQ runs, handed over by the composition root (`hotline.runtime.build`)."""
+
+    inbound: Callable[..., Any]     # (inbound_id, phone, paced): handle one text
+    send: Callable[..., Any]        # (outbound_id): send one outbox row
+    throttled: Callable[..., Any]   # (phone): tell staff a number went over its allowance
+    # Called by RQ on every failure; after the last retry it hands the work to staff, so nothing a
+    # chair sent is dropped silently.
+    on_failure: Callable[..., Any]
 
 
 FAIL_FAST_SECONDS = 1.0
@@ -82,19 +93,20 @@ def worker_connection(url: str) -> Redis:
 class Queues:
     """The project's queues on one Redis connection."""
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+    def __init__(self, redis: Redis, table: JobTable) -> None:
+        self.redis, self.table = redis, table
         self.by_name = {name: Queue(name, connection=redis) for name in ALL_QUEUES}
+        self._on_failure = Callback(table.on_failure)
 
-    def _enqueue(self, queue: str, func: str, arg: Any, job_id: str, *more: Any, revive: bool = False,
-                 fresh: bool = False) -> bool:
+    def _enqueue(self, queue: str, func: Callable[..., Any], arg: Any, job_id: str, *more: Any,
+                 revive: bool = False, fresh: bool = False) -> bool:
         """`fresh`: the row was created just now, so no job can have its id yet; the plain enqueue
         (one round trip) is then as safe as RQ's check-and-enqueue script (two)."""
         try:
             # Our own pipeline: RQ then sends its queue-registry update with the job, not apart.
             pipe = self.redis.pipeline()
             self.by_name[queue].enqueue_call(func, args=(arg, *more), job_id=job_id, unique=not fresh,
-                                             retry=RETRY, on_failure=ON_FAILURE, timeout=60, result_ttl=300,
+                                             retry=RETRY, on_failure=self._on_failure, timeout=60, result_ttl=300,
                                              failure_ttl=7 * 86400, pipeline=pipe)
             pipe.execute()
             return True
@@ -163,7 +175,7 @@ class Queues:
                 revive: bool = False, fresh: bool = False) -> bool:
         """Queue processing of one inbox row; False when Redis is unreachable."""
         queue = Q_INBOUND if chairs_lane else Q_UNKNOWN
-        return self._enqueue(queue, INBOUND_JOB, inbound_id, f"in-{inbound_id}", phone, not chairs_lane,
+        return self._enqueue(queue, self.table.inbound, inbound_id, f"in-{inbound_id}", phone, not chairs_lane,
                              revive=revive, fresh=fresh)
 
     def throttled(self, phone: str) -> bool:
@@ -171,9 +183,32 @@ class Queues:
         hour = int(time.time() // 3600)
         # Job ids allow letters, digits, - and _ only; a sender id can be anything, so hash it.
         digest = hashlib.sha1(phone.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return self._enqueue(Q_DEFAULT, THROTTLED_JOB, phone, f"thr-{digest}-{hour}")
+        return self._enqueue(Q_DEFAULT, self.table.throttled, phone, f"thr-{digest}-{hour}")
 
     def send(self, outbound_id: int, priority: int, revive: bool = False, fresh: bool = False) -> bool:
         """Queue one outbound message; priority 0 goes ahead of everything else."""
         queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
-        return self._enqueue(queue, SEND_JOB, outbound_id, f"out-{outbound_id}", revive=revive, fresh=fresh)
+        return self._enqueue(queue, self.table.send, outbound_id, f"out-{outbound_id}", revive=revive, fresh=fresh)
+
+    def results_changed(self) -> None:
+        """Tell every web process that the public results changed (their caches key on this)."""
+        try:
+            self.redis.incr(RESULTS_VERSION_KEY)
+        except RedisError as exc:
+            log.warning("could not invalidate the results cache: %s", exc)
+
+    def duty(self, func: Callable[[], Any], name: str, slot: int, ttl: int) -> bool:
+        """Queue one run of a scheduled duty, once per `slot` however many workers ask.
+
+        No retries and no failure callback: the next slot runs it again, and a failure stays in
+        RQ's failed-job registry (and the worker's log) for an operator to read.
+        """
+        try:
+            self.by_name[Q_DEFAULT].enqueue_call(func, job_id=f"duty-{name}-{slot}", unique=True, timeout=60,
+                                                 result_ttl=ttl, ttl=ttl, failure_ttl=86400)
+            return True
+        except DuplicateJobError:
+            return False  # another worker queued this slot's run
+        except RedisError as exc:
+            log.warning("could not queue the %s duty: %s", name, exc)
+            return False

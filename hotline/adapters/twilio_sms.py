@@ -22,6 +22,17 @@ class Sent:
     status: str
 
 
+@dataclass(frozen=True)
+class Received:
+    """An inbound text as Twilio's message log lists it."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    num_media: int
+
+
 class SendError(Exception):
     """A send that failed; `retryable` says whether trying again can help."""
 
@@ -40,6 +51,9 @@ class Sender(Protocol):
     def find_sent(self, to: str, body: str, since: datetime) -> Sent | None:
         """This text to `to`, if it was handed over since `since` (None: it was not)."""
 
+    def received_since(self, since: datetime) -> list[Received]:
+        """Inbound texts Twilio received on our numbers since `since` (none without Twilio)."""
+
 
 class OutboxSender:
     """No Twilio account: the message stays in our outbox table, shown by the UI and CLI."""
@@ -52,6 +66,9 @@ class OutboxSender:
 
     def find_sent(self, to: str, body: str, since: datetime) -> Sent | None:
         return None  # the outbox "send" only marks the row, so an unfinished one never happened
+
+    def received_since(self, since: datetime) -> list[Received]:
+        return []  # without Twilio every text arrives through the webhook or not at all
 
 
 class TwilioSender:
@@ -102,6 +119,18 @@ class TwilioSender:
             if (m.direction or "").startswith("outbound") and m.body == body:
                 return Sent(sid=m.sid, status=m.status or "sent")
         return None
+
+
+    def received_since(self, since: datetime) -> list[Received]:
+        """Twilio's log of inbound texts to each of our numbers (or the whole account)."""
+        out = []
+        for number in self.numbers or [None]:
+            kwargs: dict[str, object] = {"date_sent_after": since, "page_size": 1000}
+            if number:
+                kwargs["to"] = number
+            out += [Received(m.sid, m.from_, m.to or "", m.body or "", int(m.num_media or 0))
+                    for m in self.client.messages.list(**kwargs) if (m.direction or "").startswith("inbound")]
+        return out
 
 
 def make_sender(config: Config) -> Sender:

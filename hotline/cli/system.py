@@ -61,13 +61,13 @@ def worker(ctx: click.Context) -> None:
 @click.command("sweep")
 @click.option("--loop", is_flag=True, help="Keep sweeping every few seconds.")
 def sweep(loop: bool) -> None:
-    """Flush the spool and re-queue inbox and outbox rows that never got a job."""
+    """Run every housekeeping duty once: spool, parked texts, lost jobs, unfinished sends, reminders."""
     from hotline.runtime import build
-    from hotline.services.ops import recovery
+    from workers import duties
     rt = build(load_config())
     try:
         while True:
-            click.echo(json.dumps(recovery.sweep(rt)))
+            click.echo(json.dumps(duties.sweep_once(rt)))
             if not loop:
                 return
             time.sleep(rt.config.sweep_interval_seconds)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from datetime import datetime, timedelta
+from typing import Mapping, Sequence
 
 # A full concatenated-SMS segment (GSM-7, UCS-2): the next part continues mid-word.
 SEGMENT_LENGTHS = {153, 67}
@@ -15,6 +16,26 @@ def join_bodies(bodies: list[str]) -> str:
     for prev, body in zip(bodies, bodies[1:]):
         text += ("" if len(prev) in SEGMENT_LENGTHS else "\n") + body
     return text
+
+
+# Outcomes of earlier texts that a following text may complete (long texts arrive split).
+FRAGMENT_OUTCOMES = frozenset({"parse_error", "readback", "callback_code_sent", "readback_resent",
+                               "readback_on_its_way"})
+
+
+def continued_parts(earlier: Sequence[tuple[str | None, datetime]], received_at: datetime,
+                    window: timedelta) -> int:
+    """How many of the phone's earlier texts (outcome, arrival; newest first) a new text continues.
+
+    The run stops at the first text that was not a report in the making, or that came more than
+    `window` before the text after it: parts of one long text arrive seconds apart.
+    """
+    n, newer = 0, received_at
+    for outcome, at in earlier:
+        if outcome not in FRAGMENT_OUTCOMES or newer - at > window:
+            break
+        n, newer = n + 1, at
+    return n
 
 
 def redact(body: str) -> str:

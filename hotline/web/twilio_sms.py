@@ -1,20 +1,15 @@
 """Twilio SMS webhooks: inbound messages and delivery status callbacks."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, request
-from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.domain.texts import no_nul
 from hotline.services.ops import delivery
-from hotline.services.sms import inbox
-from hotline.services.sms.admission import admit
+from hotline.services.sms import receive
 from hotline.web import runtime
 from hotline.web.security import twilio_signed
 
-logger = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__, url_prefix="/twilio")
 
 
@@ -39,16 +34,7 @@ def inbound_sms() -> Response:
     rt = runtime()
     raw = request.form.to_dict(flat=False)  # cleaned where the row is built
     phone = no_nul(request.form["From"])[:32]  # the job's key: as the row will store it
-    admission = admit(rt, phone, request.form.get("Body", ""), lambda: inbox.parked_record("sms", sid, raw))
-    if admission.first_throttled:
-        rt.queues.throttled(phone)
-    if admission.parked:  # over its allowance, or a flood: admit kept it in Redis for the sweeper
-        return twiml()
-    stored = inbox.store(rt, "sms", sid, raw)
-    if stored.duplicate:
-        logger.info("duplicate MessageSid %s acknowledged, not processed again", sid)
-    elif stored.inbound_id is not None:
-        rt.queues.inbound(stored.inbound_id, admission.chairs_lane, phone, fresh=True)
+    receive.receive(rt.units, rt.redis, sid, phone, raw)
     return twiml()
 
 
@@ -62,8 +48,5 @@ def status_callback() -> Response:
         return Response("MessageSid and MessageStatus are required", status=400, mimetype="text/plain")
     if len(sid) > 64 or len(status) > 24:
         return Response("not a Twilio status callback", status=400, mimetype="text/plain")
-    try:
-        delivery.record_status(runtime(), sid, status, request.form.get("ErrorCode"))
-    except IntegrityError:
-        pass  # the same status twice: Twilio retried
+    delivery.record_status(runtime().units, sid, status, request.form.get("ErrorCode"))
     return Response(status=204)

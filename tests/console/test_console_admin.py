@@ -103,7 +103,7 @@ def test_verify_button_finds_an_altered_entry(rt, carol):
 def test_worksheet_differences_and_correction_prefill(rt, client, carol):
     from hotline.services.records import roster
     report(Phone(client, rt, "+15155550142"), FIRST)
-    index = {c.name: i for i, c in enumerate(roster.candidates(rt))}
+    index = {c.name: i for i, c in enumerate(roster.candidates(rt.units))}
     form = {f"first-{index[n]}": str(v) for n, v in
             {"Biden": 12, "Buttigieg": 46, "Klobuchar": 8, "Sanders": 40, "Warren": 30}.items()}
     carol.post("/admin/reconcile/DSM-42", data={**form, "note": "signed sheet"})

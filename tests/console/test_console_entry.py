@@ -63,7 +63,7 @@ def test_the_service_refuses_self_approval(rt, accounts):
 
 def test_grid_entry_and_admin_approval(rt, alice, carol):
     from hotline.services.records import roster
-    index = {c.name: i for i, c in enumerate(roster.candidates(rt))}  # boxes are in ballot order
+    index = {c.name: i for i, c in enumerate(roster.candidates(rt.units))}  # boxes are in ballot order
     form = {f"first-{index['Biden']}": "12", f"first-{index['Buttigieg']}": "45", "attendance": "140"}
     assert alice.post("/console/precincts/DSM-42/enter", data=form).status_code == 302
     [sub_id] = pending_ids(rt)

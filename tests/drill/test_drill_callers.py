@@ -55,7 +55,7 @@ def plan(precinct: str, phone: str, pin: str, seed: int = 7) -> Plan:
 
 def planned(p: Plan, rt: Runtime, delegates: int) -> dict[str, dict[str, int]]:
     """The counts the plan's chair reports (the same night the texting chair would send)."""
-    night = caucus_night(random.Random(p.seed), roster.candidates(rt), delegates)
+    night = caucus_night(random.Random(p.seed), roster.candidates(rt.units), delegates)
     return {"first": night.first, "final": night.final, "delegates": night.delegates}
 
 
@@ -69,13 +69,13 @@ def current(rt: Runtime, code: str) -> dict[str, dict]:
 def test_a_voice_chair_reports_all_three_stages(rt: Runtime, server: str, session: requests.Session) -> None:
     load_roster(rt)
     p = plan("DSM-42", "+15155550142", "4321")
-    out = call(p, server, TOKEN, roster.candidates(rt), 7, time.time(), session=session)
+    out = call(p, server, TOKEN, roster.candidates(rt.units), 7, time.time(), session=session)
     assert out.problems == []
     assert [c["stage"] for c in out.confirms] == ["first", "final", "delegates"]
     assert current(rt, "DSM-42") == planned(p, rt, 7)
     assert {c["stage"]: c["counts"] for c in out.confirms} == planned(p, rt, 7)
     assert all(c["phone"] == p.phone and c["yes_sent_at"] > 0 for c in out.confirms)
-    n = len(roster.candidates(rt))
+    n = len(roster.candidates(rt.units))
     # The call, menu, precinct, PIN, stage, one per candidate and the read-back, for each stage's
     # call; attendance once.
     assert len(out.webhook_ms) == 3 * (5 + n + 1) + 1
@@ -83,7 +83,7 @@ def test_a_voice_chair_reports_all_three_stages(rt: Runtime, server: str, sessio
     with rt.db.transaction() as uow:
         subs = uow.session.execute(select(Submission).order_by(Submission.id)).scalars().all()
         assert [(s.source, s.sender) for s in subs] == [("voice", p.phone)] * 3
-        night = caucus_night(random.Random(p.seed), roster.candidates(rt), 7)
+        night = caucus_night(random.Random(p.seed), roster.candidates(rt.units), 7)
         assert subs[0].attendance == night.attendance
 
 
@@ -92,19 +92,19 @@ def test_shared_keys_are_settled_by_the_spoken_choice(rt: Runtime, server: str,
     load_roster(rt, ROSTER + ERM)
     assert ivr.keypad_digits("ERM-42") == ivr.keypad_digits("DSM-42")
     p = plan("ERM-42", "+15155550342", "2468", seed=3)
-    out = call(p, server, TOKEN, roster.candidates(rt), 3, time.time(), session=session)
+    out = call(p, server, TOKEN, roster.candidates(rt.units), 3, time.time(), session=session)
     assert out.problems == []
     assert len(out.confirms) == 3
     assert current(rt, "ERM-42") == planned(p, rt, 3)
     assert current(rt, "DSM-42") == {}
-    n = len(roster.candidates(rt))
+    n = len(roster.candidates(rt.units))
     assert len(out.webhook_ms) == 3 * (5 + n + 1) + 1 + 3  # one choice per call
 
 
 def test_a_wrong_pin_is_a_problem_not_an_exception(rt: Runtime, server: str,
                                                    session: requests.Session) -> None:
     load_roster(rt)
-    out = call(plan("DSM-42", "+15155550142", "1111"), server, TOKEN, roster.candidates(rt), 7,
+    out = call(plan("DSM-42", "+15155550142", "1111"), server, TOKEN, roster.candidates(rt.units), 7,
                time.time(), session=session)
     assert out.confirms == []
     assert len(out.problems) == 3  # each stage's call is abandoned at the PIN

@@ -23,9 +23,9 @@ def test_unknown_number_over_its_allowance_is_stored_not_processed(client, rt):
     for i in range(limit + 5):
         assert prank.send(f"lol {i}", process=False) == 200
     assert rt.redis.llen("hotline:inbox:parked") == 5  # the flood waits in Redis, not the database
-    from hotline.services.ops import recovery as sweeper
-    assert sweeper.sweep(rt)["parked"] == 5
-    assert sweeper.sweep(rt)["parked"] == 0
+    from workers import duties
+    assert duties.sweep_once(rt)["parked"] == 5
+    assert duties.sweep_once(rt)["parked"] == 0
     work(rt)
     with rt.db.transaction() as uow:
         s = uow.session
@@ -91,7 +91,7 @@ def test_a_chairs_texts_from_an_earlier_hour_do_not_count(client, rt):
 
 
 def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_rest(client, rt):
-    from hotline.services.ops import recovery as sweeper
+    from workers import duties
     load_roster(rt)
     rt.config = replace(rt.config, unknown_processing_per_second=2, sweep_interval_seconds=1)
     for i in range(6):  # six different pranksters, one text each
@@ -106,7 +106,7 @@ def test_unknown_numbers_share_a_processing_budget_and_the_sweeper_paces_the_res
         left = uow.session.scalar(select(func.count()).select_from(InboundMessage)
                                   .where(InboundMessage.processed_at.is_(None)))
     assert left == 4  # a burst of 2 went through; the rest wait
-    assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 2  # 2 per second x 1 s between sweeps
+    assert duties.sweep_once(rt, stale_seconds=0)["inbound"] == 2  # 2 per second x 1 s between sweeps
     # Their first jobs finished without handling them (over the budget); the sweep's new ones do.
     rt.config = replace(rt.config, unknown_processing_per_second=1000)
     work(rt)
@@ -135,7 +135,7 @@ def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
 def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings_them_back(client, rt):
     """In a flood even a number's first texts skip the database at webhook time; none is lost."""
     from hotline.services.sms import admission, inbox
-    from hotline.services.ops import recovery as sweeper
+    from workers import duties
     load_roster(rt)
     rt.config = replace(rt.config, unknown_processing_per_second=0.3)  # backed up at 3 queued texts
     backed_up = int(admission.BACKED_UP_SECONDS * rt.config.unknown_processing_per_second)
@@ -151,7 +151,7 @@ def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings
     assert rt.redis.llen(inbox.PARKED_KEY) == 2  # the chairs' lane is never parked
     Queue(Q_UNKNOWN, connection=rt.redis).empty()  # as if the lane's budget had let them through
     rt.config = replace(rt.config, unknown_processing_per_second=1000)
-    counts = sweeper.sweep(rt, stale_seconds=0)
+    counts = duties.sweep_once(rt, stale_seconds=0)
     assert counts["parked"] == 2 and counts["inbound"] >= 2  # moved in unhandled, then queued
     work(rt)
     with rt.db.transaction() as uow:

@@ -10,10 +10,11 @@ import requests
 from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, OutboundMessage
-from hotline.runtime import build, install
+from hotline.runtime import build
+from workers.context import install
 from hotline.services.ops import delivery
 from hotline.services.records import outbox
-from hotline.services.ops import recovery as sweeper
+from workers import duties
 from hotline.adapters.twilio_sms import SendError
 from hotline_drill.twilio_standin import StandIn
 from tests.conftest import sign, work
@@ -65,12 +66,12 @@ def test_with_twilio_the_real_client_sends_with_status_callback(twilio_rt, stand
 
 
 def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
-    from hotline.services.ops import recovery as sweeper
+    from workers import duties
     msg_id = queue(twilio_rt)
     work(twilio_rt)
     assert row(twilio_rt, msg_id).status == "queued"  # Twilio's word for "accepted, sending soon"
     twilio_rt.redis.delete(f"rq:job:out-{msg_id}")  # its finished job has expired
-    sweeper.sweep(twilio_rt, stale_seconds=0)
+    duties.sweep_once(twilio_rt, stale_seconds=0)
     work(twilio_rt)
     assert delivery.deliver(twilio_rt, msg_id) == "skipped"
     assert len(standin.messages) == 1
@@ -188,7 +189,7 @@ def test_an_unfinished_send_twilio_has_is_recorded_not_sent_again(twilio_rt, sta
     msg_id = queue(twilio_rt, body="DSM-42 read-back ... Reply YES 1234")
     sent = twilio_rt.sender.send("+15155550142", "DSM-42 read-back ... Reply YES 1234", None, "+15155550100")
     claimed_long_ago(twilio_rt, msg_id)
-    counts = sweeper.sweep(twilio_rt)
+    counts = duties.sweep_once(twilio_rt)
     work(twilio_rt)
     assert counts["settled"] == 1
     assert row(twilio_rt, msg_id).twilio_sid == sent.sid and row(twilio_rt, msg_id).status == "sent"
@@ -198,9 +199,9 @@ def test_an_unfinished_send_twilio_has_is_recorded_not_sent_again(twilio_rt, sta
 def test_an_unfinished_send_twilio_never_got_is_sent_once(twilio_rt, standin):
     msg_id = queue(twilio_rt, body="Recorded for DSM-42: first alignment.")
     claimed_long_ago(twilio_rt, msg_id)
-    assert sweeper.sweep(twilio_rt)["settled"] == 1
+    assert duties.sweep_once(twilio_rt)["settled"] == 1
     work(twilio_rt)
-    assert sweeper.sweep(twilio_rt)["settled"] == 0
+    assert duties.sweep_once(twilio_rt)["settled"] == 0
     work(twilio_rt)
     assert [m["Body"] for m in standin.messages] == ["Recorded for DSM-42: first alignment."]
     assert row(twilio_rt, msg_id).status == "queued" and row(twilio_rt, msg_id).attempts == 2
@@ -209,13 +210,13 @@ def test_an_unfinished_send_twilio_never_got_is_sent_once(twilio_rt, standin):
 def test_a_send_in_progress_is_left_alone(twilio_rt, standin):
     msg_id = queue(twilio_rt)
     claimed_long_ago(twilio_rt, msg_id, seconds=2)  # within the client's timeout: still in flight
-    assert sweeper.sweep(twilio_rt)["settled"] == 0
+    assert duties.sweep_once(twilio_rt)["settled"] == 0
     assert row(twilio_rt, msg_id).status == "sending" and standin.messages == []
 
 
 def test_without_twilio_an_unfinished_send_goes_to_the_outbox(rt):
     msg_id = queue(rt)
     claimed_long_ago(rt, msg_id)
-    assert sweeper.sweep(rt)["settled"] == 1
+    assert duties.sweep_once(rt)["settled"] == 1
     work(rt)
     assert row(rt, msg_id).status == "outbox"

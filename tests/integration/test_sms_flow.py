@@ -132,7 +132,7 @@ def test_forged_signature_is_rejected_and_logged(client, rt, chair):
 
 
 def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
-    from hotline.services.ops import recovery as sweeper
+    from workers import duties
     from tests.conftest import work
     redis_server.stop()
     try:
@@ -142,7 +142,7 @@ def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
     with rt.db.transaction() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
     time.sleep(FAIL_FAST_SECONDS)  # for a moment after Redis was unreachable, calls fail at once
-    assert sweeper.sweep(rt, stale_seconds=0)["inbound"] == 1
+    assert duties.sweep_once(rt, stale_seconds=0)["inbound"] == 1
     work(rt)
     assert chair.last().kind == "readback"
 

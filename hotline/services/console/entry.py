@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.db import UnitOfWork
-from hotline.domain import replies
+from hotline.domain.wording import sms as replies
 from hotline.domain.model import Stage
 from hotline.domain.parsing import Report, parse_message
 from hotline.adapters.models import Precinct, Submission, utcnow

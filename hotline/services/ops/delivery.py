@@ -7,14 +7,15 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hotline.adapters.models import DeliveryStatus, OutboundMessage, utcnow
-from hotline.adapters.sending_rate import segments
-from hotline.adapters.twilio_sms import SendError
-from hotline.runtime import Runtime
-from hotline.services.log import chain as vlog
+from hotline.adapters.sending_rate import SendingRate, segments
+from hotline.adapters.twilio_sms import SendError, Sender
+from hotline.services.log import chain
 from hotline.services.records import backlog
 from hotline.services.records.outbox import OUTBOX, READY_ROW, unfinished
+from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +33,18 @@ _RECORD = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid")).values(
 QUICK_RETRY_PAUSES = (0.25, 1.0)
 
 
-def deliver(rt: Runtime, outbound_id: int) -> str:
+def deliver(units: Units, sender: Sender, rate: SendingRate | None, outbound_id: int) -> str:
     """Send one outbox row; raise on a retryable failure so RQ tries again."""
-    with rt.db.reading() as session:  # the claim below re-checks under the write lock
+    with units.reading() as session:  # the claim below re-checks under the write lock
         row = session.execute(_TO_SEND, {"oid": outbound_id}).first()
     if row is None:
         return "skipped"
     to, body = row.to_number, row.body
     for pause in (*QUICK_RETRY_PAUSES, None):
         try:
-            return _attempt(rt, outbound_id, to, body)
+            return _attempt(units, sender, rate, outbound_id, to, body)
         except SendError as exc:
-            _failed(rt, outbound_id, exc)
+            _failed(units, outbound_id, exc)
             if not exc.retryable:
                 return "failed"
             # A timeout (no code) may still have gone out: leave it to the slower RQ retry.
@@ -53,24 +54,25 @@ def deliver(rt: Runtime, outbound_id: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _attempt(rt: Runtime, outbound_id: int, to: str, body: str) -> str:
+def _attempt(units: Units, sender: Sender, rate: SendingRate | None, outbound_id: int, to: str,
+             body: str) -> str:
     """Wait for a sending number's slot, claim the row, hand it to the sender, record the answer."""
-    routes = rt.sender.routes()
+    routes = sender.routes()
     route = routes[0]
-    if rt.rate is not None:
+    if rate is not None:
         # Sender workers wait here for a number's next slot; queue order put confirmations first.
-        route = rt.rate.acquire_any(routes, segments(body))
-    with rt.db.transaction() as uow:
+        route = rate.acquire_any(routes, segments(body))
+    with units.begin() as uow:
         if uow.session.execute(_CLAIM, {"oid": outbound_id, "now": utcnow()}).rowcount != 1:
             return "skipped"  # another worker got there while this one waited
-    callback = f"{rt.config.public_base_url}/twilio/status" if rt.config.public_base_url else None
-    sent = rt.sender.send(to, body, callback, route)
-    with rt.db.transaction() as uow:
+    base = units.config.public_base_url
+    sent = sender.send(to, body, f"{base}/twilio/status" if base else None, route)
+    with units.begin() as uow:
         uow.session.execute(_RECORD, {"oid": outbound_id, "status": sent.status, "sid": sent.sid, "now": utcnow()})
     return sent.status
 
 
-def settle(rt: Runtime, outbound_id: int) -> str:
+def settle(units: Units, sender: Sender, outbound_id: int) -> str:
     """A text claimed for sending whose worker never said how it went (killed mid-send, or the
     database was down when Twilio answered): ask Twilio, then record it or send it again.
 
@@ -78,17 +80,17 @@ def settle(rt: Runtime, outbound_id: int) -> str:
     a message once it has left its own queue; a text still queued there would be sent twice,
     which a chair can tell apart (the same words) far better than a text never sent.
     """
-    with rt.db.reading() as session:
+    with units.reading() as session:
         msg = session.get(OutboundMessage, outbound_id)
         if not unfinished(msg):
             return "skipped"
         to, body, since = msg.to_number, msg.body, msg.claimed_at or msg.created_at
     try:
-        found = rt.sender.find_sent(to, body, since - timedelta(minutes=1))
+        found = sender.find_sent(to, body, since - timedelta(minutes=1))
     except SendError as exc:
         logger.warning("could not ask Twilio about unfinished send %s: %s", outbound_id, exc)
         return "unknown"
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
         if not unfinished(msg):
             return "skipped"
@@ -96,9 +98,9 @@ def settle(rt: Runtime, outbound_id: int) -> str:
             msg.status, msg.twilio_sid, msg.sent_at = found.status, found.sid, utcnow()
         else:
             msg.status, priority = "retrying", msg.priority
-            uow.after_commit(lambda: rt.queues.send(outbound_id, priority, revive=True))
+            uow.after_commit(lambda: uow.jobs.send(outbound_id, priority, revive=True))
         outcome = "found" if found is not None else "resent"
-        vlog.record(uow.session, "sms_send_settled", phone=msg.to_number, outbound_id=msg.id, outcome=outcome)
+        chain.record(uow.session, "sms_send_settled", phone=msg.to_number, outbound_id=msg.id, outcome=outcome)
     logger.warning("send %s was left unfinished: %s", outbound_id,
                    "Twilio had it, recorded" if found is not None else "Twilio never had it, sending it again")
     return outcome
@@ -106,16 +108,16 @@ def settle(rt: Runtime, outbound_id: int) -> str:
 
 
 
-def _failed(rt: Runtime, outbound_id: int, exc: SendError) -> None:
+def _failed(units: Units, outbound_id: int, exc: SendError) -> None:
     logger.warning("send %s failed (code %s, retryable=%s): %s", outbound_id, exc.code,
                    exc.retryable, exc)
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         msg = uow.session.get(OutboundMessage, outbound_id)
         assert msg is not None
         msg.error_code, msg.error_message = exc.code, str(exc)
         msg.status = "retrying" if exc.retryable else "failed"
         if not exc.retryable:
-            vlog.record(uow.session, "sms_send_failed", phone=msg.to_number,
+            chain.record(uow.session, "sms_send_failed", phone=msg.to_number,
                         outbound_id=msg.id, code=exc.code, error=str(exc))
             backlog.open_item(uow.session, "delivery_failure", phone=msg.to_number,
                               precinct_id=msg.precinct_id,
@@ -129,9 +131,16 @@ RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "fa
 FAILED = {"failed", "undelivered"}
 
 
-def record_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> None:
+def record_status(units: Units, sid: str, status: str, error_code: str | None) -> None:
     """Store one callback and move the outbox row forward (never backward)."""
-    with rt.db.transaction() as uow:
+    try:
+        _record_status(units, sid, status, error_code)
+    except IntegrityError:
+        pass  # the same status twice: Twilio retried
+
+
+def _record_status(units: Units, sid: str, status: str, error_code: str | None) -> None:
+    with units.begin() as uow:
         s = uow.session
         s.add(DeliveryStatus(message_sid=sid, status=status, error_code=error_code))
         s.flush()
@@ -142,7 +151,7 @@ def record_status(rt: Runtime, sid: str, status: str, error_code: str | None) ->
             msg.status = status
         if status in FAILED:
             msg.error_code = error_code
-            vlog.record(s, "sms_undelivered", phone=msg.to_number, outbound_id=msg.id,
+            chain.record(s, "sms_undelivered", phone=msg.to_number, outbound_id=msg.id,
                         status=status, code=error_code)
             backlog.open_item(s, "delivery_failure", phone=msg.to_number, precinct_id=msg.precinct_id,
                               dedupe_key=f"undelivered:{msg.to_number}",

@@ -6,19 +6,20 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.domain.texts import redact
+from hotline.domain.wording import sms as replies
 from hotline.adapters.models import InboundMessage, OutboundMessage
-from hotline.runtime import Runtime
-from hotline.services.records import backlog, outbox as outbound
-from hotline.services.log import chain as vlog
+from hotline.services.records import backlog, outbox
+from hotline.services.units import Units
+from hotline.services.log import chain
 
 logger = logging.getLogger(__name__)
 
 
-def gave_up(rt: Runtime, func_name: str, row_id: int | None, error: str) -> None:
+def gave_up(units: Units, func_name: str, row_id: int | None, error: str) -> None:
     """Open a backlog item for the inbox or outbox row whose job failed for good."""
     logger.error("job %s(%s) failed after all retries: %s", func_name, row_id, error)
     try:
-        with rt.db.transaction() as uow:
+        with units.begin() as uow:
             s = uow.session
             if func_name.endswith("process_inbound") and row_id is not None:
                 msg = s.get(InboundMessage, row_id)
@@ -29,9 +30,7 @@ def gave_up(rt: Runtime, func_name: str, row_id: int | None, error: str) -> None
                                   detail={"inbound_id": row_id, "body": redact(msg.body) if msg else None,
                                           "error": error[:500]})
                 if phone:
-                    outbound.queue_sms(uow, rt, phone, "We received your text but could not process it. "
-                                       "Hotline staff have it and will contact you.", "system_error",
-                                       priority=0, inbound_id=row_id)
+                    outbox.queue_sms(uow, phone, replies.SYSTEM_ERROR, "system_error", priority=0, inbound_id=row_id)
             elif func_name.endswith("send_message") and row_id is not None:
                 out = s.get(OutboundMessage, row_id)
                 backlog.open_item(s, "delivery_failure", phone=out.to_number if out else None,
@@ -40,7 +39,7 @@ def gave_up(rt: Runtime, func_name: str, row_id: int | None, error: str) -> None
                                   summary="A text could not be sent after several tries",
                                   detail={"outbound_id": row_id, "body": out.body if out else None,
                                           "error": error[:500]})
-            vlog.record(s, "job_failed", job=func_name, row_id=row_id, error=error[:500])
+            chain.record(s, "job_failed", job=func_name, row_id=row_id, error=error[:500])
     except SQLAlchemyError:
         # The database itself is the problem; the failed-job registry still holds the job.
         logger.exception("could not record the failed job %s(%s)", func_name, row_id)

@@ -5,32 +5,34 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select
 
+from hotline.domain.lifecycle import ReportStatus
 from hotline.domain.model import Stage
+from hotline.domain.wording import sms as replies
 from hotline.adapters.models import BacklogItem, Precinct, Report, utcnow
-from hotline.runtime import Runtime
-from hotline.services.records import backlog, outbox as outbound, reports, roster
-from hotline.services.log import chain as vlog
+from hotline.services.records import backlog, outbox, reports, roster
+from hotline.services.units import Units
+from hotline.services.log import chain
 
 
 # Precincts with a counting report for some stages but not all, the first recorded long enough ago.
-STARTED_NOT_DONE = (select(Report.precinct_id).where(Report.status == "current").group_by(Report.precinct_id)
-                    .having(func.count() < len(Stage), func.min(Report.recorded_at) <= bindparam("cutoff")))
+STARTED_NOT_DONE = (select(Report.precinct_id).where(Report.status == ReportStatus.CURRENT.value)
+                    .group_by(Report.precinct_id).having(func.count() < len(Stage), func.min(Report.recorded_at) <= bindparam("cutoff")))
 REMINDED = select(BacklogItem.dedupe_key).where(BacklogItem.dedupe_key.like("incomplete:%"))
 
 
-def remind_incomplete(rt: Runtime) -> int:
+def remind_incomplete(units: Units) -> int:
     """Open one backlog item and send one reminder per precinct still missing a stage."""
-    cutoff = utcnow() - timedelta(minutes=rt.config.complete_after_minutes)
+    cutoff = utcnow() - timedelta(minutes=units.config.complete_after_minutes)
     # Looked for in a read snapshot first: every sweep asks, and the answer is nearly always
     # "nobody new", which needs no write lock (webhooks would wait behind it on SQLite).
-    with rt.db.reading() as s:
+    with units.reading() as s:
         reminded = set(s.execute(REMINDED).scalars())
         due = [pid for pid, code in s.execute(select(Precinct.id, Precinct.code).where(
             Precinct.id.in_(STARTED_NOT_DONE)), {"cutoff": cutoff}) if f"incomplete:{code}" not in reminded]
     if not due:
         return 0
     opened = 0
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         s = uow.session
         for precinct in s.execute(select(Precinct).where(Precinct.id.in_(due))).scalars():
             key = f"incomplete:{precinct.code}"
@@ -42,11 +44,10 @@ def remind_incomplete(rt: Runtime) -> int:
             names = ", ".join(m.label.lower() for m in missing)
             backlog.open_item(s, "failed_check", precinct_id=precinct.id, dedupe_key=key,
                               summary=f"{precinct.code}: {names} still missing "
-                                      f"{rt.config.complete_after_minutes} minutes after the first stage")
-            vlog.record(s, "stage_missing", precinct=precinct.code, missing=[m.value for m in missing])
+                                      f"{units.config.complete_after_minutes} minutes after the first stage")
+            chain.record(s, "stage_missing", precinct=precinct.code, missing=[m.value for m in missing])
             for phone in roster.registered_phones(s, precinct)[:1]:
-                outbound.queue_sms(uow, rt, phone, f"We have part of the {precinct.code} report but not "
-                                   f"the {names}. Please text it, or call the hotline.",
-                                   "incomplete_reminder", priority=1, precinct_id=precinct.id)
+                outbox.queue_sms(uow, phone, replies.incomplete_reminder(precinct.code, missing),
+                                 "incomplete_reminder", priority=1, precinct_id=precinct.id)
             opened += 1
     return opened

@@ -8,25 +8,27 @@ from sqlalchemy.orm import Session
 
 from hotline.domain import checks
 from hotline.domain.checks import Finding, Severity
-from hotline.domain.lifecycle import counts_fingerprint
+from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fingerprint
 from hotline.domain.model import PrecinctResults, Stage
 from hotline.adapters.models import Precinct, Report, Submission
 
 __all__ = ["Finding", "preview", "current", "as_json", "is_flagged", "summary", "chair_warning"]
 
 
+CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
+
 # Built once: a chair's report and YES each run the checks, and building a statement costs
 # more than running it on SQLite.
 CURRENT_COUNTS = select(Report.stage, Report.counts).where(
-    Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
+    Report.precinct_id == bindparam("precinct_id"), Report.status == CURRENT)
 LATEST_ATTENDANCE = (select(Submission.attendance).where(
-    Submission.precinct_id == bindparam("precinct_id"), Submission.status == "confirmed",
+    Submission.precinct_id == bindparam("precinct_id"), Submission.status == CONFIRMED,
     Submission.attendance.is_not(None)).order_by(Submission.confirmed_at.desc()).limit(1))
 SAME_FIRST = select(Report.precinct_id).where(
-    Report.status == "current", Report.stage == "first", Report.fingerprint == bindparam("fingerprint"),
+    Report.status == CURRENT, Report.stage == "first", Report.fingerprint == bindparam("fingerprint"),
     Report.precinct_id != bindparam("precinct_id"))
 SAME_FINAL = select(Report.precinct_id).where(
-    Report.status == "current", Report.stage == "final", Report.fingerprint == bindparam("fingerprint"),
+    Report.status == CURRENT, Report.stage == "final", Report.fingerprint == bindparam("fingerprint"),
     Report.precinct_id.in_(bindparam("precinct_ids", expanding=True)))
 
 Stages = Mapping[Stage, Mapping[str, int]]

@@ -6,9 +6,8 @@ from typing import TypeGuard
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.db import UnitOfWork
 from hotline.adapters.models import InboundMessage, OutboundMessage
-from hotline.runtime import Runtime
+from hotline.services.units import UnitOfWork
 
 READY = ("queued", "retrying")
 
@@ -21,14 +20,14 @@ OUTBOX_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
 READY_ROW = and_(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY), OUTBOX.c.twilio_sid.is_(None))
 
 
-def queue_sms(uow: UnitOfWork, rt: Runtime, to: str, body: str, kind: str, *, priority: int = 1,
+def queue_sms(uow: UnitOfWork, to: str, body: str, kind: str, *, priority: int = 1,
               precinct_id: int | None = None, inbound_id: int | None = None) -> int:
     """Write the message to the outbox table and send it once the transaction commits; its id."""
     msg_id: int = uow.session.execute(OUTBOX_INSERT, {
         "to_number": to, "body": body, "kind": kind, "priority": priority, "status": "queued",
         "precinct_id": precinct_id, "inbound_id": inbound_id}).scalar_one()
     # No row update after enqueueing: the sweeper re-queues rows still "queued" after a while.
-    uow.after_commit(lambda: rt.queues.send(msg_id, priority, fresh=True))
+    uow.after_commit(lambda: uow.jobs.send(msg_id, priority, fresh=True))
     return msg_id
 
 

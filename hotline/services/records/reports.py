@@ -8,18 +8,19 @@ from typing import Mapping, Sequence
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.db import UnitOfWork
 from hotline.domain import verification
 from hotline.domain.model import Stage
-from hotline.domain.lifecycle import counts_fingerprint
+from hotline.domain import lifecycle
+from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fingerprint
 from hotline.domain.verification import CodeState
+from hotline.domain.wording import sms as replies
 from hotline.adapters.models import ConfirmationCode, Precinct, Report, Submission, utcnow
-from hotline.runtime import Runtime
 from hotline.services.records import backlog, checking, outbox
-from hotline.services.results import public as results
 from hotline.services.log import chain as vlog
+from hotline.services.units import UnitOfWork
 
-AWAITING = "awaiting_confirmation"
+AWAITING = SubmissionStatus.AWAITING.value
+CURRENT = ReportStatus.CURRENT.value
 Sections = Sequence[tuple[Stage, Mapping[str, int]]]
 
 
@@ -44,7 +45,7 @@ class Issued:
     findings: list[checking.Finding]
 
 
-def issue(uow: UnitOfWork, rt: Runtime, draft: Draft, code_kind: str = "readback") -> Issued:
+def issue(uow: UnitOfWork, draft: Draft, code_kind: str = "readback") -> Issued:
     """Store the draft as pending reports and issue a one-time code for its confirmation."""
     s = uow.session
     # The precinct as it would be with this draft confirmed; the read-back warns the chair.
@@ -55,13 +56,13 @@ def issue(uow: UnitOfWork, rt: Runtime, draft: Draft, code_kind: str = "readback
                      attendance=draft.attendance, body=draft.body,
                      photo_urls=list(draft.photo_urls), findings=checking.as_json(findings))
     sub.reports = [Report(precinct_id=draft.precinct.id, stage=stage.value, counts=dict(counts),
-                          fingerprint=counts_fingerprint(counts), status="pending")
+                          fingerprint=counts_fingerprint(counts), status=ReportStatus.PENDING.value)
                    for stage, counts in draft.sections]
     code = verification.new_code()
     s.add(sub)
     s.add(ConfirmationCode(submission=sub, kind=code_kind, phone=draft.confirm_phone or "",
-                           code_hash=verification.hash_code(code, rt.config.secret_key),
-                           expires_at=verification.expiry(utcnow(), rt.config.code_ttl_seconds)))
+                           code_hash=verification.hash_code(code, uow.config.secret_key),
+                           expires_at=verification.expiry(utcnow(), uow.config.code_ttl_seconds)))
     s.flush()  # one flush for all of it: the log entry names the submission's id
     vlog.record(s, "code_sent", precinct=draft.precinct.code, phone=draft.confirm_phone,
                 actor=draft.sender, submission_id=sub.id, code_kind=code_kind, source=draft.source,
@@ -90,16 +91,18 @@ def _replace_pending(s: Session, precinct_id: int, stages: list[Stage]) -> list[
     replaced = []
     for sub in s.execute(PRECINCT_PENDING, {"precinct_id": precinct_id}).scalars():
         if {r.stage for r in sub.reports} & {st.value for st in stages}:
-            void(sub, "replaced")
+            void(sub, SubmissionStatus.REPLACED)
             replaced.append(sub.id)
     return replaced
 
 
-def void(sub: Submission, status: str) -> None:
-    """End an unconfirmed submission (replaced, cancelled, rejected); its reports never count."""
-    sub.status = status
+def void(sub: Submission, why: SubmissionStatus) -> None:
+    """End an unconfirmed submission (replaced, cancelled, rejected, expired, locked); its reports
+    never count."""
+    status, report_status = lifecycle.void(sub.status, why)
+    sub.status = status.value
     for report in sub.reports:
-        report.status = "discarded"
+        report.status = report_status.value
 
 
 # Built once (a text runs them; building a statement costs more than running it on SQLite).
@@ -116,7 +119,7 @@ PRECINCT_PENDING = select(Submission).where(Submission.precinct_id == bindparam(
 ACTIVE_CODE = (select(ConfirmationCode).where(ConfirmationCode.submission_id == bindparam("submission_id"),
                                               ConfirmationCode.used_at.is_(None))
                .order_by(ConfirmationCode.id.desc()).limit(1))
-CURRENT_REPORTS = select(Report).where(Report.precinct_id == bindparam("precinct_id"), Report.status == "current")
+CURRENT_REPORTS = select(Report).where(Report.precinct_id == bindparam("precinct_id"), Report.status == CURRENT)
 
 
 def pending_for_phone(s: Session, phone: str) -> list[Submission]:
@@ -144,11 +147,11 @@ class Confirmed:
     missing: list[Stage]  # stages the precinct still has no counting report for
 
 
-def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> Confirmed:
+def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
     """Make the submission's reports the current ones, run the checks and flag if needed."""
     s, now = uow.session, utcnow()
     with s.no_autoflush:  # nothing read below depends on these changes: they go in one flush
-        sub.status, sub.confirmed_at = "confirmed", now
+        sub.status, sub.confirmed_at = lifecycle.confirm(sub.status).value, now
         precinct = sub.precinct
         # Read once and kept up to date here: the checks and the missing stages need it too.
         current = current_reports(s, precinct.id)
@@ -156,10 +159,10 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> Confir
             stage = Stage(report.stage)
             old = current.get(stage)
             if old is not None:
-                old.status, old.superseded_by_id = "superseded", report.id
+                old.status, old.superseded_by_id = lifecycle.supersede(old.status).value, report.id
                 vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
                             report_id=old.id, superseded_by=report.id, stage=report.stage)
-            report.status, report.recorded_at = "current", now
+            report.status, report.recorded_at = CURRENT, now
             current[stage] = report
         # This submission is now the newest confirmed one: its attendance, when it has one, is the
         # precinct's; without one the checks look up the newest that has.
@@ -171,7 +174,7 @@ def confirm(uow: UnitOfWork, rt: Runtime, sub: Submission, actor: str) -> Confir
                     submission_id=sub.id, source=sub.source,
                     stages={r.stage: r.counts for r in sub.reports}, attendance=sub.attendance,
                     flagged=sub.flagged, findings=[f.code for f in findings])
-        uow.after_commit(lambda: results.invalidate(rt))
+        uow.after_commit(uow.jobs.results_changed)
         key = f"check:{precinct.code}"
         if sub.flagged:
             item = backlog.open_item(s, "failed_check", precinct_id=precinct.id, phone=sub.confirm_phone,
@@ -200,11 +203,11 @@ class NotFlagged(Exception):
 
 def latest_confirmed(s: Session, precinct_id: int) -> Submission | None:
     return s.execute(select(Submission).where(Submission.precinct_id == precinct_id,
-                                              Submission.status == "confirmed")
+                                              Submission.status == SubmissionStatus.CONFIRMED.value)
                      .order_by(Submission.confirmed_at.desc())).scalars().first()
 
 
-def explain(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, note: str) -> Submission:
+def explain(uow: UnitOfWork, precinct: Precinct, staff: str, note: str) -> Submission:
     """Staff explain a flagged report (e.g. a coin toss): it is published, the chair is told."""
     s = uow.session
     note = note.strip()
@@ -218,9 +221,7 @@ def explain(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, note: 
                 note=note, findings=[f["code"] for f in sub.findings])
     backlog.auto_resolve(s, f"check:{precinct.code}", f"explained by {staff}: {note}")
     if sub.confirm_phone:
-        outbox.queue_sms(uow, rt, sub.confirm_phone,
-                           f"Hotline staff reviewed the {precinct.code} report: {note[:100]}. "
-                           "It is now counted. Thank you.", "explained", priority=1,
-                           precinct_id=precinct.id)
-    uow.after_commit(lambda: results.invalidate(rt))
+        outbox.queue_sms(uow, sub.confirm_phone, replies.explained(precinct.code, note), "explained",
+                         priority=1, precinct_id=precinct.id)
+    uow.after_commit(uow.jobs.results_changed)
     return sub

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.model import Candidate
 from hotline.adapters.models import CandidateRow, Chair, ChairPhone, Precinct
-from hotline.runtime import Runtime
+from hotline.services.units import Units
 
 ROSTER_TTL = 30.0  # seconds a process trusts its cached candidate list and precinct codes
 
@@ -42,22 +42,23 @@ def load_candidates(s: Session) -> list[Candidate]:
 ROSTER_CACHES = ("candidates", "precinct_codes", "precinct_keypad", "registered_phones")
 
 
-def forget_cached(rt: Runtime) -> None:
+def forget_cached(units: Units) -> None:
     """Drop this process's roster caches (after an import)."""
     for key in ROSTER_CACHES:
-        rt.forget(key)
+        units.forget(key)
 
 
-def candidates(rt: Runtime) -> list[Candidate]:
+def candidates(units: Units) -> list[Candidate]:
     """The configured candidates in ballot order (cached briefly per process)."""
     def load() -> list[Candidate]:
-        with rt.db.reading() as session:
+        with units.reading() as session:
             return load_candidates(session)
-    return rt.cached("candidates", ROSTER_TTL, load)
+    return units.cached("candidates", ROSTER_TTL, load)
 
 
-def known_codes(rt: Runtime) -> frozenset[str]:
+def known_codes(units: Units) -> frozenset[str]:
+    """Every precinct code on the roster (cached briefly per process)."""
     def load() -> frozenset[str]:
-        with rt.db.reading() as session:
+        with units.reading() as session:
             return frozenset(session.execute(select(Precinct.code)).scalars())
-    return rt.cached("precinct_codes", ROSTER_TTL, load)
+    return units.cached("precinct_codes", ROSTER_TTL, load)

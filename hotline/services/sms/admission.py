@@ -6,19 +6,21 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from redis import Redis
 from redis.commands.core import Script
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import ChairPhone
-from hotline.domain.texts import mentions_pin
-from hotline.adapters.queues import Q_UNKNOWN
-from hotline.runtime import Runtime
+from hotline.adapters.queues import UNKNOWN_LANE_KEY
 from hotline.adapters.sending_rate import SendingRate
+from hotline.domain.texts import mentions_pin
+from hotline.domain.wording import sms as replies
+from hotline.services.log import chain
 from hotline.services.records import backlog, outbox
 from hotline.services.sms.inbox import PARKED_KEY
-from hotline.services.log import chain as vlog
+from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +38,17 @@ class Admission:
     parked: bool = False  # kept in Redis for a bulk move into the database (inbox.parked_record)
 
 
-def registered_phones(rt: Runtime) -> frozenset[str]:
+def registered_phones(units: Units) -> frozenset[str]:
+    """Every phone on the roster (cached briefly per process)."""
     def load() -> frozenset[str]:
-        with rt.db.reading() as session:
+        with units.reading() as session:
             return frozenset(session.execute(select(ChairPhone.phone)).scalars())
-    return rt.cached("registered_phones", REGISTERED_TTL, load)
+    return units.cached("registered_phones", REGISTERED_TTL, load)
 
 
-def in_chairs_lane(rt: Runtime, phone: str, body: str) -> bool:
+def in_chairs_lane(units: Units, phone: str, body: str) -> bool:
     """Registered phones, and texts that carry a PIN (a chair on a borrowed phone)."""
-    return phone in registered_phones(rt) or mentions_pin(body)
+    return phone in registered_phones(units) or mentions_pin(body)
 
 
 # Count the text and park it when a parked record was given and either the text is over its
@@ -77,14 +80,15 @@ BACKED_UP_SECONDS = 10.0
 _count_and_park: list[Script] = []  # built once: a Script works out its SHA when made
 
 
-def _script(rt: Runtime) -> Script:
+def _script(redis: Redis) -> Script:
     """The counting script (redis-py loads it again when Redis has forgotten it, e.g. restarted)."""
     if not _count_and_park:
-        _count_and_park.append(rt.redis.register_script(_COUNT_AND_PARK))
+        _count_and_park.append(redis.register_script(_COUNT_AND_PARK))
     return _count_and_park[0]
 
 
-def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | None = None) -> Admission:
+def admit(units: Units, redis: Redis, phone: str, body: str = "",
+          park: Callable[[], str] | None = None) -> Admission:
     """Count a text from a number not on the roster against its hourly allowance (fails open if
     Redis is down).
 
@@ -96,42 +100,42 @@ def admit(rt: Runtime, phone: str, body: str = "", park: Callable[[], str] | Non
     handles them (inbound.SENT_THIS_HOUR). Every Redis wait in a chair's webhook is one more
     chance to queue for a CPU behind a flood.
     """
-    if phone in registered_phones(rt):
+    if phone in registered_phones(units):
         return Admission(registered=True, throttled=False, first_throttled=False)
     lane = mentions_pin(body)  # a chair on a borrowed phone
-    cfg = rt.config
+    cfg = units.config
     limit = cfg.texts_per_hour_with_pin if lane else cfg.texts_per_hour_unknown
     key = f"hotline:inrate:{phone}:{int(time.time() // 3600)}"
     record = park() if park is not None else ""
     backed_up = 0 if lane else max(1, int(BACKED_UP_SECONDS * cfg.unknown_processing_per_second))
     try:
-        count, parked = _script(rt)(keys=[key, PARKED_KEY, rt.queues.by_name[Q_UNKNOWN].key],
-                                    args=[limit, 3700, record, backed_up], client=rt.redis)
+        count, parked = _script(redis)(keys=[key, PARKED_KEY, UNKNOWN_LANE_KEY],
+                                       args=[limit, 3700, record, backed_up], client=redis)
     except RedisError as exc:
         logger.warning("rate counter unavailable, admitting %s: %s", phone[-4:], exc)
         return Admission(False, False, False, lane)
     return Admission(False, count > limit, count == limit + 1, lane, parked=bool(parked))
 
 
-def within_unknown_budget(rt: Runtime) -> bool:
+def within_unknown_budget(units: Units, redis: Redis) -> bool:
     """Whether the shared per-second budget for the unknown numbers' lane has room now."""
-    cfg = rt.config
+    cfg = units.config
     # The sweeper brings this lane's waiting texts back a sweep's worth at a time; a bucket that
     # holds a whole sweep's worth lets them all through, so the lane runs at its rate.
     burst = max(1.0, cfg.unknown_processing_per_second * cfg.sweep_interval_seconds)
     try:
-        return SendingRate(rt.redis, cfg.unknown_processing_per_second, burst).try_acquire(
+        return SendingRate(redis, cfg.unknown_processing_per_second, burst).try_acquire(
             "unknown-processing") == 0
     except RedisError:
         return True
 
 
-def note_throttled(rt: Runtime, phone: str) -> None:
+def note_throttled(units: Units, phone: str) -> None:
     """Staff hear once per number and hour; a registered chair is told a person will call."""
-    known = phone in registered_phones(rt)
-    limit = rt.config.texts_per_hour_registered if known else rt.config.texts_per_hour_unknown
-    with rt.db.transaction() as uow:
-        vlog.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
+    known = phone in registered_phones(units)
+    limit = units.config.texts_per_hour_registered if known else units.config.texts_per_hour_unknown
+    with units.begin() as uow:
+        chain.record(uow.session, "sender_throttled", phone=phone, limit=limit, registered=known)
         over = (f"more than {limit} texts in an hour: later texts are stored but not processed until "
                 "the hour is over")
         if not known:
@@ -139,8 +143,7 @@ def note_throttled(rt: Runtime, phone: str) -> None:
             return
         backlog.open_item(uow.session, "unparsed_text", phone=phone, dedupe_key=f"throttled:{phone}",
                           summary=f"{phone} sent {over}")
-        outbox.queue_sms(uow, rt, phone, "We have received many texts from this phone. Hotline "
-                           "staff will call you; please wait for them.", "throttled", priority=0)
+        outbox.queue_sms(uow, phone, replies.THROTTLED, "throttled", priority=0)
 
 
 def _note_on_unknown_item(session: Session, phone: str, over: str) -> None:

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
+from redis import Redis
 from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from hotline.domain.texts import no_nul, storable
 from hotline.adapters.models import ChairPhone, InboundMessage, utcnow
-from hotline.runtime import Runtime
+from hotline.domain.texts import no_nul, storable
+from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
 
@@ -56,34 +57,35 @@ def _int(value: str | None) -> int:
         return 0
 
 
-def store(rt: Runtime, channel: str, sid: str, raw: Mapping[str, list[str]]) -> Stored:
+def store(units: Units, channel: str, sid: str, raw: Mapping[str, list[str]]) -> Stored:
     """Insert the request keyed by its Twilio SID; spool it to disk if the database is down."""
     received_at = utcnow()
     sid = no_nul(sid)  # the duplicate lookup must use the sid as stored
     try:
         values = _values(channel, sid, raw, received_at)
-        with rt.db.transaction() as uow:
+        with units.begin() as uow:
             # A plain INSERT ... RETURNING: every webhook runs it, and the ORM's flush of one
             # new row cost more than the insert itself.
             return Stored(uow.session.execute(INBOX_INSERT, values).scalar_one())
     except IntegrityError:
-        with rt.db.transaction() as uow:
+        with units.begin() as uow:
             existing = uow.session.execute(select(InboundMessage.id).where(
                 InboundMessage.sid == sid)).scalar_one()
         return Stored(existing, duplicate=True)
     except OperationalError as exc:
         logger.error("database unavailable, spooling %s: %s", sid, exc)
-        spool(rt, {"channel": channel, "sid": sid, "raw": dict(raw), "received_at": received_at.isoformat()})
+        spool(units, {"channel": channel, "sid": sid, "raw": dict(raw), "received_at": received_at.isoformat()})
         return Stored(None, spooled=True)
 
 
-def spool_dir(rt: Runtime) -> Path:
-    return rt.config.instance_path / "spool"
+def spool_dir(units: Units) -> Path:
+    """Where this host keeps requests that came while the database was down."""
+    return units.config.instance_path / "spool"
 
 
-def spool(rt: Runtime, record: dict[str, Any]) -> None:
+def spool(units: Units, record: dict[str, Any]) -> None:
     """Write one request to the spool directory durably (write, fsync, rename)."""
-    folder = spool_dir(rt)
+    folder = spool_dir(units)
     folder.mkdir(parents=True, exist_ok=True)
     safe = "".join(c for c in record["sid"] if c.isalnum() or c in "-_")[:64] or "nosid"
     tmp = folder / f".{safe}.tmp"
@@ -94,14 +96,14 @@ def spool(rt: Runtime, record: dict[str, Any]) -> None:
     os.replace(tmp, folder / f"{safe}.json")
 
 
-def flush_spool(rt: Runtime) -> int:
+def flush_spool(units: Units) -> int:
     """Move spooled requests into the database; returns how many were moved."""
-    folder = spool_dir(rt)
+    folder = spool_dir(units)
     moved = 0
     for path in sorted(folder.glob("*.json")) if folder.exists() else []:
         record = json.loads(path.read_text(encoding="utf-8"))
         try:
-            with rt.db.transaction() as uow:
+            with units.begin() as uow:
                 uow.session.add(_row(record["channel"], record["sid"], record["raw"],
                                      datetime.fromisoformat(record["received_at"]),
                                      record.get("throttled", False)))  # spooled by earlier code
@@ -112,14 +114,14 @@ def flush_spool(rt: Runtime) -> int:
     return moved
 
 
-def unprocessed(rt: Runtime, older_than_seconds: float, chairs: bool, limit: int = 500) -> list[tuple[int, str, str]]:
+def unprocessed(units: Units, older_than_seconds: float, chairs: bool, limit: int = 500) -> list[tuple[int, str, str]]:
     """Inbox rows nobody has handled yet (id, sender, body), oldest first.
 
     `chairs`: rows from registered phones, else rows from every other number. Asked apart, so a
     backlog of flood texts waiting in the paced lane never hides a chair's text from recovery.
     """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    with rt.db.reading() as session:
+    with units.reading() as session:
         rows = session.execute(unprocessed_query(cutoff, chairs, limit)).all()
         return [(row[0], row[1], row[2] or "") for row in rows]
 
@@ -158,24 +160,24 @@ def _unpark(item: bytes) -> tuple[dict[str, Any], bool]:
     return json.loads(item), True  # parked by earlier code, which parked only throttled texts
 
 
-def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
+def flush_parked(units: Units, redis: Redis, batch: int = 100, most: int = 5000) -> int:
     """Move parked texts into the database in bulk; safe to run from many workers at once.
 
     Unthrottled ones arrive unhandled: the sweeper queues them in the unknown numbers' lane
     once they are `sweep_stale_seconds` old, as its budget allows. Small transactions: on
     SQLite each one holds the write lock, and webhooks wait behind it.
     """
-    lock = rt.redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
+    lock = redis.lock(PARKED_LOCK, timeout=60, blocking_timeout=0)
     if not lock.acquire(blocking=False):
         return 0
     moved = 0
     try:
         while moved < most:
-            items = rt.redis.lrange(PARKED_KEY, 0, batch - 1)
+            items = redis.lrange(PARKED_KEY, 0, batch - 1)
             if not items:
                 break
             records = [_unpark(item) for item in items]
-            with rt.db.transaction() as uow:
+            with units.begin() as uow:
                 known = set(uow.session.execute(select(InboundMessage.sid).where(
                     InboundMessage.sid.in_([r["sid"] for r, _ in records]))).scalars())
                 rows = []
@@ -187,7 +189,7 @@ def flush_parked(rt: Runtime, batch: int = 100, most: int = 5000) -> int:
                 if rows:  # one plain multi-row INSERT: the ORM's flush of 100 rows held the lock longer
                     uow.session.execute(insert(InboundMessage.__table__), rows)
             # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.
-            rt.redis.ltrim(PARKED_KEY, len(items), -1)
+            redis.ltrim(PARKED_KEY, len(items), -1)
             moved += len(items)
         return moved
     finally:

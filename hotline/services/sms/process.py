@@ -1,29 +1,36 @@
-"""One inbox row: parse it, authenticate the sender, answer with a read-back or a fix-it text."""
+"""Handling a chair's text (the inbound job): one phone's texts in order, each dispatched by what it
+says, the answer's replies written to the outbox and the inbox row marked handled, in one
+transaction per text."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from redis import Redis
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, defer
 
-from hotline.adapters.db import UnitOfWork, hold_for_transaction
-from hotline.domain import replies
+from hotline.adapters.db import hold_for_transaction
+from hotline.adapters.models import InboundMessage, utcnow
 from hotline.domain.model import Candidate
 from hotline.domain.parsing import CallMe, Cancel, Confirm, Done, Help, Report, Status, parse_message
 from hotline.domain.texts import mask, redact
-from hotline.adapters.models import InboundMessage, Precinct, utcnow
-from hotline.runtime import Runtime
-from hotline.services.records import roster
+from hotline.services.log import chain
+from hotline.services.records import outbox, roster
 from hotline.services.sms import admission, commands, confirm, report
-from hotline.services.sms.context import Ctx
-from hotline.services.log import chain as vlog
+from hotline.services.sms.message import Answer, Incoming
+from hotline.services.units import UnitOfWork, Units
 
 logger = logging.getLogger(__name__)
 
-# Outcomes of earlier texts that a following text may complete (long texts arrive split).
-FRAGMENT_OUTCOMES = {"parse_error", "readback", "callback_code_sent", "readback_resent", "readback_on_its_way"}
-
+Handler = Callable[[UnitOfWork, Incoming, Any], Answer]
+# What each kind of text is answered by (the parser decides the kind).
+HANDLERS: dict[type, Handler] = {
+    Report: report.handle, Confirm: confirm.handle, Cancel: commands.cancel, Help: commands.help_,
+    Status: commands.status, Done: commands.done, CallMe: commands.call_me,
+}
 
 # How many texts a phone has sent this hour, up to and including a given row: its place against
 # the hourly allowance. Registered phones are counted here, not in the webhook (one Redis round
@@ -45,24 +52,28 @@ MARK_HANDLED = _INBOX.update().where(_INBOX.c.id == bindparam("row")).values(
     outcome=bindparam("outcome"), processed_at=bindparam("at"), submission_id=bindparam("submission"))
 
 
-def process(rt: Runtime, inbound_id: int, phone: str | None = None, paced: bool = False) -> None:
-    """Handle this row and any earlier unhandled rows from the same phone, in arrival order."""
+def handle_texts(units: Units, redis: Redis, inbound_id: int, phone: str | None = None,
+                 paced: bool = False) -> None:
+    """Handle this row and any earlier unhandled rows from the same phone, in arrival order.
+
+    `paced`: the text waits in the unknown numbers' lane, which runs within a shared budget.
+    """
     if phone is None:  # jobs queued by older code, or by hand
-        with rt.db.transaction() as uow:
-            phone = uow.session.scalar(select(InboundMessage.from_number).where(InboundMessage.id == inbound_id))
+        with units.reading() as session:
+            phone = session.scalar(select(InboundMessage.from_number).where(InboundMessage.id == inbound_id))
         if phone is None:
             return
-    if paced and not admission.within_unknown_budget(rt):
-        return  # left unprocessed; the sweeper brings it back when the budget allows
-    candidates, codes = roster.candidates(rt), roster.known_codes(rt)  # before the write lock
-    while _process_next(rt, inbound_id, phone, candidates, codes):
+    if paced and not admission.within_unknown_budget(units, redis):
+        return  # left unhandled; recovery brings it back when the budget allows
+    candidates, codes = roster.candidates(units), roster.known_codes(units)  # before the write lock
+    while _handle_next(units, inbound_id, phone, candidates, codes):
         pass
 
 
-def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candidate],
-                  codes: frozenset[str]) -> bool:
+def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candidate],
+                 codes: frozenset[str]) -> bool:
     """Handle the oldest unhandled text from `phone` up to `upto_id`; False once `upto_id` is done."""
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         # One phone's texts are handled one at a time, oldest first, so split texts and YES
         # replies keep their order; the database holds the lock, so no extra round trips.
         hold_for_transaction(uow.session, f"sender:{phone}")
@@ -71,64 +82,36 @@ def _process_next(rt: Runtime, upto_id: int, phone: str, candidates: list[Candid
         if found is None:
             return False
         msg, sent = found
-        limit = rt.config.texts_per_hour_registered  # numbers not on the roster met lower ones at the door
+        limit = uow.config.texts_per_hour_registered  # numbers not on the roster met lower ones at the door
         if sent > limit:
-            outcome, submission_id = "throttled", msg.submission_id  # kept, visible, not acted on
+            answer = Answer("throttled")  # kept, visible, not acted on
         else:
-            ctx = Ctx(uow, rt, msg, candidates, codes)
-            ctx.registered = roster.precincts_for_phone(uow.session, phone)
-            only = ctx.registered[0].code if len(ctx.registered) == 1 else None  # for log searches
-            vlog.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
-                        registered=[p.code for p in ctx.registered], body=redact(msg.body),
-                        media=len(msg.media_urls or []))
-            outcome, submission_id = handle(ctx), ctx.submission_id
-        uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": outcome, "at": utcnow(),
-                                           "submission": submission_id})
-    if sent == limit + 1:
-        rt.queues.throttled(phone)  # after the commit: staff hear once an hour, a chair is told
-    logger.info("inbound %s from %s: %s", msg.id, mask(phone), outcome)
+            text = Incoming(msg, roster.precincts_for_phone(uow.session, phone), candidates, codes, utcnow())
+            only = text.registered[0].code if len(text.registered) == 1 else None  # for log searches
+            chain.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
+                         registered=[p.code for p in text.registered], body=redact(msg.body),
+                         media=len(msg.media_urls or []))
+            answer = dispatch(uow, text)
+            for r in answer.replies:
+                outbox.queue_sms(uow, r.to or phone, r.body, r.kind, priority=r.priority,
+                                 precinct_id=r.precinct_id, inbound_id=msg.id)
+        uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": answer.outcome, "at": utcnow(),
+                                           "submission": answer.submission_id or msg.submission_id})
+        if sent == limit + 1:
+            uow.after_commit(lambda: uow.jobs.throttled(phone))  # staff hear once an hour, the chair is told
+    logger.info("inbound %s from %s: %s", msg.id, mask(phone), answer.outcome)
     return msg.id < upto_id
+
+
+def dispatch(uow: UnitOfWork, text: Incoming) -> Answer:
+    """Answer one text by what it says: a photo alone, a command, or (part of) a report."""
+    body = text.msg.body or ""
+    if text.msg.media_urls and not body.strip():
+        return report.photo_only(uow, text)
+    parsed = parse_message(body, text.candidates, known_precincts=text.codes)
+    return HANDLERS[type(parsed)](uow, text, parsed)
 
 
 def hour_start(now: datetime | None = None) -> datetime:
     """The start of the clock hour the hourly allowances count in (as admission's counter does)."""
     return (now or utcnow()).replace(minute=0, second=0, microsecond=0)
-
-
-def handle(ctx: Ctx) -> str:
-    """Dispatch on what the text is; returns the outcome recorded on the inbox row."""
-    body = ctx.msg.body or ""
-    if ctx.msg.media_urls and not body.strip():
-        return report.photo_only(ctx)
-    parsed = parse_message(body, ctx.candidates, known_precincts=ctx.codes)
-    if isinstance(parsed, Confirm):
-        return confirm.confirm_by_code(ctx, parsed.code)
-    if isinstance(parsed, Cancel):
-        return commands.cancel(ctx)
-    if isinstance(parsed, Help):
-        ctx.reply(replies.HELP, "help")
-        return "help"
-    if isinstance(parsed, Status):
-        return commands.status(ctx)
-    if isinstance(parsed, Done):
-        return commands.done(ctx)
-    if isinstance(parsed, CallMe):
-        return commands.call_me(ctx)
-    assert isinstance(parsed, Report)
-    return report.report(ctx, parsed, lambda: fragments(ctx))
-
-
-def fragments(ctx: Ctx) -> list[InboundMessage]:
-    """Earlier texts from this phone that this one may continue, oldest first."""
-    window = timedelta(seconds=ctx.rt.config.split_window_seconds)
-    earlier = ctx.uow.session.execute(select(InboundMessage).where(
-        InboundMessage.from_number == ctx.phone, InboundMessage.id < ctx.msg.id,
-        InboundMessage.channel == "sms").order_by(InboundMessage.id.desc()).limit(5)).scalars()
-    out: list[InboundMessage] = []
-    newer = ctx.msg.received_at
-    for prev in earlier:
-        if prev.outcome not in FRAGMENT_OUTCOMES or newer - prev.received_at > window:
-            break
-        out.append(prev)
-        newer = prev.received_at
-    return list(reversed(out))

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from hotline.config import Config
 from hotline.adapters.db import UnitOfWork
-from hotline.domain import ivr, replies, verification
+from hotline.domain import ivr, verification
+from hotline.domain.wording import sms as replies
 from hotline.domain.ivr import NOTICES
 from hotline.domain.model import Candidate, Stage
 from hotline.adapters.models import ConfirmationCode, Precinct, Submission, utcnow

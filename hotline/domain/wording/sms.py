@@ -117,3 +117,57 @@ NEED_STAGE = "Which count is this: first, final or delegates? Start the text wit
 
 def status(precinct: str, lines: Sequence[str]) -> str:
     return f"{precinct}: " + " ".join(lines)
+
+
+UNKNOWN_PRECINCT = "I don't know precinct {code}. Check the code on your worksheet."
+NO_NUMBERS = "I found no numbers."
+NO_REGISTERED_PHONE = ("PIN accepted, but this precinct has no registered phone. Hotline staff will "
+                       "call you.")
+THROTTLED = ("We have received many texts from this phone. Hotline staff will call you; please wait "
+             "for them.")
+SYSTEM_ERROR = ("We received your text but could not process it. Hotline staff have it and will "
+                "contact you.")
+
+
+def status_stage(label: str, counts: Mapping[str, int] | None) -> str:
+    """One stage's line in the STATUS answer."""
+    return f"{label}: {format_counts(counts)}." if counts is not None else f"{label}: not yet."
+
+
+def status_waiting(n: int) -> str:
+    return f"{n} report(s) waiting for your YES code."
+
+
+def done_waiting(precinct: str) -> str:
+    return f"{precinct}: a read-back is still waiting for your YES and its code."
+
+
+def done_missing(precinct: str, missing: Iterable[Stage]) -> str:
+    return f"{precinct} is missing: {', '.join(m.label.lower() for m in missing)}. Please send it."
+
+
+def done_complete(precinct: str) -> str:
+    return f"{precinct}: all three stages are recorded. Thank you!"
+
+
+def explained(precinct: str, note: str) -> str:
+    """Staff explained a flagged report (a coin toss, say): it counts now."""
+    return f"Hotline staff reviewed the {precinct} report: {note[:100]}. It is now counted. Thank you."
+
+
+def staff_recorded(precinct: str, stages: Sequence[tuple[Stage, Mapping[str, int]]]) -> str:
+    """What staff recorded in the chair's name, so a wrong entry is noticed."""
+    text = "; ".join(f"{stage.label}: {format_counts(counts)}" for stage, counts in stages)
+    return (f"Caucus hotline staff recorded for {precinct}: {text}. If this is wrong, text the right "
+            "numbers or call the hotline.")
+
+
+def identity_code(precinct: str, code: str) -> str:
+    """A code for the chair to read out to the staff member on the phone with them."""
+    return (f"Caucus hotline code for {precinct}: {code}. Read it to the hotline staff member you are "
+            "speaking with. If nobody from the hotline is, ignore this.")
+
+
+def incomplete_reminder(precinct: str, missing: Iterable[Stage]) -> str:
+    names = ", ".join(m.label.lower() for m in missing)
+    return f"We have part of the {precinct} report but not the {names}. Please text it, or call the hotline."
