@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
 
-.PHONY: install run test worker lint clean drill
+.PHONY: install run test worker lint clean drill simulate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: install  ## the whole test suite (PostgreSQL too when TEST_DATABASE_URL is
 
 drill: install  ## play a caucus night (1,765 precincts, flood, ceilings) and print verdicts
 	$(VENV)/bin/hotline-drill run $(DRILL_ARGS)
+
+simulate: install  ## chairs texting the system that `make run` started (in another terminal)
+	$(VENV)/bin/hotline-drill simulate $(SIM_ARGS)
 
 worker: install
 	$(PY) -m workers.worker

@@ -6,9 +6,10 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline.config import Config
 from hotline.adapters.db import WEB
+from hotline.config import Config
 from hotline.runtime import Runtime, build
+from hotline.web import console_app, errors, pages, public, twilio_sms, twilio_voice
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
@@ -22,17 +23,12 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                       SESSION_COOKIE_SAMESITE="Lax")
     # Behind a TLS terminator the scheme and host Twilio signed come from the proxy headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
-    rt = runtime or build(config, rank=WEB)
-    app.extensions["hotline"] = rt
+    app.extensions["hotline"] = runtime or build(config, rank=WEB)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from hotline.web import errors, pages, public, twilio_sms
-    app.register_blueprint(twilio_sms.bp)
-    from hotline.web import twilio_voice
-    app.register_blueprint(twilio_voice.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(public.bp)
+    # Twilio's webhooks, the public pages, then the staff console and administration.
+    for module in (twilio_sms, twilio_voice, pages, public):
+        app.register_blueprint(module.bp)
     errors.init_app(app)
-    from hotline.web import console_app
     console_app.init_app(app)
     return app

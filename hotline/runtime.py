@@ -19,7 +19,6 @@ from workers import failures, sending, sms
 class Runtime:
     """Everything one process talks to. Use cases get `units` and the narrow parts they name."""
 
-    config: Config
     db: Database
     redis: Redis
     queues: Queues
@@ -27,6 +26,15 @@ class Runtime:
     sender: Sender
     caller: Caller
     rate: SendingRate | None = None
+
+    @property
+    def config(self) -> Config:
+        """The settings, held once (by `units`), so a change is seen by every use case."""
+        return self.units.config
+
+    @config.setter
+    def config(self, value: Config) -> None:
+        self.units.config = value
 
     def close(self) -> None:
         """Release database connections and the Redis client (commands and tests call this)."""
@@ -51,5 +59,5 @@ def build(config: Config, rank: int = WORKER) -> Runtime:
     db = Database(config.database_url, rank)
     queues = Queues(redis, JOBS)
     rate = SendingRate(redis, config.sending_rate) if config.sending_rate else None
-    return Runtime(config=config, db=db, redis=redis, queues=queues, units=Units(db, queues, config),
+    return Runtime(db=db, redis=redis, queues=queues, units=Units(db, queues, config),
                    sender=make_sender(config), caller=make_caller(config), rate=rate)

@@ -19,6 +19,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from hotline.domain import ivr
+from hotline.domain.wording import voice as wording
 from hotline.domain.model import Candidate, Stage
 from hotline_drill.chairs import Outcome, Plan, signed_headers
 from hotline_drill.simulation import caucus_night
@@ -28,7 +29,7 @@ REDIAL_SECONDS = 10.0
 # "For D S M 42, press 1." (choose) and "For final alignment, press 2." (stage)
 OPTION = re.compile(r"For ([^.,]+), press (\d)\.")
 # The count prompt with the candidate's spoken name as a group, built from the IVR's own wording.
-CANDIDATE = re.compile(re.escape(ivr.PROMPTS["count"]).replace(re.escape("{candidate}"), "(.+)"))
+CANDIDATE = re.compile(re.escape(wording.PROMPTS["count"]).replace(re.escape("{candidate}"), "(.+)"))
 
 
 @dataclass
@@ -130,10 +131,10 @@ def call(plan: Plan, base_url: str, token: str, candidates: list[Candidate], del
 def _report(plan: Plan, caller: Caller, candidates: list[Candidate], stage: Stage, counts: dict[str, int],
             attendance: int, out: Outcome, think: float = 0.0) -> None:
     """One call for one stage: answer each prompt until "Recorded", or note what went wrong."""
-    by_voice = {ivr.spoken_name(c.name, c.aliases): c.name for c in candidates}
-    spoken = [(ivr.spoken_name(c.name, c.aliases), counts.get(c.name, 0)) for c in candidates]
-    readback = ivr.readback(plan.precinct, stage.label, spoken,
-                            attendance=attendance if stage is Stage.FIRST else None)
+    by_voice = {wording.spoken_name(c.name, c.aliases): c.name for c in candidates}
+    spoken = [(wording.spoken_name(c.name, c.aliases), counts.get(c.name, 0)) for c in candidates]
+    readback = wording.readback(plan.precinct, stage.label, spoken,
+                                attendance=attendance if stage is Stage.FIRST else None)
     asked: set[str] = set()  # steps (and candidates) already answered: asked again means refused
     yes_at = 0.0
     try:
@@ -179,7 +180,7 @@ def _keys(step: str | None, said: str, plan: Plan, stage: Stage, attendance: int
     if step == "precinct":
         return ivr.keypad_digits(plan.precinct)
     if step == "choose":
-        return _option(said, ivr.spoken_code(plan.precinct))
+        return _option(said, wording.spoken_code(plan.precinct))
     if step == "pin":
         return plan.pin
     if step == "stage":

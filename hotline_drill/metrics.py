@@ -11,9 +11,9 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline_drill.load import percentile
 from hotline.adapters.models import BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report
-from hotline.services.sms.inbox import PARKED_KEY, PARKED_UNHANDLED
+from hotline.services.ops import status
+from hotline_drill.load import percentile
 
 
 def latest_confirms(outcomes: list[dict]) -> dict[tuple[str, str], dict]:
@@ -60,7 +60,7 @@ def unknown_lane(s: Session, redis: Redis, prefix: str) -> dict[str, int]:
     flood = InboundMessage.from_number.like(prefix + "%")
     rows = dict(s.execute(select(InboundMessage.outcome, func.count()).where(flood)
                           .group_by(InboundMessage.outcome)).all())
-    parked = sum(1 for item in redis.lrange(PARKED_KEY, 0, -1) if item[:1] == PARKED_UNHANDLED)
+    parked = status.parked_texts(redis).unhandled
     waiting = rows.pop(None, 0) + parked
     throttled = rows.pop("throttled", 0)
     return {"handled": sum(rows.values()), "waiting": waiting, "throttled": throttled}

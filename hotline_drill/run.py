@@ -15,20 +15,18 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select, update
 
-from hotline.services.ops import demo_roster as demo
 from hotline.adapters import migrate
-from hotline.config import Config
 from hotline.adapters.db import Database
+from hotline.adapters.models import InboundMessage, Report, utcnow
+from hotline.adapters.queues import Q_INBOUND, Q_UNKNOWN
+from hotline.config import Config
+from hotline.services.ops import demo_roster as demo
+from hotline.services.ops import importing, status
 from hotline_drill import ceilings as ceilings_mod
 from hotline_drill import load, metrics, report
 from hotline_drill.chairs import Plan
-from hotline_drill.cpu import GENERATORS, CpuSampler, role_of
 from hotline_drill.cluster import DRILL_TOKEN, Cluster, Options
-from hotline.adapters.models import InboundMessage, Report, utcnow
-from hotline.adapters.queues import Q_INBOUND, Q_UNKNOWN
-from hotline.services.ops import importing
-from hotline.services.sms import inbox
-from hotline.services.records.roster import load_candidates
+from hotline_drill.cpu import GENERATORS, CpuSampler, role_of
 
 # The capacity comparisons (see drill/ceilings.py). Five rounds, not three: single rounds' ratios
 # spread by a fifth on this VM, and the median of three still moved by a tenth between runs.
@@ -98,7 +96,7 @@ def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
     redis = Redis.from_url(cluster.redis.url)
     for lane in (Q_INBOUND, Q_UNKNOWN):  # probes, not texts (no chair has texted yet)
         Queue(lane, connection=redis).empty()
-    redis.delete(inbox.PARKED_KEY)  # nor should the sweeper spend the job rounds moving them
+    redis.delete(status.PARKED_KEY)  # nor should the sweeper spend the job rounds moving them
     with db.transaction() as uow:
         uow.session.execute(update(InboundMessage).where(InboundMessage.processed_at.is_(None))
                             .values(processed_at=utcnow(), outcome="drill-probe"))
@@ -149,7 +147,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
                delegates: dict[str, int], generators: set[int]) -> dict[str, Any]:
     """The chairs' burst and the flood; the load generators' pids go into `generators`."""
     with db.transaction() as uow:
-        cands = load_candidates(uow.session)
+        cands = status.candidates(uow.session)
     plans = make_plans(rows, o)
     t0 = time.time() + 3
     chair_rate = len(plans) * 6.2 / o.burst

@@ -19,11 +19,11 @@ import requests
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from hotline.config import Config
 from hotline.adapters.db import Database
-from hotline.domain.model import Stage
 from hotline.adapters.models import OutboundMessage
-from hotline.services.records.roster import load_candidates
+from hotline.config import Config
+from hotline.domain.model import Stage
+from hotline.services.ops import status
 from hotline_drill.simulation import caucus_night, stage_text
 
 CODE = re.compile(r"YES (\d{4,6})")
@@ -138,7 +138,7 @@ def simulate_command(url: str, precincts: int, messy: float, wrong_code: float, 
     db = Database(config.database_url)
     rows = list(csv.DictReader((roster_path or config.instance_path / "demo_roster.csv").open(encoding="utf-8")))
     with db.transaction() as uow:
-        cands = load_candidates(uow.session)
+        cands = status.candidates(uow.session)
     opts = {"url": url.rstrip("/"), "signed_base": config.public_base_url or url.rstrip("/"),
             "token": config.twilio_auth_token, "messy": messy, "wrong_code": wrong_code, "timeout": timeout}
     try:

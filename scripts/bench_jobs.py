@@ -62,7 +62,7 @@ def main() -> None:
             for _ in range(args.texts):
                 i = next(sent)
                 phone = phones[i % len(phones)]
-                stored = inbox.store(rt, "sms", f"SMbench{i}", {"From": [phone], "Body": [args.body]})
+                stored = inbox.store(rt.units, "sms", f"SMbench{i}", {"From": [phone], "Body": [args.body]})
                 rt.queues.inbound(stored.inbound_id, True, phone)
 
         result = ceilings.paired(args.rounds, lambda: ceilings.noop_jobs(redis, 2 * args.texts),

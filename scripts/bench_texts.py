@@ -74,7 +74,7 @@ def main() -> None:
 
 def _phase(rt: Runtime, label: str, texts: list[tuple[str, str]], profile: bool,
            sql: "collections.Counter[str] | None") -> None:
-    ids = [(inbox.store(rt, "sms", f"SMbench-{label}-{i}", {"From": [phone], "Body": [body]}).inbound_id, phone)
+    ids = [(inbox.store(rt.units, "sms", f"SMbench-{label}-{i}", {"From": [phone], "Body": [body]}).inbound_id, phone)
            for i, (phone, body) in enumerate(texts)]
     if sql is not None:
         sql.clear()
@@ -83,7 +83,7 @@ def _phase(rt: Runtime, label: str, texts: list[tuple[str, str]], profile: bool,
         prof.enable()
     wall, cpu = time.perf_counter(), time.process_time()
     for inbound_id, phone in ids:
-        inbound.process(rt, inbound_id, phone)
+        inbound.handle_texts(rt.units, rt.redis, inbound_id, phone)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     prof.disable()
     n = max(len(ids), 1)

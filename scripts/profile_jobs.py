@@ -32,7 +32,7 @@ with EmbeddedRedis(folder / "r", persist=False) as redis:
     phones = ["+15155550142", "+15155550107", "+15155550201", "+13195550105"]
     for i in range(N):
         body = "STATUS" if (i % 2 or "--status" in sys.argv) else "first: Biden 12, Pete 45, Bernie 40"
-        stored = inbox.store(rt, "sms", f"SMprof{i}", {"From": [phones[i % 4]], "Body": [body]})
+        stored = inbox.store(rt.units, "sms", f"SMprof{i}", {"From": [phones[i % 4]], "Body": [body]})
         rt.queues.inbound(stored.inbound_id, True, phones[i % 4])
     worker = BurstWorker(["inbound"], connection=rt.redis)
     prof = cProfile.Profile()

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.config import Config
-from hotline.runtime import Runtime
 from hotline.services.ops import reconcile, recovery, reminders
-from workers.context import current
+from workers.context import JobRuntime, current
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ DUTIES = (
 )
 
 
-def sweep_once(rt: Runtime, stale_seconds: float | None = None) -> dict[str, int]:
+def sweep_once(rt: JobRuntime, stale_seconds: float | None = None) -> dict[str, int]:
     """Run every duty now, in this process (this host's spool first); what each one moved."""
     counts = {"spooled": _guarded("flush-spool", lambda: recovery.flush_spool(rt.units))}
     waiting = rt.queues.waiting_ids()

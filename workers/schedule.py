@@ -11,23 +11,25 @@ import logging
 import threading
 import time
 
-from hotline.runtime import Runtime
+from hotline.config import Config
 from hotline.services.ops import recovery
+from workers.context import JobRuntime
 from workers.duties import DUTIES
 
 logger = logging.getLogger(__name__)
 
 
-def run(rt: Runtime, stop: threading.Event) -> None:
+def run(rt: JobRuntime, stop: threading.Event) -> None:
     """Queue each due duty, flush this host's spool, until `stop` is set."""
     last: dict[str, int] = {}
-    interval = rt.config.sweep_interval_seconds
+    config: Config = rt.units.config
+    interval = config.sweep_interval_seconds
     tick = max(0.05, min(1.0, interval / 5))
     next_spool = 0.0
     while not stop.wait(tick):
         now = time.time()
         for duty in DUTIES:
-            every = duty.every(rt.config)
+            every = duty.every(config)
             slot = int(now // every)
             if last.get(duty.name) != slot:
                 rt.queues.duty(duty.job, duty.name, slot, ttl=max(2, int(every * 2)))

@@ -12,7 +12,13 @@ import uuid
 from rq import SimpleWorker
 
 from hotline.adapters.db import SENDER, WORKER
-from hotline.adapters.queues import ALIVE_PREFIX, ALL_QUEUES, PROCESSOR_QUEUES, SENDER_QUEUES, worker_connection
+from hotline.adapters.queues import (
+    ALIVE_PREFIX,
+    ALL_QUEUES,
+    PROCESSOR_QUEUES,
+    SENDER_QUEUES,
+    worker_connection,
+)
 from hotline.config import Config
 from hotline.runtime import Runtime, build
 from workers import context, schedule

@@ -13,12 +13,15 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-
+from sqlalchemy.pool import StaticPool
 
 # How long a SQLite writer waits for the lock: short enough that a webhook spools and still
 # answers well inside Twilio's 15-second timeout when the database is stuck.
 SQLITE_BUSY_MS = 5000
 
+
+# A private database in memory, for unit tests of the use cases (one process, one connection).
+MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
 
 # Who goes first for SQLite's one write lock: web requests (Twilio times them), then senders
 # (two one-row updates between a chair and a read-back), then everything else (processors'
@@ -32,6 +35,12 @@ def make_engine(url: str, rank: int = WORKER, readonly: bool = False) -> Engine:
     `rank`: this process's place in the queue for the write lock (WEB, SENDER or WORKER).
     `readonly`: for reads only; on SQLite its transactions take no write lock.
     """
+    if url in MEMORY_URLS:
+        # One connection shared by every session: each new connection to :memory: would be a
+        # new, empty database.
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA foreign_keys=ON"))
+        return engine
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
@@ -160,7 +169,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, rank)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_engine = make_engine(url, readonly=True) if self.engine.dialect.name == "sqlite" else self.engine
+        on_disk = self.engine.dialect.name == "sqlite" and url not in MEMORY_URLS
+        self.read_engine = make_engine(url, readonly=True) if on_disk else self.engine
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager

@@ -10,8 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, TextIO
 
-from hotline.audit.rows import AuditInputError, Precinct, ResultsReader, Row, read_counties
 from hotline.audit.report import Summary, write_json_record, write_table_row
+from hotline.audit.rows import AuditInputError, Precinct, ResultsReader, Row, read_counties
 from hotline.domain.caucus_math import sde
 from hotline.domain.checks import evaluate, fingerprint
 from hotline.domain.findings import Finding, Severity, by_severity, is_flagged

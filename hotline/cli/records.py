@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from hotline.adapters.models import OutboundMessage
 from hotline.cli.context import config, transaction
+from hotline.services.console import review
+from hotline.services.console.views import UnknownPrecinct
 from hotline.services.log import chain
 
 
@@ -37,16 +39,13 @@ def outbox(as_json: bool, limit: int, to_number: str | None) -> None:
 @click.option("--note", required=True, help="Why the flagged report is right, e.g. 'coin toss'.")
 def explain(precinct: str, staff: str, note: str) -> None:
     """Explain a flagged report so it is published; the chair is told by SMS."""
-    from hotline.runtime import build
-    from hotline.services.records import reports, roster
+    from hotline.runtime import build  # the chair's text and the results' refresh go through its queues
     rt = build(config())
     try:
-        with rt.db.transaction() as uow:
-            found = roster.precinct_by_code(uow.session, precinct)
-            if found is None:
-                raise click.ClickException(f"No precinct {precinct}.")
-            reports.explain(uow, rt, found, staff, note)
-    except (reports.NotFlagged, ValueError) as exc:
+        review.explain(rt.units, precinct, staff, note)
+    except UnknownPrecinct as exc:
+        raise click.ClickException(f"No precinct {precinct}.") from exc
+    except (review.NotFlagged, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         rt.close()

@@ -1,13 +1,14 @@
-"""What the voice hotline says and how keypad input is read: prompt texts and pure helpers.
+"""How the voice hotline reads a keypad: what keys mean, precinct codes as keys, answers, waits.
 
 A keypad cannot type letters, so a precinct is keyed as its code spelled on the phone's
 letter keys with punctuation skipped: DSM-42 is 3 7 6 4 2 (D=3, S=7, M=6, then 42). This
 needs no new roster column and nothing printed beyond the code already on the worksheet;
 when two codes share the same keys the caller picks one from a spoken list.
+
+What a caller hears is in `hotline.domain.wording.voice`; this module holds no sentences.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -88,130 +89,6 @@ def keypad_index(codes: Iterable[str]) -> dict[str, list[str]]:
     return index
 
 
-def spoken_code(code: str) -> str:
-    """`DSM-42` as a voice should say it: `D S M 42`."""
-    parts = re.findall(r"[A-Za-z]|\d+", code)
-    return " ".join(p.upper() for p in parts) or code
-
-
-def spoken_digits(digits: str) -> str:
-    """`0142` said digit by digit: `0 1 4 2`."""
-    return " ".join(ch for ch in digits if ch.isdigit())
-
-
-def spoken_name(name: str, aliases: Sequence[str] = ()) -> str:
-    """A candidate's full name when an alias gives one (`Joe Biden` for `Biden`), else the name."""
-    for alias in aliases:
-        words = alias.split()
-        if len(words) >= 2 and words[-1].lower() == name.lower():
-            return alias
-    return name
-
-
-def join_words(items: Sequence[str]) -> str:
-    """`a, b and c`."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def plural(n: int, word: str) -> str:
-    """`1 chair`, `2 chairs`."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def minutes(seconds: float) -> str:
-    """A spoken duration rounded up to whole minutes."""
-    if seconds < 60:
-        return "less than a minute"
-    whole = int(-(-seconds // 60))
-    return "1 minute" if whole == 1 else f"{whole} minutes"
-
-
-# Prompts keyed by the step that receives the answer; `{...}` fields are filled per call.
-PROMPTS = {
-    "menu": ("Caucus results hotline. To report results with your keypad, press 1. "
-             "To speak to the results desk, press 2. To leave a message, press 3. "
-             "At any time, press star to go back, or 0 to reach a person."),
-    "precinct": ("Enter your precinct code on the keypad, then press pound. For a letter, press "
-                 "the key that shows it, and skip the dash: for {example}, press {keys}."),
-    "choose": "That number fits more than one precinct. {options}",
-    "pin": "Precinct {code}, {name}. Enter the chair's PIN, then press pound.",
-    "stage": ("Which results are you reporting? For first alignment, press 1. For final alignment, "
-              "press 2. For county delegates, press 3."),
-    "attendance": ("First, how many eligible attendees did you count when the caucus was called to "
-                   "order? Enter the number, then pound. If you did not count them, press 0 then pound."),
-    "count_intro": ("{stage}. I will name each candidate in ballot order. Enter the number, then "
-                    "press pound. For zero, press 0 then pound. Press star to go back one candidate."),
-    "count": "For {candidate}, enter the number, then pound.",
-    "readback_end": ("To record these numbers, press 1. To enter them again, press 2. "
-                     "To change the last number, press star."),
-    "code": ("We texted a 4-digit code to the chair's registered phone, ending {tail}. Enter that "
-             "code, then pound. The chair can also reply YES and the code from that phone. "
-             "Nothing is recorded until then."),
-    "after": ("To report another result for this precinct, press 1. If you are done, you can hang "
-              "up now. Thank you."),
-    "callback": ("We will call you back at the number ending {tail}. To confirm, press 1. "
-                 "To give a different number, press 2."),
-    "callback_number": "Enter the 10-digit phone number we should call, then press pound.",
-    "message": ("After the tone, say your name, your precinct and your message, then press pound "
-                "or hang up. You have two minutes."),
-    "staff": "Staff line. Enter the staff PIN, then press pound.",
-    "staff_next": "To take the next caller, press 1.",
-}
-
-NOTICES = {
-    "silence": "I did not hear anything.",
-    "invalid": "Sorry, that is not one of the choices.",
-    "lost": "Sorry, I lost track of this call. Let's start again.",
-    "to_desk": "Let me connect you to the results desk.",
-    "no_precinct": "I found no precinct for {keys}. Please check the code on your worksheet.",
-    "bad_count": "Sorry, {keys} is not a number I can use.",
-    "wrong_pin": "That PIN is not right for precinct {code}. {left} tries left. Nothing was recorded.",
-    "pin_locked": ("PIN entry for precinct {code} is locked for {minutes} minutes after too many "
-                   "wrong PINs. Hotline staff have been told and will call the chair."),
-    "all_zero": "You entered zero for every candidate. Let's enter the numbers again.",
-    "again": "Let's enter the numbers again.",
-    "wrong_code": "That code does not match. {left} tries left.",
-    "code_locked": ("Too many wrong codes, so that report was not recorded. Hotline staff will "
-                    "call the chair."),
-    "code_expired": "That code is no longer valid. To send a new code, press 1.",
-    "no_phone": ("The PIN is right, but precinct {code} has no registered phone to confirm from. "
-                 "Hotline staff will help you."),
-    "already": "That report was already confirmed.",
-    "bad_number": "Sorry, {keys} is not a 10-digit phone number.",
-    "desk_unavailable": "Sorry, the results desk cannot take more callers right now.",
-    "no_message": "I did not hear a message.",
-}
-
-SAYINGS = {
-    "desk_join": "Connecting you to the results desk.",
-    "connecting": "Connecting you to hotline staff now.",
-    "still_waiting": "You are still in line.",
-    "leaving": "One moment.",
-    "flooded": ("This line is busy with calls from this number. Precinct chairs can text their "
-                "results to this number. Goodbye."),
-    "message_saved": ("Thank you. Your message is saved, and hotline staff will listen to it and "
-                      "call you back if needed. Goodbye."),
-    "goodbye": "Thank you for calling the caucus results hotline. Goodbye.",
-    "silent_goodbye": "I did not hear anything, so I will end this call. Please call again. Goodbye.",
-    "trouble": "Sorry, something went wrong on our side.",
-    "trouble_bye": ("Sorry, something went wrong on our side. Please text your results to this "
-                    "number, or call again in a few minutes. Goodbye."),
-    "staff_off": "The staff line is not set up. Goodbye.",
-    "staff_locked": "Too many wrong staff PINs from this phone. Try again later. Goodbye.",
-    "staff_wrong": "That staff PIN is not right.",
-    "nobody_waiting": "No callers are waiting.",
-}
-
-
-def precinct_prompt(example_code: str | None) -> str:
-    """The precinct question, with the caller's own precinct as the example when known."""
-    code = example_code or "ABC-12"
-    return PROMPTS["precinct"].format(example=spoken_code(code),
-                                      keys=spoken_digits(keypad_digits(code)))
-
-
 CHOICES_PER_PAGE = 8  # keys 1-8; 9 is "more" when the keys fit more precincts than that
 
 
@@ -220,52 +97,6 @@ def choice_page(codes: Sequence[str], page: int) -> list[str]:
     pages = max(1, -(-len(codes) // CHOICES_PER_PAGE))
     start = (page % pages) * CHOICES_PER_PAGE
     return list(codes[start:start + CHOICES_PER_PAGE])
-
-
-def choose_prompt(codes: Sequence[str], page: int = 0) -> str:
-    """`For D S M 42, press 1. For E R M 42, press 2.` (and `For more precincts, press 9.`)"""
-    options = " ".join(f"For {spoken_code(c)}, press {i}."
-                       for i, c in enumerate(choice_page(codes, page), start=1))
-    if len(codes) > CHOICES_PER_PAGE:
-        options += " For more precincts, press 9."
-    return PROMPTS["choose"].format(options=options)
-
-
-def readback(code: str, stage_label: str, counts: Sequence[tuple[str, int]], warning: str = "",
-             attendance: int | None = None) -> str:
-    """Every number the caller keyed, the total, and who got zero; then any check warning."""
-    given = [f"{name}: {n}." for name, n in counts if n]
-    zeros = [name for name, n in counts if not n]
-    parts = [f"Please check these numbers for precinct {spoken_code(code)}, {stage_label.lower()}."]
-    if attendance:
-        parts.append(f"Attendance: {attendance}.")
-    parts += given
-    parts.append(f"Total: {sum(n for _, n in counts)}.")
-    if zeros:
-        parts.append(f"Zero for {join_words(zeros)}.")
-    if warning:
-        parts.append(f"Please check: {warning}")
-    return " ".join(parts)
-
-
-def recorded(code: str, stage_label: str, missing: Sequence[str], flagged: bool) -> str:
-    """What the caller hears once the report counts."""
-    text = f"Recorded for precinct {spoken_code(code)}: {stage_label.lower()}."
-    if flagged:
-        text += " The numbers do not add up, so hotline staff will review them with you."
-    if missing:
-        text += f" Still to report: {join_words([m.lower() for m in missing])}."
-    else:
-        text += " All three results are in. Thank you!"
-    return text
-
-
-def callback_booked(tail: str, ahead: int) -> str:
-    """What a caller hears after asking for a call back, so they know what happens next."""
-    queue = ("Yours is next on the call-back list." if ahead == 0 else
-             f"There {'is 1 call-back' if ahead == 1 else f'are {ahead} call-backs'} ahead of yours.")
-    return (f"Thank you. Hotline staff will call you back at the number ending {spoken_digits(tail)}. "
-            f"{queue} Please keep that phone free. You can hang up now. Goodbye.")
 
 
 def estimate_wait(position: int, bridge_times: Sequence[float], recent_waits: Sequence[float],
@@ -283,35 +114,6 @@ def estimate_wait(position: int, bridge_times: Sequence[float], recent_waits: Se
     if recent_waits:
         return sum(recent_waits) / len(recent_waits)
     return None
-
-
-def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_ahead: int,
-                 over_limit: bool, limit_seconds: int) -> str:
-    """Position, an honest wait estimate, and the call-back offer."""
-    if chair:
-        where = f"You are number {position} in line for the results desk."
-    else:
-        where = (f"You are number {position} in line. Precinct chairs are answered first"
-                 + (f", and {chairs_ahead} {'is' if chairs_ahead == 1 else 'are'} waiting now." if chairs_ahead
-                    else "."))
-    if estimate is None:
-        wait = "I cannot estimate the wait yet."
-    else:
-        wait = f"The estimated wait is {'at least ' if not chair else ''}about {minutes(estimate)}."
-    if over_limit:
-        offer = (f"The wait is longer than {minutes(limit_seconds)}. Press 1 and we will call you "
-                 "back instead, or stay on the line.")
-    else:
-        offer = "To get a call back instead of waiting, press 1."
-    return f"{where} {wait} {offer}"
-
-
-def next_caller(precinct: str | None, waited_seconds: float, chairs: int, others: int) -> str:
-    """What a staff member hears before being bridged."""
-    who = f"a chair for precinct {spoken_code(precinct)}" if precinct else (
-        "a precinct chair" if chairs else "a caller whose number is not on the roster")
-    return (f"Next caller: {who}, waiting {minutes(waited_seconds)}. "
-            f"Waiting now: {plural(chairs, 'chair')} and {plural(others, 'other caller')}.")
 
 
 def counts_in_order(names: Sequence[str], counts: Mapping[str, int]) -> list[tuple[str, int]]:

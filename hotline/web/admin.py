@@ -8,18 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from hotline.adapters.models import StaffUser
+from hotline.services.console import accounts
 from hotline.services.console import board as board_svc
 from hotline.services.ops import importing
-from hotline.services.records import roster
-from hotline.services.console import accounts as staff
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-IMPORTS = {"roster": (importing.import_roster, importing.ROSTER_COLUMNS + ("past_turnout (optional)",)),
-           "candidates": (importing.import_candidates, importing.CANDIDATE_COLUMNS),
-           "counties": (importing.import_counties, importing.COUNTY_COLUMNS)}
 RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "first", "final", "delegates"]
 
 
@@ -28,8 +23,7 @@ RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "firs
 def board() -> str:
     """Every precinct's state, filterable, with "N of M reporting" per county and statewide."""
     county, state, code = (request.args.get(k) or None for k in ("county", "state", "code"))
-    with runtime().db.transaction() as uow:
-        data = board_svc.build(uow.session, county=county, state=state, code=code)
+    data = board_svc.show(runtime().units, county=county, state=state, code=code)
     return render_template("admin/board.html", board=data, states=board_svc.STATES,
                            f={"county": county, "state": state, "code": code})
 
@@ -39,21 +33,18 @@ def board() -> str:
 def imports() -> Any:
     """Upload the roster, candidates or counties as CSV: every row valid, or nothing imported."""
     if request.method == "GET":
-        return render_template("admin/imports.html", imports=IMPORTS)
+        return render_template("admin/imports.html", imports=importing.COLUMNS)
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
-    if kind not in IMPORTS or upload is None or not upload.filename:
+    if kind not in importing.IMPORTERS or upload is None or not upload.filename:
         flash("Choose a CSV file to upload.", "error")
         return redirect(url_for("admin.imports"))
-    rt = runtime()
     text = upload.read().decode("utf-8-sig", errors="replace")
     try:
-        with rt.db.transaction() as uow:
-            n = IMPORTS[kind][0](uow.session, io.StringIO(text), actor=username())
+        n = importing.load(runtime().units, kind, text, actor=username())
     except importing.ImportError_ as exc:
-        return render_template("admin/imports.html", imports=IMPORTS, kind=kind, errors=exc.errors,
+        return render_template("admin/imports.html", imports=importing.COLUMNS, kind=kind, errors=exc.errors,
                                filename=upload.filename), 422
-    roster.forget_cached(rt)
     flash(f"Imported {n} {kind} rows from {upload.filename}.")
     return redirect(url_for("admin.imports"))
 
@@ -62,9 +53,7 @@ def imports() -> Any:
 @admin_required
 def staff_list() -> str:
     """Staff and administrator accounts."""
-    with runtime().db.transaction() as uow:
-        users = staff.list_users(uow.session)
-    return render_template("admin/staff.html", users=users, roles=staff.ROLES)
+    return render_template("admin/staff.html", users=accounts.everyone(runtime().units), roles=accounts.ROLES)
 
 
 @bp.post("/staff")
@@ -73,14 +62,13 @@ def staff_create() -> Response:
     """Create an account."""
     f = request.form
     try:
-        with runtime().db.transaction() as uow:
-            staff.create_user(uow.session, f.get("username", ""), f.get("password", ""),
-                              f.get("role", "staff"), actor=username(),
-                              display_name=f.get("display_name", ""), phone=f.get("phone"))
-    except staff.StaffError as exc:
+        name = accounts.add(runtime().units, f.get("username", ""), f.get("password", ""),
+                            f.get("role", "staff"), actor=username(), display_name=f.get("display_name", ""),
+                            phone=f.get("phone"))
+    except accounts.StaffError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Account {f.get('username', '').strip().lower()} created.")
+        flash(f"Account {name} created.")
     return redirect(url_for("admin.staff_list"))
 
 
@@ -90,16 +78,10 @@ def staff_update(user_id: int) -> Response:
     """Change an account's role, phone, password, or switch it off or on."""
     f = request.form
     try:
-        with runtime().db.transaction() as uow:
-            user = uow.session.get(StaffUser, user_id)
-            if user is None:
-                raise staff.StaffError("No such account.")
-            if user.username == username() and (f.get("active") == "0" or f.get("role") == "staff"):
-                raise staff.StaffError("You cannot switch off or demote your own account.")
-            staff.update_user(uow.session, user, actor=username(), role=f.get("role") or None,
-                              active={"1": True, "0": False}.get(f.get("active", "")),
-                              phone=f.get("phone"), password=f.get("password") or None)
-    except staff.StaffError as exc:
+        accounts.change(runtime().units, user_id, actor=username(), role=f.get("role") or None,
+                        active={"1": True, "0": False}.get(f.get("active", "")),
+                        phone=f.get("phone"), password=f.get("password") or None)
+    except accounts.StaffError as exc:
         flash(str(exc), "error")
     else:
         flash("Account updated.")
@@ -110,8 +92,7 @@ def staff_update(user_id: int) -> Response:
 @admin_required
 def export_results(fmt: str) -> Response:
     """Every precinct's current numbers, published or not, as CSV or JSON."""
-    with runtime().db.transaction() as uow:
-        rows = board_svc.result_rows(uow.session)
+    rows = board_svc.export(runtime().units)
     if fmt == "json":
         return _download(json.dumps(rows, indent=1), "application/json", "results.json")
     if fmt != "csv":

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from hotline.adapters.models import Worksheet
-from hotline.services.log import chain as vlog
+from hotline.services.console import worksheets
+from hotline.services.console.views import UnknownPrecinct
+from hotline.services.log import audit
 from hotline.services.log import search as log_search
 from hotline.services.records import roster
-from hotline.services.console import worksheets
 from hotline.web import forms, runtime
 from hotline.web.auth import admin_required, username
 
@@ -32,12 +31,9 @@ def _filters() -> log_search.Filters:
 @admin_required
 def log() -> str:
     """Search the log by precinct, phone, staff member, kind and time; newest first."""
-    f = _filters()
-    with runtime().db.transaction() as uow:
-        entries = log_search.search(uow.session, f, before_seq=request.args.get("before", type=int))
-        kinds = log_search.kinds(uow.session)
+    found = log_search.find(runtime().units, _filters(), before_seq=request.args.get("before", type=int))
     args = {k: v for k, v in request.args.items() if k != "before" and v}
-    return render_template("admin/log.html", entries=entries, kinds=kinds, args=args,
+    return render_template("admin/log.html", entries=found.entries, kinds=found.kinds, args=args,
                            page=log_search.PAGE)
 
 
@@ -45,22 +41,10 @@ def log() -> str:
 @admin_required
 def export(fmt: str) -> Response:
     """The matching entries in chain order, as CSV or JSON (streamed)."""
-    f, rt = _filters(), runtime()
     if fmt not in ("csv", "json"):
         return Response("Use log.csv or log.json", status=404, mimetype="text/plain")
-
-    def rows() -> Iterator[dict[str, Any]]:
-        # One short transaction per batch: SQLite writers (webhooks) must not wait for a download.
-        last = 0
-        while True:
-            with rt.db.transaction() as uow:
-                batch = log_search.export_batch(uow.session, f, after_seq=last)
-            if not batch:
-                return
-            yield from batch
-            last = batch[-1]["seq"]
-
-    body = _csv(rows()) if fmt == "csv" else _json(rows())
+    rows = log_search.export(runtime().units, _filters())  # read batch by batch as the body streams
+    body = _csv(rows) if fmt == "csv" else _json(rows)
     resp = Response(body, mimetype="text/csv" if fmt == "csv" else "application/json")
     resp.headers["Content-Disposition"] = f"attachment; filename=verification-log.{fmt}"
     return resp
@@ -89,10 +73,7 @@ def _json(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 @admin_required
 def verify() -> Response:
     """Walk the hash chain and say whether any entry was altered or removed."""
-    with runtime().db.transaction() as uow:
-        broken = vlog.verify(uow.session)
-        vlog.record(uow.session, "log_verified", actor=username(), ok=broken is None,
-                    broken_seq=broken.seq if broken else None)
+    broken = audit.verify(runtime().units, username())
     if broken:
         flash(f"The log is BROKEN: entry {broken.seq} {broken.reason}.", "error")
     else:
@@ -104,41 +85,32 @@ def verify() -> Response:
 @admin_required
 def reconcile_page() -> Any:
     """Pick a precinct, copy its paper worksheet, see where it differs from the recorded report."""
-    rt = runtime()
+    units = runtime().units
     code = (request.args.get("code") or "").strip().upper()
-    cands = roster.candidates(rt)
-    with rt.db.transaction() as uow:
-        s = uow.session
-        precinct = roster.precinct_by_code(s, code) if code else None
-        if code and precinct is None:
-            flash(f"There is no precinct {code}.", "error")
-        sheets = []
-        if precinct is not None:
-            rows = s.execute(select(Worksheet).where(Worksheet.precinct_id == precinct.id)
-                             .order_by(Worksheet.id.desc())).scalars()
-            sheets = [(ws, worksheets.differences(s, precinct, ws)) for ws in rows]
-        return render_template("admin/reconcile.html", code=code, precinct=precinct, sheets=sheets,
-                               candidates=cands, field=forms.field, values={})
+    found = None
+    if code:
+        try:
+            found = worksheets.compare(units, code)
+        except UnknownPrecinct as exc:
+            flash(str(exc), "error")
+    return render_template("admin/reconcile.html", code=code, precinct=found.precinct if found else None,
+                           sheets=found.sheets if found else [], candidates=roster.candidates(units),
+                           field=forms.field, values={})
 
 
 @bp.post("/reconcile/<code>")
 @admin_required
 def reconcile_save(code: str) -> Response:
     """Store the worksheet's numbers and show the differences."""
-    rt = runtime()
-    stages, attendance, problems = forms.read_grid(request.form, roster.candidates(rt))
+    units = runtime().units
+    stages, attendance, problems = forms.read_grid(request.form, roster.candidates(units))
     if problems:
         for p in problems:
             flash(p, "error")
         return redirect(url_for("admin_log.reconcile_page", code=code))
     try:
-        with rt.db.transaction() as uow:
-            precinct = roster.precinct_by_code(uow.session, code)
-            if precinct is None:
-                raise ValueError(f"There is no precinct {code}.")
-            worksheets.record(uow.session, precinct, stages, attendance, username(),
-                             request.form.get("note", ""))
-    except ValueError as exc:
+        worksheets.save(units, code, stages, attendance, username(), request.form.get("note", ""))
+    except (UnknownPrecinct, ValueError) as exc:
         flash(str(exc), "error")
     else:
         flash("Worksheet saved. Differences from the recorded report are listed below.")

@@ -20,8 +20,6 @@ from flask import (
     url_for,
 )
 
-from hotline.adapters.models import StaffUser
-from hotline.services.log import chain as vlog
 from hotline.services.console import accounts as staff
 from hotline.web import csrf, runtime
 
@@ -34,9 +32,8 @@ def _load_user() -> None:
     uid = session.get("uid")
     if uid is None or request.endpoint == "static":
         return
-    with runtime().db.transaction() as uow:
-        user = uow.session.get(StaffUser, uid)
-    if user is None or not user.active:
+    user = staff.signed_in(runtime().units, uid)
+    if user is None:
         session.clear()
         return
     g.user = user
@@ -91,8 +88,7 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("console/login.html", next=request.args.get("next", ""))
     name, password = request.form.get("username", ""), request.form.get("password", "")
-    with runtime().db.transaction() as uow:
-        result = staff.authenticate(uow.session, name, password, request.remote_addr or "?")
+    result = staff.sign_in(runtime().units, name, password, request.remote_addr or "?")
     if result.user is None:
         message = ("Too many wrong tries. Wait 15 minutes or ask an administrator to help."
                    if result.locked else "That username and password do not match. Try again.")
@@ -109,8 +105,7 @@ def logout() -> Response:
     """Sign out (a POST with the form token, so another site cannot sign you out)."""
     user = g.get("user")
     if user is not None:
-        with runtime().db.transaction() as uow:
-            vlog.record(uow.session, "logout", actor=user.username)
+        staff.sign_out(runtime().units, user.username)
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

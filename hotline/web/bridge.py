@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.adapters.models import OutboundMessage
-from hotline.services.log import chain as vlog
+from hotline.services.console import contact
 from hotline.web import runtime
 from hotline.web.security import twilio_signed
 
@@ -18,15 +17,11 @@ def bridge(call_id: int) -> Response:
     """Connect the answered staff phone to the number the call request names (signed requests only)."""
     rt = runtime()
     twiml = VoiceResponse()
-    with rt.db.transaction() as uow:
-        row = uow.session.get(OutboundMessage, call_id)
-        if row is None or row.kind != "call":
-            twiml.say("This call request is not valid.")
-            twiml.hangup()
-            return Response(str(twiml), mimetype="text/xml")
-        vlog.record(uow.session, "staff_call_bridged", phone=row.to_number, outbound_id=row.id)
-        row.status = "bridged"
-        to = row.to_number
+    to = contact.bridge(rt.units, call_id)
+    if to is None:
+        twiml.say("This call request is not valid.")
+        twiml.hangup()
+        return Response(str(twiml), mimetype="text/xml")
     caller_id = rt.config.twilio_from_numbers[0] if rt.config.twilio_from_numbers else None
     twiml.say("Connecting you to the precinct chair.")
     twiml.dial(to, caller_id=caller_id, timeout=30)

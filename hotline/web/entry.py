@@ -6,18 +6,18 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.adapters.models import BacklogItem, Precinct, Worksheet
-from hotline.services.console import claims, entry as staff_entry, worksheets
+from hotline.services.console import casefile, claims, entry
+from hotline.services.console.views import UnknownPrecinct
 from hotline.services.records import roster
 from hotline.web import forms, runtime
 from hotline.web.auth import login_required, username
-from hotline.web.console import item_context
+from hotline.web.console import fields_of
 
 bp = Blueprint("entry", __name__, url_prefix="/console")
 
 
-def _precinct(s: Any, code: str) -> Precinct | None:
-    return roster.precinct_by_code(s, code)
+def _missing(code: str) -> tuple[str, int]:
+    return render_template("console/missing.html", what=f"precinct {code.upper()}"), 404
 
 
 @bp.get("/precincts")
@@ -32,30 +32,27 @@ def find() -> Response:
 @login_required
 def precinct(code: str) -> Any:
     """A precinct's chair, phones, every message and report, photos and worksheets."""
-    with runtime().db.transaction() as uow:
-        found = _precinct(uow.session, code)
-        if found is None:
-            return render_template("console/missing.html", what=f"precinct {code.upper()}"), 404
-        return render_template("console/precinct.html", **item_context(uow.session, None, found))
+    try:
+        case = casefile.precinct(runtime().units, code, username())
+    except UnknownPrecinct:
+        return _missing(code)
+    return render_template("console/precinct.html", **fields_of(case))
 
 
 def _entry_page(code: str, status: int = 200, **extra: Any) -> Any:
-    rt = runtime()
     item_id = request.values.get("item", type=int)
     ws_id = request.values.get("worksheet", type=int)
-    cands = roster.candidates(rt)
-    with rt.db.transaction() as uow:
-        s = uow.session
-        found = _precinct(s, code)
-        if found is None:
-            return render_template("console/missing.html", what=f"precinct {code.upper()}"), 404
-        item = s.get(BacklogItem, item_id) if item_id else None
-        ws = s.get(Worksheet, ws_id) if ws_id else None
-        values = extra.pop("values", None)
-        if values is None and ws is not None and ws.precinct_id == found.id:
-            values = forms.grid_values(worksheets.stages_of(ws), cands, ws.attendance)
-        return render_template("console/enter.html", precinct=found, item=item, worksheet=ws,
-                               candidates=cands, values=values or {}, field=forms.field, **extra), status
+    try:
+        page = entry.form(runtime().units, code, item_id, ws_id)
+    except UnknownPrecinct:
+        return _missing(code)
+    values = extra.pop("values", None)
+    ws = page.worksheet
+    if values is None and ws is not None and ws.precinct_id == page.precinct.id:
+        values = forms.grid_values(ws.stages, page.candidates, ws.attendance)
+    html = render_template("console/enter.html", precinct=page.precinct, item=page.item, worksheet=ws,
+                           candidates=page.candidates, values=values or {}, field=forms.field, **extra)
+    return html, status
 
 
 @bp.route("/precincts/<code>/enter", methods=["GET", "POST"])
@@ -64,29 +61,20 @@ def enter(code: str) -> Any:
     """Enter or correct results for a chair: typed like a text, or one box per candidate."""
     if request.method == "GET":
         return _entry_page(code)
-    rt, text = runtime(), request.form.get("text", "").strip()
+    units, text = runtime().units, request.form.get("text", "").strip()
     item_id = request.form.get("item", type=int)
-    cands = roster.candidates(rt)
-    with rt.db.transaction() as uow:
-        found = _precinct(uow.session, code)
-    if found is None:
-        return _entry_page(code)
     try:
-        # Parsed before the write transaction: the roster cache may open one of its own.
         if text:
-            sections, attendance = staff_entry.parse_text(rt, found, text)
+            entry.submit(units, code, username(), text=text, item_id=item_id)
         else:
-            grid, attendance, problems = forms.read_grid(request.form, cands)
+            grid, attendance, problems = forms.read_grid(request.form, roster.candidates(units))
             if problems:
-                raise staff_entry.EntryError(problems)
-            sections = staff_entry.counts_of(grid)
-        with rt.db.transaction() as uow:
-            if item_id:  # from an item: only its holder may enter results for it
-                claims.held(uow.session, item_id, username(), rt.config.claim_ttl_seconds)
-            precinct_row = _precinct(uow.session, code)
-            staff_entry.enter(uow, rt, precinct_row, username(), sections, attendance, body=text,
-                              item_id=item_id)
-    except (staff_entry.EntryError, claims.NotClaimant) as exc:
+                raise entry.EntryError(problems)
+            entry.submit(units, code, username(), sections=entry.counts_of(grid), attendance=attendance,
+                         item_id=item_id)
+    except UnknownPrecinct:
+        return _missing(code)
+    except (entry.EntryError, claims.NotClaimant) as exc:
         problems = getattr(exc, "problems", [str(exc)])
         return _entry_page(code, 422, problems=problems, text=text, values=request.form.to_dict())
     flash(f"Entered for {code.upper()}. It counts once another staff member approves it on the "
@@ -98,20 +86,16 @@ def enter(code: str) -> Any:
 @login_required
 def approvals() -> str:
     """Staff entries waiting for a second staff member."""
-    with runtime().db.transaction() as uow:
-        return render_template("console/approvals.html", pending=staff_entry.pending(uow.session),
-                               me=username())
+    return render_template("console/approvals.html", pending=entry.waiting(runtime().units), me=username())
 
 
 @bp.post("/approvals/<int:submission_id>/approve")
 @login_required
 def approve(submission_id: int) -> Response:
     """Approve another staff member's entry: it becomes the precinct's counting report."""
-    rt = runtime()
     try:
-        with rt.db.transaction() as uow:
-            staff_entry.approve(uow, rt, submission_id, username())
-    except staff_entry.EntryError as exc:
+        entry.approve(runtime().units, submission_id, username())
+    except entry.EntryError as exc:
         flash(str(exc), "error")
     else:
         flash("Approved: the results now count and the chair was sent a text saying what was recorded.")
@@ -123,9 +107,8 @@ def approve(submission_id: int) -> Response:
 def reject(submission_id: int) -> Response:
     """Reject (or, for the author, withdraw) an entry, with a reason."""
     try:
-        with runtime().db.transaction() as uow:
-            staff_entry.reject(uow.session, submission_id, username(), request.form.get("reason", ""))
-    except staff_entry.EntryError as exc:
+        entry.reject(runtime().units, submission_id, username(), request.form.get("reason", ""))
+    except entry.EntryError as exc:
         flash(str(exc), "error")
     else:
         flash("Rejected: nothing was recorded from that entry.")

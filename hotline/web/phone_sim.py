@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Response
 
-from hotline.adapters.models import Chair, ChairPhone, Precinct
 from hotline.services.console import history
 from hotline.web import runtime
 from hotline.web.auth import login_required, username
 
 bp = Blueprint("phone", __name__, url_prefix="/dev/phone")
-CHAIRS_SHOWN = 300
 
 
 @bp.before_request
@@ -25,32 +21,20 @@ def _local_only() -> None:
         abort(404)
 
 
-def _chairs(s: Any) -> list[tuple[str, str, str]]:
-    rows = s.execute(select(Precinct.code, Chair.name, ChairPhone.phone)
-                     .join(Chair, Chair.precinct_id == Precinct.id)
-                     .join(ChairPhone, ChairPhone.chair_id == Chair.id)
-                     .order_by(Precinct.code, ChairPhone.id).limit(CHAIRS_SHOWN)).all()
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
 @bp.get("/")
 @login_required
 def page() -> str:
     """Pick a chair, type texts as that chair, watch the replies arrive."""
     phone = request.args.get("phone", "")
-    with runtime().db.transaction() as uow:
-        chairs = _chairs(uow.session)
-        events = history.timeline(uow.session, None, [phone]) if phone else []
-    return render_template("console/phone.html", chairs=chairs, phone=phone, events=events)
+    sim = history.simulator(runtime().units, phone)
+    return render_template("console/phone.html", chairs=sim.chairs, phone=phone, events=sim.events)
 
 
 @bp.get("/thread.json")
 @login_required
 def thread() -> Response:
     """The conversation with one phone, polled by the simulator page."""
-    phone = request.args.get("phone", "")
-    with runtime().db.transaction() as uow:
-        events = history.timeline(uow.session, None, [phone]) if phone else []
+    events = history.thread(runtime().units, request.args.get("phone", ""))
     html = render_template("console/_thread.html", events=events)
     return jsonify(count=len(events), html=html)
 
@@ -60,9 +44,7 @@ def thread() -> Response:
 def send() -> Response:
     """POST a correctly signed SMS webhook to this app's own /twilio/sms, as Twilio would."""
     phone, body = request.form.get("phone", ""), request.form.get("body", "")
-    with runtime().db.transaction() as uow:
-        known = {c[2] for c in _chairs(uow.session)}
-    if phone not in known:
+    if phone not in {c.phone for c in history.chairs(runtime().units)}:
         flash("Pick a chair first.", "error")
         return redirect(url_for("phone.page"))
     status = post_as_chair(phone, body)

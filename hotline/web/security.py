@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 from twilio.request_validator import RequestValidator
 
-from hotline.services.log import chain as vlog
+from hotline.services.log import audit
+from hotline.services.units import Units
 from hotline.web import runtime
 
 logger = logging.getLogger(__name__)
@@ -34,17 +36,15 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
             if not signature or not validator.validate(signed_url(), request.form, signature):
                 logger.warning("rejected unsigned or forged request to %s from %s",
                                request.path, request.remote_addr)
-                _log_rejection(rt, bool(signature))
+                _log_rejection(rt.units, bool(signature))
                 return Response("invalid signature", status=403, mimetype="text/plain")
         return view(*args, **kwargs)
     return wrapper
 
 
-def _log_rejection(rt: Any, had_signature: bool) -> None:
+def _log_rejection(units: Units, had_signature: bool) -> None:
     try:
-        with rt.db.transaction() as uow:
-            vlog.record(uow.session, "signature_rejected", phone=request.form.get("From"),
-                        path=request.path, remote=request.remote_addr,
-                        reason="forged" if had_signature else "missing")
-    except Exception:  # noqa: BLE001 - a log failure must not turn a 403 into a 500
+        audit.signature_rejected(units, path=request.path, phone=request.form.get("From"),
+                                 remote=request.remote_addr, forged=had_signature)
+    except Exception:  # a log failure must not turn a 403 into a 500
         logger.exception("could not log a rejected request")

@@ -12,11 +12,10 @@ from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from hotline.domain import ivr
-from hotline.domain.ivr import SAYINGS
-from hotline.services.records import roster
-from hotline.services.voice import steps as voice, call_state as voice_state
-from hotline.services.voice import desk as desk
+from hotline.domain.wording.voice import SAYINGS
+from hotline.services.voice import desk, followup, steps as voice, webhook
+from hotline.services.voice import staff as staff_calls
+from hotline.services.voice.call_state import form_int
 from hotline.web import runtime
 from hotline.web import voice_steps as steps
 from hotline.web.security import twilio_signed
@@ -36,14 +35,14 @@ def incoming() -> Response:
 @twilio_signed
 def staff_line() -> Response:
     """A new call on a number reserved for staff: straight to the staff PIN."""
-    return steps.begin("staff_line", voice.start_staff)
+    return steps.begin("staff_line", lambda units, _redis, sid, caller: voice.start_staff(units, sid, caller))
 
 
 @bp.post("/resume")
 @twilio_signed
 def resume() -> Response:
     """Repeat the current step's prompt (after a recording that came back empty)."""
-    return steps.answer("resume", lambda rt, call: None)
+    return steps.answer("resume", lambda _units, _redis, _call: None)
 
 
 @bp.post("/menu")
@@ -134,15 +133,17 @@ def callback_number() -> Response:
 @twilio_signed
 def desk_join() -> Response:
     """Join the results-desk queue (a Redirect target after trouble or silence)."""
-    return steps.answer("desk_join", lambda rt, call: desk.join(rt, call))
+    return steps.answer("desk_join", lambda _units, redis, call: desk.join(redis, call))
 
 
 @bp.post("/desk/wait")
 @twilio_signed
 def desk_wait() -> Response:
     """Enqueue's waitUrl: position, estimate, call-back offer, music; re-requested while waiting."""
-    seq = steps.turn_param() * 100_000 + min(desk.form_int(request.form, "QueueTime"), 99_999)
-    return steps.answer("desk_wait", lambda rt, call: desk.wait(rt, call, request.form), seq=seq, replay=False)
+    # Twilio asks again and again with the same URL: the time waited tells the requests apart.
+    seq = steps.turn_param() * 100_000 + min(form_int(request.form, "QueueTime"), 99_999)
+    return steps.answer("desk_wait", lambda units, redis, call: desk.wait(units, redis, call, request.form),
+                        seq=seq, replay=False)
 
 
 @bp.post("/desk/hold")
@@ -150,45 +151,40 @@ def desk_wait() -> Response:
 def desk_hold() -> Response:
     """A key pressed while waiting: 1 leaves the queue for a call-back."""
     digits = request.form.get("Digits", "")
-    return steps.answer("desk_hold", lambda rt, call: desk.hold_key(call, digits))
+    return steps.answer("desk_hold", lambda _units, _redis, call: desk.hold_key(call, digits))
 
 
 @bp.post("/desk/left")
 @twilio_signed
 def desk_left() -> Response:
     """Enqueue's action: the caller left the queue (call-back, bridged, hung up, queue full)."""
-    return steps.answer("desk_left", lambda rt, call: desk.left(rt, call, request.form))
+    return steps.answer("desk_left", lambda _units, redis, call: desk.left(redis, call, request.form))
 
 
 @bp.post("/desk/connect")
 @twilio_signed
 def desk_connect() -> Response:
     """Queue url, played to the waiting caller a staff member just took (Say only)."""
-    sid = request.form.get("CallSid", "")
     rt = runtime()
-    fresh = voice_state.record_event(rt, sid, "desk_connect", steps.turn_param(), request.form.to_dict(flat=False))
-    call = voice_state.load(rt, sid) or steps.bare(rt, sid)
-    reply = desk.connect(rt, call, request.form) if fresh else ivr.Reply((SAYINGS["connecting"],))
-    voice_state.save(rt, call)
-    return steps.twiml(steps.render(reply, call.turn))
+    reply, turn = webhook.connect(rt.units, rt.redis, steps.hook("desk_connect"))
+    return steps.twiml(steps.render(reply, turn))
 
 
 @bp.post("/message/done")
 @twilio_signed
 def message_done() -> Response:
     """Record's action: the message becomes a backlog item."""
-    return steps.answer("message_done", lambda rt, call: desk.message_saved(rt, call, request.form))
+    return steps.answer("message_done",
+                        lambda units, _redis, call: followup.message_saved(units, call, request.form))
 
 
 @bp.post("/message/transcript")
 @twilio_signed
 def message_transcript() -> Response:
     """Twilio's transcription of a message, added to its backlog item."""
-    sid = request.form.get("CallSid", "")
-    rt = runtime()
-    if sid and voice_state.record_event(rt, sid, "message_transcript", steps.turn_param(),
-                                        request.form.to_dict(flat=False)):
-        desk.transcript(rt, sid, request.form)
+    if request.form.get("CallSid"):
+        rt = runtime()
+        webhook.transcript(rt.units, rt.redis, steps.hook("message_transcript"))
     return Response(status=204)
 
 
@@ -210,7 +206,7 @@ def staff_next() -> Response:
 @twilio_signed
 def staff_done() -> Response:
     """Dial's action: the staff member's conversation ended."""
-    return steps.answer("staff_done", lambda rt, call: desk.staff_done(call))
+    return steps.answer("staff_done", lambda _units, _redis, call: staff_calls.staff_done(call))
 
 
 @bp.errorhandler(Exception)
@@ -240,10 +236,9 @@ def _trouble(exc: Exception) -> Response | HTTPException:
 def _plain_queue(r: VoiceResponse) -> None:
     """The desk itself failed (Redis or the database is down): queue with Twilio's own music."""
     try:
-        with runtime().db.transaction() as uow:
-            chair = bool(roster.precincts_for_phone(uow.session, request.form.get("From", "")))
+        queue = desk.fallback_queue(runtime().units, request.form.get("From", ""))
         r.say(SAYINGS["desk_join"])
-        r.enqueue(desk.CHAIRS if chair else desk.OTHERS)
+        r.enqueue(queue)
     except Exception:  # the database is down too: at least say what to do
         logger.exception("no queue for %s", request.form.get("CallSid"))
         r.say(SAYINGS["trouble_bye"])

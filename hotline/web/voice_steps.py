@@ -1,28 +1,26 @@
-"""The machinery behind every voice route: store the webhook, act once, render TwiML, keep state.
+"""The machinery behind every voice route: read Twilio's request, hand it to a use case, render TwiML.
 
-Every URL in an answer carries `t`, the call's answer count, so each webhook is unique by
-(CallSid, step, t): a retry of the same request is answered again without acting again.
+Storing the webhook, acting once and keeping the call's state are the use case's
+(`services.voice.webhook`); this module only knows HTTP and TwiML.
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.domain import ivr
-from hotline.runtime import Runtime
-from hotline.services.records import roster
-from hotline.services.voice import steps as voice, call_state as voice_state
-from hotline.services.voice.call_state import CallState
+from hotline.services.voice import steps as voice, webhook
+from hotline.services.voice.webhook import Act, Start, Webhook
 from hotline.web import runtime
-
-Act = Callable[[Runtime, CallState], "ivr.Reply | None"]
 
 
 def twiml(response: VoiceResponse) -> Response:
     """TwiML with the content type Twilio requires."""
     return Response(str(response), mimetype="text/xml")
+
+
+def _xml(text: str) -> Response:
+    return Response(text, mimetype="text/xml")
 
 
 def _url(step: str, turn: int) -> str:
@@ -59,6 +57,10 @@ def render(reply: ivr.Reply, turn: int) -> VoiceResponse:
     return r
 
 
+def _render_xml(reply: ivr.Reply, turn: int) -> str:
+    return str(render(reply, turn))
+
+
 def turn_param() -> int:
     """The `t` of the answer whose URL Twilio is requesting."""
     try:
@@ -67,66 +69,36 @@ def turn_param() -> int:
         return 0
 
 
-def bare(rt: Runtime, sid: str) -> CallState:
-    """State for a call we hold none for (expired, or lost with Redis): who is calling, nothing more."""
-    caller = request.form.get("From", "")
-    with rt.db.transaction() as uow:
-        registered = [p.code for p in roster.precincts_for_phone(uow.session, caller)]
-    return CallState(sid=sid, caller=caller, registered=registered)
+def hook(step: str, seq: int | None = None) -> Webhook:
+    """This request as a webhook of `step`; its sequence number is the URL's turn unless given."""
+    return Webhook(sid=request.form.get("CallSid", ""), caller=request.form.get("From", ""), step=step,
+                   seq=turn_param() if seq is None else seq, form=request.form.to_dict(flat=False))
 
 
-def finish(rt: Runtime, call: CallState, reply: ivr.Reply | None, key: tuple[str, int]) -> Response:
-    """Render the answer with the next turn number and keep it with the call's state."""
-    if reply is None:
-        reply = voice_state.prompt(call, roster.candidates(rt))
-    call.turn += 1
-    xml = str(render(reply, call.turn))
-    call.last, call.last_xml = list(key), xml
-    voice_state.save(rt, call)
-    return Response(xml, mimetype="text/xml")
+def _no_sid() -> Response:
+    return Response("CallSid is required", status=400, mimetype="text/plain")
 
 
 def answer(step: str, act: Act, *, seq: int | None = None, replay: bool = True,
-            keys_step: bool = False) -> Response:
-    """Store the webhook, act once on it, answer with TwiML and keep the call's state."""
-    sid = request.form.get("CallSid", "")
-    if not sid:
-        return Response("CallSid is required", status=400, mimetype="text/plain")
+           keys_step: bool = False) -> Response:
+    """Answer a webhook of a call in progress: `act` runs once, however often Twilio retries."""
+    if not request.form.get("CallSid"):
+        return _no_sid()
     rt = runtime()
-    key = (step, turn_param() if seq is None else seq)
-    fresh = voice_state.record_event(rt, sid, step, key[1], request.form.to_dict(flat=False))
-    call = voice_state.load(rt, sid)
-    if call is None:
-        call = bare(rt, sid)
-        if keys_step:  # keys for a question we no longer remember: start over, saying so
-            return finish(rt, call.go("menu", ivr.NOTICES["lost"]), None, key)
-    elif not fresh and replay:
-        if call.last == list(key):
-            return Response(call.last_xml, mimetype="text/xml")
-        return finish(rt, call, None, key)  # an old retry: say where the call is now
-    return finish(rt, call, act(rt, call), key)
+    return _xml(webhook.answer(rt.units, rt.redis, hook(step, seq), act, _render_xml,
+                               replay=replay, keys_step=keys_step))
 
 
 def keys(step: str) -> Response:
     """A step that asked for keys: hand the Digits to the service's step handler."""
     digits = request.form.get("Digits", "")
-    return answer(step, lambda rt, call: voice.handle(rt, call, step, digits), keys_step=True)
+    return answer(step, lambda units, redis, call: voice.handle(units, redis, call, step, digits),
+                  keys_step=True)
 
 
-Starter = Callable[[Runtime, str, str], "tuple[CallState | None, ivr.Reply]"]
-
-
-def begin(step: str, start: Starter) -> Response:
-    """The first webhook of a call: no state yet, so `start` makes it (or turns the caller away)."""
-    sid, caller = request.form.get("CallSid", ""), request.form.get("From", "")
-    if not sid:
-        return Response("CallSid is required", status=400, mimetype="text/plain")
+def begin(step: str, start: Start) -> Response:
+    """The first webhook of a call: `start` makes its state (or turns the caller away)."""
+    if not request.form.get("CallSid"):
+        return _no_sid()
     rt = runtime()
-    voice_state.record_event(rt, sid, step, 0, request.form.to_dict(flat=False))
-    existing = voice_state.load(rt, sid)
-    if existing is not None and existing.last == [step, 0]:
-        return Response(existing.last_xml, mimetype="text/xml")  # Twilio retried the first request
-    call, reply = start(rt, sid, caller)
-    if call is None:
-        return twiml(render(reply, 0))
-    return finish(rt, call, reply, (step, 0))
+    return _xml(webhook.begin(rt.units, rt.redis, hook(step, 0), start, _render_xml))

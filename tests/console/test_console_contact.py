@@ -9,7 +9,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
 from hotline.adapters.models import LogEntry, OutboundMessage, Submission
-from hotline.services.console import contact
+from hotline.adapters.twilio_calls import make_caller
+from hotline.domain.lifecycle import SubmissionStatus
 from hotline_drill.twilio_standin import StandIn
 from tests.conftest import sign
 from tests.console.conftest import PASSWORD, flashes, open_item, signed_in
@@ -63,6 +64,7 @@ def test_call_through_twilio_rings_staff_then_bridge_dials_chair(app, rt, alice,
     try:
         rt.config = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
                             twilio_api_base_url=base)
+        rt.caller = make_caller(rt.config)  # built once per process, from the settings it starts with
         resp = alice.post(f"/console/items/{held}/call", data={"to": "+15155550142"}, follow_redirects=True)
     finally:
         standin.stop()
@@ -109,7 +111,7 @@ def test_callback_code_sent_to_registered_phone_and_checked(rt, alice, held):
                                      .order_by(LogEntry.seq)).scalars().all()
         subs = uow.session.execute(select(Submission.status)).scalars().all()
     assert [(e.actor, e.detail["ok"]) for e in checks] == [("alice", False), ("alice", True)]
-    assert subs == [contact.IDENTITY_VERIFIED]   # never a report, never publishable
+    assert subs == [SubmissionStatus.IDENTITY_VERIFIED]   # never a report, never publishable
 
 
 def test_chair_texting_yes_with_a_callback_code_records_nothing(rt, client, alice, held):

@@ -46,16 +46,9 @@ def test_text_entry_waits_for_a_second_staff_member(rt, alice, bob):
 
 
 def test_the_service_refuses_self_approval(rt, accounts):
-    from hotline.services.records import roster
-    with rt.db.transaction() as uow:
-        precinct = roster.precinct_by_code(uow.session, "DSM-42")
-    sections, att = staff_entry.parse_text(rt, precinct, "first: Biden 12, Pete 45")
-    with rt.db.transaction() as uow:
-        precinct = roster.precinct_by_code(uow.session, "DSM-42")
-        sub_id = staff_entry.enter(uow, rt, precinct, "alice", sections, att).submission.id
+    sub_id = staff_entry.submit(rt.units, "DSM-42", "alice", text="first: Biden 12, Pete 45")
     try:
-        with rt.db.transaction() as uow:
-            staff_entry.approve(uow, rt, sub_id, "alice")
+        staff_entry.approve(rt.units, sub_id, "alice")
         raise AssertionError("self-approval was accepted")
     except staff_entry.EntryError as exc:
         assert "someone else" in str(exc)

@@ -72,7 +72,7 @@ def test_chair_over_the_allowance_is_told_a_person_will_call(client, rt):
         assert len(items) == 1 and "more than 3 texts" in items[0].summary
         last_id = uow.session.scalar(select(func.max(InboundMessage.id)))
     assert rt.redis.keys("hotline:inrate:*") == []  # no count kept for the roster's phones
-    inbound.process(rt, last_id, chair.number)  # a job that runs twice changes nothing
+    inbound.handle_texts(rt.units, rt.redis, last_id, chair.number)  # a job that runs twice changes nothing
     assert len(chair.inbox()) == before + 1
 
 
@@ -123,9 +123,9 @@ def test_parked_texts_move_once_even_if_one_is_already_stored(rt):
     hour = int(time.time() // 3600)
     rt.redis.set(f"hotline:inrate:+12025550199:{hour}", rt.config.texts_per_hour_unknown)  # at its allowance
     for sid in ("SMparked1", "SMparked2"):
-        assert admission.admit(rt, "+12025550199", "spam", lambda sid=sid: inbox.parked_record("sms", sid, raw)).parked
-    inbox.store(rt, "sms", "SMparked1", raw)  # Twilio retried it and it reached the database
-    assert inbox.flush_parked(rt) == 2
+        assert admission.admit(rt.units, rt.redis, "+12025550199", "spam", lambda sid=sid: inbox.parked_record("sms", sid, raw)).parked
+    inbox.store(rt.units, "sms", "SMparked1", raw)  # Twilio retried it and it reached the database
+    assert inbox.flush_parked(rt.units, rt.redis) == 2
     with rt.db.transaction() as uow:
         sids = sorted(uow.session.execute(select(InboundMessage.sid)).scalars())
     assert sids == ["SMparked1", "SMparked2"]
@@ -164,11 +164,12 @@ def test_a_backed_up_unknown_lane_parks_new_numbers_texts_and_the_sweeper_brings
 def test_texts_parked_by_earlier_code_move_as_throttled(rt):
     """Records from before the T/N prefix (only throttled texts were parked then)."""
     import json
+
     from hotline.services.sms import inbox
     record = {"channel": "sms", "sid": "SMold", "raw": {"From": ["+12025550199"], "Body": ["spam"]},
               "throttled": True, "received_at": "2026-11-23T20:00:00+00:00"}
     rt.redis.rpush(inbox.PARKED_KEY, json.dumps(record))
-    assert inbox.flush_parked(rt) == 1
+    assert inbox.flush_parked(rt.units, rt.redis) == 1
     with rt.db.transaction() as uow:
         assert uow.session.execute(select(InboundMessage.outcome)).scalar_one() == "throttled"
 
@@ -187,7 +188,7 @@ def test_counting_and_parking_survive_a_redis_that_forgot_the_script(client, rt)
     assert 0 < rt.redis.ttl(f"hotline:inrate:{prank.number}:{hour}") <= 3700  # the count goes away
     # A chair's phone is let in without a count (its job counts it) and never parked.
     chair = Phone(client, rt, "+15155550142")
-    verdict = admission.admit(rt, chair.number, "status", lambda: "never used")
+    verdict = admission.admit(rt.units, rt.redis, chair.number, "status", lambda: "never used")
     assert verdict.registered and verdict.chairs_lane and not verdict.throttled and not verdict.parked
     assert rt.redis.llen("hotline:inbox:parked") == 1
 
@@ -198,7 +199,7 @@ def test_a_text_is_admitted_when_redis_is_down(rt):
     load_roster(rt)
     rt.redis.connection_pool.connection_kwargs.update(port=1)  # nothing listens there
     rt.redis.connection_pool.disconnect()
-    verdict = admission.admit(rt, "+12025550199", "lol", lambda: "record")
+    verdict = admission.admit(rt.units, rt.redis, "+12025550199", "lol", lambda: "record")
     assert not verdict.throttled and not verdict.parked
 
 
@@ -219,8 +220,8 @@ def test_throttling_an_unknown_number_adds_to_its_one_backlog_item(client, rt):
     load_roster(rt)
     prank = Phone(client, rt, "+12025550177")
     prank.send("lol")  # processed: the number's unknown-sender item
-    admission.note_throttled(rt, prank.number)
-    admission.note_throttled(rt, prank.number)  # a later hour: said once is enough
+    admission.note_throttled(rt.units, prank.number)
+    admission.note_throttled(rt.units, prank.number)  # a later hour: said once is enough
     with rt.db.transaction() as uow:
         items = uow.session.execute(select(BacklogItem).where(BacklogItem.phone == prank.number)).scalars().all()
     assert len(items) == 1

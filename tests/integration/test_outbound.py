@@ -10,14 +10,14 @@ import requests
 from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, OutboundMessage
+from hotline.adapters.twilio_sms import SendError
 from hotline.runtime import build
-from workers.context import install
 from hotline.services.ops import delivery
 from hotline.services.records import outbox
-from workers import duties
-from hotline.adapters.twilio_sms import SendError
 from hotline_drill.twilio_standin import StandIn
 from tests.conftest import sign, work
+from workers import duties
+from workers.context import install
 
 
 @pytest.fixture
@@ -40,8 +40,8 @@ def twilio_rt(rt, standin):
 
 
 def queue(rt, body="hello", to="+15155550142") -> int:
-    with rt.db.transaction() as uow:
-        return outbox.queue_sms(uow, rt, to, body, "test", priority=0)
+    with rt.units.begin() as uow:
+        return outbox.queue_sms(uow, to, body, "test", priority=0)
 
 
 def row(rt, msg_id) -> OutboundMessage:
@@ -73,7 +73,7 @@ def test_a_message_twilio_accepted_is_never_sent_again(twilio_rt, standin):
     twilio_rt.redis.delete(f"rq:job:out-{msg_id}")  # its finished job has expired
     duties.sweep_once(twilio_rt, stale_seconds=0)
     work(twilio_rt)
-    assert delivery.deliver(twilio_rt, msg_id) == "skipped"
+    assert delivery.deliver(twilio_rt.units, twilio_rt.sender, twilio_rt.rate, msg_id) == "skipped"
     assert len(standin.messages) == 1
 
 
@@ -105,7 +105,7 @@ def test_an_error_that_persists_is_left_to_rqs_slower_retries(twilio_rt, standin
     msg_id = queue(twilio_rt)
     work(twilio_rt)  # every quick try fails; RQ schedules a retry (interval 1 s)
     assert row(twilio_rt, msg_id).status == "retrying" and standin.messages == []
-    assert delivery.deliver(twilio_rt, msg_id) == "queued"  # the retry succeeds
+    assert delivery.deliver(twilio_rt.units, twilio_rt.sender, twilio_rt.rate, msg_id) == "queued"  # the retry succeeds
     assert len(standin.messages) == 1
 
 
@@ -119,7 +119,7 @@ def test_a_timed_out_send_is_not_tried_again_at_once(twilio_rt, standin, monkeyp
     monkeypatch.setattr(twilio_rt.sender, "send", timed_out)
     msg_id = queue(twilio_rt)
     with pytest.raises(SendError):
-        delivery.deliver(twilio_rt, msg_id)
+        delivery.deliver(twilio_rt.units, twilio_rt.sender, twilio_rt.rate, msg_id)
     assert len(calls) == 1 and row(twilio_rt, msg_id).status == "retrying"
 
 
@@ -167,8 +167,8 @@ def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standi
     requests.post(f"{standin.url}/drill/inbound", timeout=5, data={
         "MessageSid": "SMlostwebhook1", "From": "+15155550142", "To": "+15155550100",
         "Body": "first: Biden 12, Pete 45"})
-    assert reconcile.reconcile(twilio_rt) == 1
-    assert reconcile.reconcile(twilio_rt) == 0  # already stored: not twice
+    assert reconcile.reconcile(twilio_rt.units, twilio_rt.sender) == 1
+    assert reconcile.reconcile(twilio_rt.units, twilio_rt.sender) == 0  # already stored: not twice
     work(twilio_rt)
     with twilio_rt.db.transaction() as uow:
         msg = uow.session.execute(select(InboundMessage)).scalar_one()

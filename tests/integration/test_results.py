@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, Report
+from hotline.services.console import review
 from hotline.services.ops import reminders as completeness
-from hotline.services.records import reports, roster
+from hotline.services.records import reports
 from tests.helpers import Phone, load_roster, statements_run
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
@@ -66,9 +67,8 @@ def test_flagged_report_is_held_back_until_staff_explain_it(client, rt, chair):
     with rt.db.transaction() as uow:
         item = uow.session.execute(select(BacklogItem).where(BacklogItem.kind == "failed_check")).scalar_one()
         assert item.precinct.code == "DSM-42" and item.resolved_at is None
-    with rt.db.transaction() as uow:
-        reports.explain(uow, rt, roster.precinct_by_code(uow.session, "DSM-42"), "alex",
-                        "worksheet photo shows the chair's allocation; party rules committee agreed")
+    review.explain(rt.units, "DSM-42", "alex",
+                   "worksheet photo shows the chair's allocation; party rules committee agreed")
     assert statewide(client)[1]["precincts_reporting"] == 1
     assert chair.last().kind == "explained" or "reviewed" in chair.inbox()[-1].body
     with rt.db.transaction() as uow:
@@ -103,9 +103,9 @@ def test_missing_stages_are_chased_after_a_while(rt, chair):
     with rt.db.transaction() as uow:
         for r in uow.session.execute(select(Report)).scalars():
             r.recorded_at = r.recorded_at - timedelta(minutes=rt.config.complete_after_minutes + 1)
-    assert completeness.remind_incomplete(rt) == 1
+    assert completeness.remind_incomplete(rt.units) == 1
     with statements_run(rt.db.engine) as statements:
-        assert completeness.remind_incomplete(rt) == 0  # once only
+        assert completeness.remind_incomplete(rt.units) == 0  # once only
     writes = [st for st in statements if st.split()[0].upper() in ("BEGIN", "INSERT", "UPDATE", "DELETE")]
     assert writes == []  # and asking again takes no write lock (every sweep asks)
     from tests.conftest import work

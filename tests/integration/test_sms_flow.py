@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hotline.adapters.models import BacklogItem, ConfirmationCode, InboundMessage, LogEntry, Report, Submission
+from hotline.adapters.models import (
+    BacklogItem,
+    ConfirmationCode,
+    InboundMessage,
+    LogEntry,
+    Report,
+    Submission,
+)
 from hotline.adapters.queues import FAIL_FAST_SECONDS, PROCESSOR_QUEUES
 from hotline.services.log import chain as vlog
 from tests.conftest import work
@@ -132,8 +139,8 @@ def test_forged_signature_is_rejected_and_logged(client, rt, chair):
 
 
 def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
-    from workers import duties
     from tests.conftest import work
+    from workers import duties
     redis_server.stop()
     try:
         assert chair.send(FIRST, process=False) == 200  # still answered
@@ -204,7 +211,7 @@ def test_a_job_that_keeps_failing_becomes_a_backlog_item(chair, rt, monkeypatch)
     def broken(*_args, **_kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(inbound, "handle", broken)
+    monkeypatch.setattr(inbound, "dispatch", broken)
     chair.send(FIRST)  # first failure: RQ schedules retries
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
@@ -353,11 +360,12 @@ def test_one_phones_texts_are_handled_once_and_in_order_by_concurrent_workers(ch
     database holds the per-sender lock), then sees it handled and assembles the report."""
     import threading
 
-    from hotline.services.sms import process as inbound, inbox
     from hotline.services.records import roster
+    from hotline.services.sms import inbox
+    from hotline.services.sms import process as inbound
 
-    first = inbox.store(rt, "sms", "SMhalf1", {"From": [chair.number], "Body": ["first: Biden 12, Pete 45, Klobuchar"]})
-    second = inbox.store(rt, "sms", "SMhalf2", {"From": [chair.number], "Body": ["8, Bernie 40, Warren 30"]})
+    first = inbox.store(rt.units, "sms", "SMhalf1", {"From": [chair.number], "Body": ["first: Biden 12, Pete 45, Klobuchar"]})
+    second = inbox.store(rt.units, "sms", "SMhalf2", {"From": [chair.number], "Body": ["8, Bernie 40, Warren 30"]})
     entered = threading.Event()
     real = roster.precincts_for_phone
 
@@ -371,7 +379,7 @@ def test_one_phones_texts_are_handled_once_and_in_order_by_concurrent_workers(ch
 
     def run(row: int) -> None:
         try:
-            inbound.process(rt, row, chair.number)
+            inbound.handle_texts(rt.units, rt.redis, row, chair.number)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

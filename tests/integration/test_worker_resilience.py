@@ -138,14 +138,14 @@ def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
 
 def test_a_flood_waiting_in_the_paced_lane_never_hides_a_chairs_text_from_the_sweeper(rt):
     from hotline.services.sms import inbox
-    from workers import duties
     from tests.helpers import load_roster
+    from workers import duties
     load_roster(rt)
     # Redis lost these jobs: 600 older texts from unknown numbers, then a chair's YES.
     for i in range(600):
-        inbox.store(rt, "sms", f"SMflood{i}", {"From": [f"+1202555{i:04d}"], "Body": ["lol"]})
-    chair = inbox.store(rt, "sms", "SMchair", {"From": ["+15155550142"], "Body": ["YES 1234"]})
-    borrowed = inbox.store(rt, "sms", "SMborrowed", {"From": ["+17125550000"],
+        inbox.store(rt.units, "sms", f"SMflood{i}", {"From": [f"+1202555{i:04d}"], "Body": ["lol"]})
+    chair = inbox.store(rt.units, "sms", "SMchair", {"From": ["+15155550142"], "Body": ["YES 1234"]})
+    borrowed = inbox.store(rt.units, "sms", "SMborrowed", {"From": ["+17125550000"],
                                                      "Body": ["DSM-42 PIN 4321 first: Biden 12"]})
     duties.sweep_once(rt, stale_seconds=0)
     queued = set(rt.queues.by_name["inbound"].job_ids)

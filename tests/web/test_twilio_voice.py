@@ -1,17 +1,21 @@
 """Keypad reporting by phone, driven as Twilio would: signed webhooks in, TwiML parsed and checked."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from hotline.adapters.models import (
     BacklogItem,
     CallEvent,
+    ChairPhone,
     ConfirmationCode,
     LogEntry,
     OutboundMessage,
     Report,
     Submission,
+    utcnow,
 )
 from hotline.services.log import chain as vlog
 from tests.helpers import ROSTER, Phone, load_roster
@@ -181,6 +185,69 @@ def test_another_phone_needs_the_code_texted_to_the_registered_phone(client, rt,
         assert (sub.sender, sub.confirm_phone) == (STRANGER, CHAIR)
 
 
+def test_too_many_wrong_codes_void_the_voice_report(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("1")
+    wrong = "1000" if Phone(client, rt, CHAIR).code() != "1000" else "1001"
+    for left in range(rt.config.code_max_attempts - 1, 0, -1):
+        call.press(wrong)
+        assert call.says()[0] == f"That code does not match. {left} {'try' if left == 1 else 'tries'} left."
+    call.press(wrong)
+    assert call.says() == [("Too many wrong codes, so that report was not recorded. Hotline staff will "
+                           "call the chair."), MENU]
+    with rt.db.transaction() as uow:
+        sub = uow.session.execute(select(Submission)).scalar_one()
+        assert sub.status == "locked"
+        assert set(uow.session.execute(select(Report.status)).scalars()) == {"discarded"}
+        item = uow.session.execute(select(BacklogItem).where(BacklogItem.kind == "code_lockout")).scalar_one()
+        assert (item.submission_id, item.phone) == (sub.id, STRANGER)
+    assert current(rt) == {}
+
+
+def test_an_expired_code_offers_a_new_one(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_counts(call)
+    for n in FIRST:
+        call.press(n)
+    call.press("1")
+    code = Phone(client, rt, CHAIR).code()
+    with rt.db.transaction() as uow:
+        row = uow.session.execute(select(ConfirmationCode)).scalar_one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    call.press(code)
+    assert call.says()[0] == "That code is no longer valid. To send a new code, press 1."
+    assert call.gather().attrib["action"].startswith("/twilio/voice/readback?")
+    call.press("1")  # a new read-back and code replace the expired one
+    with rt.db.transaction() as uow:
+        statuses = sorted(uow.session.execute(select(Submission.status)).scalars())
+    assert statuses == ["awaiting_confirmation", "replaced"]
+    assert current(rt) == {}
+
+
+def test_a_precinct_without_a_registered_phone_goes_to_the_desk(client, rt):
+    load_roster(rt, ROSTER + "NOP-1,Polk,No Phone 1,2,Nora Pine,+15155550300,2468,40\n")
+    with rt.db.transaction() as uow:  # the roster insists on a phone; this chair's was removed since
+        uow.session.execute(delete(ChairPhone).where(ChairPhone.phone == "+15155550300"))
+    call = Call(client, STRANGER)
+    to_counts(call, precinct_keys="6671", pin="2468")
+    for n in FIRST:
+        call.press(n)
+    call.press("1")
+    assert call.says() == [("The PIN is right, but precinct N O P 1 has no registered phone to confirm "
+                           "from. Hotline staff will help you."), "Connecting you to the results desk."]
+    assert call.find("Enqueue").text == "hotline-chairs"
+    assert rt.redis.zscore("hotline:desk:waiting:hotline-chairs", call.sid) is not None
+    with rt.db.transaction() as uow:
+        item = uow.session.execute(select(BacklogItem).where(BacklogItem.kind == "unknown_sender")
+                                   ).scalar_one()
+        assert {k: n for k, n in item.detail["counts"].items() if n} == FIRST_COUNTS  # staff get the numbers
+        assert item.phone == STRANGER
+    assert count(rt, Submission) == 0
+
+
 def test_the_chair_can_confirm_a_voice_report_by_text(client, rt, roster):
     call = Call(client, STRANGER)
     to_counts(call)
@@ -201,7 +268,8 @@ def test_wrong_pins_lock_the_precinct_for_voice_and_sms_alike(client, rt, roster
     for left in range(rt.config.pin_max_failures - 1, 0, -1):
         call.press("1111")
         assert call.says() == [
-            f"That PIN is not right for precinct D S M 42. {left} tries left. Nothing was recorded.",
+            f"That PIN is not right for precinct D S M 42. {left} {'try' if left == 1 else 'tries'} left. "
+            "Nothing was recorded.",
             "Precinct D S M 42, Des Moines 42. Enter the chair's PIN, then press pound."]
     call.press("1111")
     assert call.says() == [

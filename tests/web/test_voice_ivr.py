@@ -5,6 +5,7 @@ import pytest
 
 from hotline.domain import ivr
 from hotline.domain.ivr import Key
+from hotline.domain.wording import voice as wording
 
 
 @pytest.mark.parametrize("code,keys", [("DSM-42", "37642"), ("AMES-1", "26371"), ("IC-5", "425"),
@@ -34,19 +35,19 @@ def test_parse_count(digits, count):
 
 
 def test_spoken_forms():
-    assert ivr.spoken_code("DSM-42") == "D S M 42"
-    assert ivr.spoken_code("ames-1") == "A M E S 1"
-    assert ivr.spoken_digits("+15155550142"[-4:]) == "0 1 4 2"
-    assert ivr.spoken_name("Biden", ("Joe", "Joe Biden", "Joseph Biden")) == "Joe Biden"
-    assert ivr.spoken_name("Uncommitted", ("Uncom", "Not Committed")) == "Uncommitted"
-    assert ivr.join_words(["a"]) == "a" and ivr.join_words(["a", "b", "c"]) == "a, b and c"
-    assert [ivr.minutes(s) for s in (0, 59, 60, 61, 300)] == [
+    assert wording.spoken_code("DSM-42") == "D S M 42"
+    assert wording.spoken_code("ames-1") == "A M E S 1"
+    assert wording.spoken_digits("+15155550142"[-4:]) == "0 1 4 2"
+    assert wording.spoken_name("Biden", ("Joe", "Joe Biden", "Joseph Biden")) == "Joe Biden"
+    assert wording.spoken_name("Uncommitted", ("Uncom", "Not Committed")) == "Uncommitted"
+    assert wording.join_words(["a"]) == "a" and wording.join_words(["a", "b", "c"]) == "a, b and c"
+    assert [wording.minutes(s) for s in (0, 59, 60, 61, 300)] == [
         "less than a minute", "less than a minute", "1 minute", "2 minutes", "5 minutes"]
 
 
 def test_readback_names_every_number_and_the_total():
-    text = ivr.readback("DSM-42", "First alignment", [("Joe Biden", 12), ("Mike Bloomberg", 0),
-                                                      ("Pete Buttigieg", 45)], warning="Too many.")
+    text = wording.readback("DSM-42", "First alignment", [("Joe Biden", 12), ("Mike Bloomberg", 0),
+                                                          ("Pete Buttigieg", 45)], warning="Too many.")
     assert text == ("Please check these numbers for precinct D S M 42, first alignment. Joe Biden: 12. "
                     "Pete Buttigieg: 45. Total: 57. Zero for Mike Bloomberg. Please check: Too many.")
 
@@ -63,12 +64,23 @@ def test_estimate_wait_from_recent_pace_or_recent_waits():
 
 
 def test_wait_message_is_honest_for_unknown_callers():
-    text = ivr.wait_message(4, 120, chair=False, chairs_ahead=3, over_limit=False, limit_seconds=300)
+    text = wording.wait_message(4, 120, chair=False, chairs_ahead=3, over_limit=False, limit_seconds=300)
     assert text == ("You are number 4 in line. Precinct chairs are answered first, and 3 are waiting now. "
                     "The estimated wait is at least about 2 minutes. To get a call back instead of "
                     "waiting, press 1.")
 
 
 def test_callback_booked_says_what_happens_next():
-    assert "There are 2 call-backs ahead of yours." in ivr.callback_booked("0142", 2)
-    assert "Yours is next on the call-back list." in ivr.callback_booked("0142", 0)
+    assert "There are 2 call-backs ahead of yours." in wording.callback_booked("0142", 2)
+    assert "Yours is next on the call-back list." in wording.callback_booked("0142", 0)
+
+
+def test_notices_read_back_the_keys_pressed_or_say_that():
+    assert wording.notice("no_precinct", "999") == ("I found no precinct for 9 9 9. Please check the code "
+                                                    "on your worksheet.")
+    assert wording.notice("bad_count", "*#") == "Sorry, that is not a number I can use."
+    assert wording.notice("invalid") == "Sorry, that is not one of the choices."
+    assert wording.pin_locked("DSM-42", 900).startswith(
+        "PIN entry for precinct D S M 42 is locked for 15 minutes")
+    assert wording.code_prompt("+15155550142").startswith(
+        "We texted a 4-digit code to the chair's registered phone, ending 0 1 4 2.")

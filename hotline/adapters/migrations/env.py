@@ -4,8 +4,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from hotline.config import Config
 from hotline.adapters.models import Base
+from hotline.config import Config
 
 url = context.config.attributes.get("url") or Config.from_env().database_url
 

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline.adapters.models import StaffUser, utcnow
 from hotline.config import Config
 from hotline.domain.verification import normalize_phone
-from hotline.adapters.models import StaffUser, utcnow
-from hotline.services.records import limits
 from hotline.services.log import chain as vlog
+from hotline.services.records import limits
+from hotline.services.units import Units
 
 ROLES = ("staff", "admin")
 MIN_PASSWORD = 8
@@ -22,6 +24,25 @@ LOGIN_LOCK_SECONDS = 15 * 60
 
 class StaffError(ValueError):
     """An account cannot be created or changed as asked; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A staff account as pages and the signed-in request see it (never its password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    phone: str | None
+    active: bool
+    last_login_at: datetime | None
+
+
+def account(user: StaffUser) -> Account:
+    """The account's plain values."""
+    return Account(user.id, user.username, user.display_name, user.role, user.phone, user.active,
+                   user.last_login_at)
 
 
 @dataclass(frozen=True)
@@ -102,10 +123,29 @@ def update_user(s: Session, user: StaffUser, *, actor: str, role: str | None = N
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: the user, or why not."""
+    """The outcome of a sign-in attempt: the account, or why not."""
 
-    user: StaffUser | None
+    user: Account | None
     locked: bool = False
+
+
+def sign_in(units: Units, username: str, password: str, remote: str) -> SignIn:
+    """Check a password from address `remote`; failures count towards a lock-out, all is logged."""
+    with units.begin() as uow:
+        return authenticate(uow.session, username, password, remote)
+
+
+def signed_in(units: Units, user_id: int) -> Account | None:
+    """The account a browser session names, while it exists and is switched on."""
+    with units.reading() as s:
+        user = s.get(StaffUser, user_id)
+        return account(user) if user is not None and user.active else None
+
+
+def sign_out(units: Units, username: str) -> None:
+    """Log that `username` signed out."""
+    with units.begin() as uow:
+        vlog.record(uow.session, "logout", actor=username)
 
 
 def authenticate(s: Session, username: str, password: str, remote: str) -> SignIn:
@@ -126,15 +166,52 @@ def authenticate(s: Session, username: str, password: str, remote: str) -> SignI
     limits.clear(s, key)
     user.last_login_at = utcnow()
     vlog.record(s, "login", actor=user.username, remote=remote, role=user.role)
-    return SignIn(user)
+    return SignIn(account(user))
 
 
-def is_admin(user: StaffUser | None) -> bool:
+def is_admin(user: StaffUser | Account | None) -> bool:
+    """A switched-on administrator."""
     return user is not None and user.active and user.role == "admin"
 
 
 def list_users(s: Session) -> list[StaffUser]:
+    """Every account, administrators first, by name."""
     return list(s.execute(select(StaffUser).order_by(StaffUser.role, StaffUser.username)).scalars())
+
+
+def everyone(units: Units) -> list[Account]:
+    """Every account, administrators first, by name (for the accounts page)."""
+    with units.reading() as s:
+        return [account(u) for u in list_users(s)]
+
+
+def add(units: Units, username: str, password: str, role: str, *, actor: str, display_name: str = "",
+        phone: str | None = None) -> str:
+    """Create an account (StaffError says why not); its username as stored."""
+    with units.begin() as uow:
+        return create_user(uow.session, username, password, role, actor=actor, display_name=display_name,
+                           phone=phone).username
+
+
+def change(units: Units, user_id: int, *, actor: str, role: str | None = None, active: bool | None = None,
+           phone: str | None = None, password: str | None = None) -> None:
+    """An administrator changes an account; nobody can switch off or demote their own."""
+    with units.begin() as uow:
+        user = uow.session.get(StaffUser, user_id)
+        if user is None:
+            raise StaffError("No such account.")
+        if user.username == actor and (active is False or role == "staff"):
+            raise StaffError("You cannot switch off or demote your own account.")
+        update_user(uow.session, user, actor=actor, role=role, active=active, phone=phone, password=password)
+
+
+def set_phone(units: Units, username: str, phone: str) -> None:
+    """Save a staff member's own phone, which click-to-call rings first."""
+    with units.begin() as uow:
+        user = by_username(uow.session, username)
+        if user is None:
+            raise StaffError("No such account.")
+        update_user(uow.session, user, actor=username, phone=phone)
 
 
 def ensure_demo_users(s: Session, config: Config) -> list[DemoAccount]:

@@ -8,10 +8,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.adapters.models import InboundMessage, Precinct, Report, Submission
+from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
-from hotline.adapters.models import Precinct, Report, Submission
-from hotline.services.records import reports
 from hotline.services.results import public as results
+from hotline.services.units import Units
+
+CURRENT, SUPERSEDED = ReportStatus.CURRENT.value, ReportStatus.SUPERSEDED.value
+AWAITING, CONFIRMED = SubmissionStatus.AWAITING.value, SubmissionStatus.CONFIRMED.value
 
 # In order of precedence: a precinct shows the first state that applies.
 STATES = {
@@ -53,7 +57,7 @@ class Board:
 def _latest_confirmed(s: Session) -> dict[int, Submission]:
     """The newest confirmation per precinct (the one `reports.latest_confirmed` would give)."""
     newest = (select(Submission.precinct_id, func.max(Submission.confirmed_at).label("at"))
-              .where(Submission.status == "confirmed").group_by(Submission.precinct_id).subquery())
+              .where(Submission.status == CONFIRMED).group_by(Submission.precinct_id).subquery())
     rows = s.execute(select(Submission).join(newest, (Submission.precinct_id == newest.c.precinct_id)
                                              & (Submission.confirmed_at == newest.c.at))).scalars()
     return {sub.precinct_id: sub for sub in rows}
@@ -71,13 +75,20 @@ def _state(stages: set[str], awaiting: bool, corrected: bool, latest: Submission
     return "confirmed" if stages else "not_reported"
 
 
+def show(units: Units, *, county: str | None = None, state: str | None = None,
+         code: str | None = None) -> Board:
+    """The precinct board: every precinct's state, the rows filtered by county, state and code."""
+    with units.reading() as s:
+        return build(s, county=county, state=state, code=code)
+
+
 def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None) -> Board:
     """Every precinct's state; the tallies cover all precincts, the rows only those matching the filters."""
     current: dict[int, set[str]] = {}
-    for pid, stage in s.execute(select(Report.precinct_id, Report.stage).where(Report.status == "current")):
+    for pid, stage in s.execute(select(Report.precinct_id, Report.stage).where(Report.status == CURRENT)):
         current.setdefault(pid, set()).add(stage)
-    corrected = set(s.execute(select(Report.precinct_id).where(Report.status == "superseded")).scalars())
-    awaiting = set(s.execute(select(Submission.precinct_id).where(Submission.status == reports.AWAITING)).scalars())
+    corrected = set(s.execute(select(Report.precinct_id).where(Report.status == SUPERSEDED)).scalars())
+    awaiting = set(s.execute(select(Submission.precinct_id).where(Submission.status == AWAITING)).scalars())
     latest = _latest_confirmed(s)
     reporting = {r.precinct for r in results.publishable(s)}
     statewide, tallies, rows = Tally("Statewide"), {}, []
@@ -98,12 +109,18 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
     return Board(rows, [tallies[k] for k in sorted(tallies)], statewide)
 
 
+def export(units: Units) -> list[dict[str, Any]]:
+    """Every precinct's current numbers per candidate, published or not (the admin export)."""
+    with units.reading() as s:
+        return result_rows(s)
+
+
 def result_rows(s: Session) -> list[dict[str, Any]]:
     """Every precinct's current numbers (published or not) per candidate, for the admin export."""
     board = {r.code: r for r in build(s).rows}
     by_precinct: dict[str, dict[str, dict[str, int]]] = {}
     q = select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
-    for code, stage, counts in s.execute(q.where(Report.status == "current")):
+    for code, stage, counts in s.execute(q.where(Report.status == CURRENT)):
         by_precinct.setdefault(code, {})[stage] = counts
     out = []
     for code, stages in sorted(by_precinct.items()):
@@ -114,3 +131,22 @@ def result_rows(s: Session) -> list[dict[str, Any]]:
                         "published": row.reporting, "candidate": name,
                         **{st.value: stages.get(st.value, {}).get(name, "") for st in Stage}})
     return out
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The home page's figures."""
+
+    precincts: int
+    reporting: int  # precincts with at least one counting report
+    texts: int      # texts received
+
+
+def headline(units: Units) -> Headline:
+    """How many precincts there are, how many have a counting report, how many texts came in."""
+    with units.reading() as s:
+        precincts = s.scalar(select(func.count()).select_from(Precinct)) or 0
+        reporting = s.scalar(select(func.count(func.distinct(Report.precinct_id)))
+                             .where(Report.status == CURRENT)) or 0
+        texts = s.scalar(select(func.count()).select_from(InboundMessage)) or 0
+    return Headline(precincts, reporting, texts)

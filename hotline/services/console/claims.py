@@ -1,15 +1,21 @@
 """The staff queue: open backlog items by priority and age, claims that expire, release, resolve."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import BacklogItem, County, Precinct, utcnow
-from hotline.services.records import backlog
+from hotline.adapters.models import BacklogItem, County, Precinct, Submission, utcnow
+from hotline.domain.lifecycle import SubmissionStatus
+from hotline.services.console.views import ItemView, item_view
 from hotline.services.log import chain as vlog
+from hotline.services.records import backlog
+from hotline.services.units import UnitOfWork, Units
 
 # Plain words for each kind of item, for volunteers on their first shift.
 KIND_LABELS = {
@@ -35,7 +41,27 @@ class Filters:
     county: str | None = None
 
 
-def _open(f: Filters):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class Queue:
+    """The queue page: open items, who holds each, counts by kind, staff entries to approve."""
+
+    items: list[ItemView]
+    holders: dict[int, str | None]
+    counts: dict[str, int]
+    approvals: int
+    counties: list[str]
+
+
+def overview(units: Units, f: Filters) -> Queue:
+    """The open items matching `f`, most urgent first, with everything the queue page shows."""
+    with units.reading() as s:
+        items = [item_view(i) for i in queue(s, f)]
+        approvals = s.scalar(select(func.count()).select_from(Submission).where(
+            Submission.source == "staff", Submission.status == SubmissionStatus.AWAITING.value)) or 0
+        return Queue(items, {i.id: holder(i) for i in items}, counts_by_kind(s, f), approvals, counties(s))
+
+
+def _open(f: Filters) -> Any:
     q = select(BacklogItem).where(BacklogItem.resolved_at.is_(None))
     if f.county:
         q = q.join(Precinct, Precinct.id == BacklogItem.precinct_id).join(
@@ -66,15 +92,22 @@ def label(kind: str) -> str:
 
 
 def counties(s: Session) -> list[str]:
+    """Every county's name, for the queue's filter."""
     return list(s.execute(select(County.name).order_by(County.name)).scalars())
 
 
-def holder(item: BacklogItem, now: datetime | None = None) -> str | None:
+def holder(item: BacklogItem | ItemView, now: datetime | None = None) -> str | None:
     """Who holds a live claim on the item, if anyone."""
     now = now or utcnow()
     if item.claimed_by and item.claim_expires_at and item.claim_expires_at > now:
         return item.claimed_by
     return None
+
+
+def take(units: Units, item_id: int, user: str) -> bool:
+    """Claim the item for `user` (or renew their claim); False when someone else has it or it is closed."""
+    with units.begin() as uow:
+        return claim(uow.session, item_id, user, uow.config.claim_ttl_seconds)
 
 
 def claim(s: Session, item_id: int, user: str, ttl_seconds: int) -> bool:
@@ -96,6 +129,17 @@ def claim(s: Session, item_id: int, user: str, ttl_seconds: int) -> bool:
     return True
 
 
+@contextmanager
+def holding(units: Units, item_id: int, user: str) -> Iterator[tuple[UnitOfWork, BacklogItem]]:
+    """A transaction on the item, if `user` holds a live claim on it (renewed); else NotClaimant.
+
+    Every staff action on an item runs inside one, so the claim is checked in the same
+    transaction that acts: a claim that lapses meanwhile cannot let two people act at once.
+    """
+    with units.begin() as uow:
+        yield uow, held(uow.session, item_id, user, uow.config.claim_ttl_seconds)
+
+
 def held(s: Session, item_id: int, user: str, ttl_seconds: int) -> BacklogItem:
     """The item, if `user` holds a live claim on it (which each action renews); else NotClaimant."""
     item = s.get(BacklogItem, item_id)
@@ -107,22 +151,25 @@ def held(s: Session, item_id: int, user: str, ttl_seconds: int) -> BacklogItem:
     return item
 
 
-def release(s: Session, item: BacklogItem, user: str) -> None:
-    """Give the item back to the queue unfinished."""
-    item.claimed_by = item.claim_expires_at = None
-    vlog.record(s, "backlog_released", precinct=_code(item), phone=item.phone, actor=user, item_id=item.id)
+def give_back(units: Units, item_id: int, user: str) -> None:
+    """Return the item `user` holds to the queue unfinished."""
+    with holding(units, item_id, user) as (uow, item):
+        item.claimed_by = item.claim_expires_at = None
+        vlog.record(uow.session, "backlog_released", precinct=_code(item), phone=item.phone, actor=user,
+                    item_id=item.id)
 
 
-def resolve(s: Session, item: BacklogItem, user: str, note: str) -> None:
-    """Close the item with a note saying what was done."""
+def close(units: Units, item_id: int, user: str, note: str) -> None:
+    """Close the item `user` holds with a note saying what was done (ValueError without one)."""
     note = note.strip()
-    if not note:
-        raise ValueError("Write a short note saying what you did before resolving.")
-    item.resolved_at, item.resolved_by = utcnow(), user
-    item.resolution, item.note = "resolved", note
-    item.claimed_by = item.claim_expires_at = None
-    vlog.record(s, "backlog_resolved", precinct=_code(item), phone=item.phone, actor=user,
-                item_id=item.id, note=note)
+    with holding(units, item_id, user) as (uow, item):
+        if not note:
+            raise ValueError("Write a short note saying what you did before resolving.")
+        item.resolved_at, item.resolved_by = utcnow(), user
+        item.resolution, item.note = "resolved", note
+        item.claimed_by = item.claim_expires_at = None
+        vlog.record(uow.session, "backlog_resolved", precinct=_code(item), phone=item.phone, actor=user,
+                    item_id=item.id, note=note)
 
 
 def _code(item: BacklogItem) -> str | None:

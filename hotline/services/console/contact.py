@@ -1,28 +1,32 @@
 """Staff reaching a chair: click-to-call, texts, and a callback code the chair reads out."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.db import UnitOfWork
+from hotline.adapters.models import BacklogItem, OutboundMessage, Precinct, Submission, utcnow
+from hotline.adapters.twilio_calls import Caller, CallError
+from hotline.domain.lifecycle import SubmissionStatus
 from hotline.domain.verification import CodeCheck
 from hotline.domain.verification import check_code as judge
-from hotline.adapters.models import BacklogItem, OutboundMessage, Precinct, StaffUser, Submission, utcnow
-from hotline.runtime import Runtime
+from hotline.domain.wording import sms as replies
+from hotline.services.console import accounts, claims
 from hotline.services.log import chain as vlog
-from hotline.services.records import outbox as outbound, reports, roster
-from hotline.adapters.twilio_calls import Caller, CallError
+from hotline.services.records import outbox, reports, roster
+from hotline.services.units import UnitOfWork, Units
 
-# A code-only submission: it proves who is on the line and carries no results.
-IDENTITY_CHECK = "identity_check"
-IDENTITY_VERIFIED = "identity_verified"
 SMS_LIMIT = 480  # three segments: staff replies stay short
 
 
 class ContactError(ValueError):
     """The chair cannot be reached as asked; the message says why in plain words."""
+
+
+class CallFailed(ContactError):
+    """The call request was recorded, but Twilio did not place it; dial by hand."""
 
 
 def phones_for(s: Session, precinct: Precinct | None, item: BacklogItem | None = None) -> list[str]:
@@ -33,77 +37,112 @@ def phones_for(s: Session, precinct: Precinct | None, item: BacklogItem | None =
     return phones
 
 
-def _check_phone(phone: str, allowed: list[str]) -> str:
+def precinct_of(item: BacklogItem) -> Precinct:
+    """The item's precinct; ContactError while nobody knows which it is."""
+    if item.precinct is None:
+        raise ContactError("This item has no precinct yet; call or text the sender to find out which.")
+    return item.precinct
+
+
+def _code(item: BacklogItem) -> str | None:
+    return item.precinct.code if item.precinct else None
+
+
+def _listed(phone: str, allowed: list[str]) -> str:
     if phone not in allowed:
         raise ContactError("Pick one of the listed numbers.")
     return phone
 
 
-def request_call(uow: UnitOfWork, staff: StaffUser, to: str, allowed: list[str],
-                 precinct: Precinct | None, item_id: int | None) -> OutboundMessage:
-    """Record the call request in the outbox (the bridge reads it); the call is placed after commit."""
-    if not staff.phone:
-        raise ContactError("Add your own phone number first: the hotline rings you, then the chair.")
-    to = _check_phone(to, allowed)
-    row = OutboundMessage(to_number=to, kind="call", priority=0, status="requested",
-                          precinct_id=precinct.id if precinct else None,
-                          body=f"Call from {staff.username} (rings {staff.phone} first) to {to}")
-    uow.session.add(row)
-    uow.session.flush()
-    vlog.record(uow.session, "staff_call_requested", precinct=precinct.code if precinct else None,
-                phone=to, actor=staff.username, staff_phone=staff.phone, outbound_id=row.id,
-                item_id=item_id)
-    return row
+@dataclass(frozen=True)
+class Call:
+    """A call request: "outbox" when no Twilio account places it, and the staff phone rung first."""
+
+    status: str
+    staff_phone: str
 
 
-def place_call(rt: Runtime, caller: Caller, call_id: int, staff_phone: str, twiml_url: str) -> str:
-    """Ring the staff member's phone (Twilio bridges to the chair); returns the outbox status."""
+def call(units: Units, caller: Caller, item_id: int, user: str, to: str,
+         twiml_url: Callable[[int], str]) -> Call:
+    """Ring `user`'s phone, then (through the TwiML at `twiml_url(call id)`) the chair's number `to`."""
+    with claims.holding(units, item_id, user) as (uow, item):
+        staff = accounts.by_username(uow.session, user)
+        if staff is None or not staff.phone:
+            raise ContactError("Add your own phone number first: the hotline rings you, then the chair.")
+        to = _listed(to, phones_for(uow.session, item.precinct, item))
+        row = OutboundMessage(to_number=to, kind="call", priority=0, status="requested",
+                              precinct_id=item.precinct_id,
+                              body=f"Call from {staff.username} (rings {staff.phone} first) to {to}")
+        uow.session.add(row)
+        uow.session.flush()
+        vlog.record(uow.session, "staff_call_requested", precinct=_code(item), phone=to, actor=staff.username,
+                    staff_phone=staff.phone, outbound_id=row.id, item_id=item.id)
+        call_id, staff_phone = row.id, staff.phone
+    # The request is committed first: the bridge Twilio calls back looks it up.
+    return Call(_place(units, caller, call_id, staff_phone, twiml_url(call_id)), staff_phone)
+
+
+def _place(units: Units, caller: Caller, call_id: int, staff_phone: str, twiml_url: str) -> str:
+    """Ask Twilio to ring the staff phone (outside any transaction: it may take seconds)."""
     try:
         placed = caller.call(staff_phone, twiml_url)
         status, sid, error = placed.status, placed.sid, None
     except CallError as exc:
         status, sid, error = "failed", None, str(exc)
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         row = uow.session.get(OutboundMessage, call_id)
         assert row is not None
         row.status, row.twilio_sid, row.error_message = status, sid, error
         row.sent_at = utcnow() if sid else None
     if error:
-        raise ContactError(error)
+        raise CallFailed(error)
     return status
 
 
-def send_sms(uow: UnitOfWork, rt: Runtime, staff: str, to: str, body: str, allowed: list[str],
-             precinct: Precinct | None) -> int:
+def bridge(units: Units, call_id: int) -> str | None:
+    """The number to connect an answered staff phone to; None for no such call request."""
+    with units.begin() as uow:
+        row = uow.session.get(OutboundMessage, call_id)
+        if row is None or row.kind != "call":
+            return None
+        vlog.record(uow.session, "staff_call_bridged", phone=row.to_number, outbound_id=row.id)
+        row.status = "bridged"
+        return row.to_number
+
+
+def text(units: Units, item_id: int, user: str, to: str, body: str) -> int:
     """Text the chair (or the item's sender) from the hotline; the outbox row's id."""
     body = body.strip()
-    if not body:
-        raise ContactError("Write the text first.")
-    if len(body) > SMS_LIMIT:
-        raise ContactError(f"Keep texts under {SMS_LIMIT} characters.")
-    to = _check_phone(to, allowed)
-    msg_id = outbound.queue_sms(uow, rt, to, body, "staff_sms", priority=1,
-                                precinct_id=precinct.id if precinct else None)
-    vlog.record(uow.session, "staff_sms", precinct=precinct.code if precinct else None, phone=to,
-                actor=staff, outbound_id=msg_id, body=body)
-    return msg_id
+    with claims.holding(units, item_id, user) as (uow, item):
+        if not body:
+            raise ContactError("Write the text first.")
+        if len(body) > SMS_LIMIT:
+            raise ContactError(f"Keep texts under {SMS_LIMIT} characters.")
+        to = _listed(to, phones_for(uow.session, item.precinct, item))
+        msg_id = outbox.queue_sms(uow, to, body, "staff_sms", priority=1, precinct_id=item.precinct_id)
+        vlog.record(uow.session, "staff_sms", precinct=_code(item), phone=to, actor=user, outbound_id=msg_id,
+                    body=body)
+        return msg_id
 
 
-def send_code(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str) -> Submission:
-    """Text a one-time code to the chair's registered phone, for the chair to read out to staff."""
+def send_code(units: Units, item_id: int, user: str) -> str:
+    """Text a one-time code to the chair's registered phone, for the chair to read out; that phone."""
+    with claims.holding(units, item_id, user) as (uow, item):
+        return _send_code(uow, precinct_of(item), user)
+
+
+def _send_code(uow: UnitOfWork, precinct: Precinct, staff: str) -> str:
     phones = roster.registered_phones(uow.session, precinct)
     if not phones:
         raise ContactError(f"{precinct.code} has no registered phone to send a code to.")
     draft = reports.Draft(precinct=precinct, sections=(), attendance=None, source="staff",
                           sender=staff, confirm_phone=phones[0])
-    issued = reports.issue(uow, rt, draft, code_kind="callback")
-    # Not a report: the chair's own YES texts must never find it.
-    issued.submission.status = IDENTITY_CHECK
-    outbound.queue_sms(uow, rt, phones[0],
-                       f"Caucus hotline code for {precinct.code}: {issued.code}. Read it to the hotline "
-                       "staff member you are speaking with. If nobody from the hotline is, ignore this.",
-                       "callback_code", priority=0, precinct_id=precinct.id)
-    return issued.submission
+    issued = reports.issue(uow, draft, code_kind="callback")
+    # A code-only submission, not a report: the chair's own YES texts must never find it.
+    issued.submission.status = SubmissionStatus.IDENTITY_CHECK.value
+    outbox.queue_sms(uow, phones[0], replies.identity_code(precinct.code, issued.code), "callback_code",
+                     priority=0, precinct_id=precinct.id)
+    return phones[0]
 
 
 @dataclass(frozen=True)
@@ -112,18 +151,26 @@ class CodeResult:
     left: int
 
 
-def check_code(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, given: str) -> CodeResult:
-    """Check the code the person on the line read out against the newest one sent."""
-    s, cfg, now = uow.session, rt.config, utcnow()
+def check_code(units: Units, item_id: int, user: str, given: str) -> CodeResult:
+    """Check the code the person on the line read out against the newest one sent.
+
+    A wrong code is a result, not an error: the counted try and its log entry must commit.
+    """
+    with claims.holding(units, item_id, user) as (uow, item):
+        return _check_code(uow, precinct_of(item), user, given)
+
+
+def _check_code(uow: UnitOfWork, precinct: Precinct, staff: str, given: str) -> CodeResult:
+    s, cfg, now = uow.session, uow.config, utcnow()
     sub = s.execute(select(Submission).where(Submission.precinct_id == precinct.id,
-                                             Submission.status == IDENTITY_CHECK)
+                                             Submission.status == SubmissionStatus.IDENTITY_CHECK.value)
                     .order_by(Submission.id.desc())).scalars().first()
     row = reports.active_code(s, sub.id) if sub else None
     if sub is None or row is None:
         raise ContactError("Send a code first.")
     verdict = judge(given, reports.code_state(row), cfg.secret_key, now, cfg.code_max_attempts)
     if verdict is CodeCheck.OK:
-        row.used_at, sub.status = now, IDENTITY_VERIFIED
+        row.used_at, sub.status = now, SubmissionStatus.IDENTITY_VERIFIED.value
     elif verdict is CodeCheck.WRONG:
         row.attempts += 1
     vlog.record(s, "code_checked", precinct=precinct.code, phone=row.phone, actor=staff,
@@ -134,9 +181,9 @@ def check_code(uow: UnitOfWork, rt: Runtime, precinct: Precinct, staff: str, giv
 
 def identity_status(s: Session, precinct: Precinct) -> str | None:
     """"verified" or "sent" for the newest callback code, None when none was sent."""
-    sub = s.execute(select(Submission).where(Submission.precinct_id == precinct.id,
-                                             Submission.status.in_((IDENTITY_CHECK, IDENTITY_VERIFIED)))
+    sub = s.execute(select(Submission).where(Submission.precinct_id == precinct.id, Submission.status.in_(
+        (SubmissionStatus.IDENTITY_CHECK.value, SubmissionStatus.IDENTITY_VERIFIED.value)))
                     .order_by(Submission.id.desc())).scalars().first()
     if sub is None:
         return None
-    return "verified" if sub.status == IDENTITY_VERIFIED else "sent"
+    return "verified" if sub.status == SubmissionStatus.IDENTITY_VERIFIED else "sent"

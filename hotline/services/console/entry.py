@@ -1,19 +1,35 @@
-"""Results entered by staff for a chair: parsed like a text, counted only after a second staff member approves."""
+"""Results entered by staff for a chair: parsed like a text, counted only once a second staff member
+approves them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from hotline.adapters.db import UnitOfWork
-from hotline.domain.wording import sms as replies
-from hotline.domain.model import Stage
+from hotline.adapters.models import BacklogItem, Precinct, Submission, Worksheet, utcnow
+from hotline.domain.lifecycle import SubmissionStatus
+from hotline.domain.model import Candidate, Stage
 from hotline.domain.parsing import Report, parse_message
-from hotline.adapters.models import Precinct, Submission, utcnow
-from hotline.runtime import Runtime
-from hotline.services.records import backlog, checking, outbox as outbound, reports, roster
+from hotline.domain.wording import sms as replies
+from hotline.services.console import claims
+from hotline.services.console.views import (
+    ItemView,
+    PrecinctView,
+    SheetView,
+    SubmissionView,
+    UnknownPrecinct,
+    item_view,
+    precinct_view,
+    sheet_view,
+    submission_view,
+)
 from hotline.services.log import chain as vlog
+from hotline.services.records import backlog, checking, outbox, reports, roster
+from hotline.services.units import UnitOfWork, Units
+
+AWAITING = SubmissionStatus.AWAITING.value
 
 
 class EntryError(ValueError):
@@ -24,19 +40,58 @@ class EntryError(ValueError):
         self.problems = problems
 
 
-def parse_text(rt: Runtime, precinct: Precinct, text: str) -> tuple[reports.Sections, int | None]:
-    """Read free text exactly like a chair's SMS; raise EntryError listing what could not be read.
+@dataclass(frozen=True)
+class EntryForm:
+    """The entry page: the precinct, the item it is entered for, a worksheet to copy, the candidates."""
 
-    Call it before opening a transaction: the roster cache may need one of its own.
+    precinct: PrecinctView
+    item: ItemView | None
+    worksheet: SheetView | None
+    candidates: list[Candidate]
+
+
+def form(units: Units, code: str, item_id: int | None = None, worksheet_id: int | None = None) -> EntryForm:
+    """What the entry page for precinct `code` shows; UnknownPrecinct when there is none."""
+    candidates = roster.candidates(units)
+    with units.reading() as s:
+        precinct = roster.precinct_by_code(s, code)
+        if precinct is None:
+            raise UnknownPrecinct(code)
+        item = s.get(BacklogItem, item_id) if item_id else None
+        ws = s.get(Worksheet, worksheet_id) if worksheet_id else None
+        return EntryForm(precinct_view(precinct), item_view(item) if item else None,
+                         sheet_view(ws) if ws else None, candidates)
+
+
+def submit(units: Units, code: str, user: str, *, text: str = "",
+           sections: reports.Sections = (), attendance: int | None = None, item_id: int | None = None) -> int:
+    """Store `user`'s entry for precinct `code` (typed as `text`, or as `sections`) to await approval.
+
+    From an item (`item_id`), only its claim holder may enter. Returns the submission's id.
     """
-    parsed = parse_message(text, roster.candidates(rt), known_precincts=roster.known_codes(rt))
+    if text:
+        # Parsed before the write transaction, which then stays short.
+        sections, attendance = parse_text(units, code, text)
+    with units.begin() as uow:
+        if item_id:
+            claims.held(uow.session, item_id, user, uow.config.claim_ttl_seconds)
+        precinct = roster.precinct_by_code(uow.session, code)
+        if precinct is None:
+            raise UnknownPrecinct(code)
+        return enter(uow, precinct, user, sections, attendance, body=text, item_id=item_id).submission.id
+
+
+def parse_text(units: Units, code: str, text: str) -> tuple[reports.Sections, int | None]:
+    """Read free text exactly like a chair's SMS; raise EntryError listing what could not be read."""
+    code = code.upper()
+    parsed = parse_message(text, roster.candidates(units), known_precincts=roster.known_codes(units))
     if not isinstance(parsed, Report):
         raise EntryError(["That reads as a command (like YES or HELP), not as results."])
     problems = list(parsed.errors)
-    if parsed.precinct and parsed.precinct != precinct.code:
-        problems.append(f"The text names precinct {parsed.precinct}, but you are entering {precinct.code}.")
+    if parsed.precinct and parsed.precinct != code:
+        problems.append(f"The text names precinct {parsed.precinct}, but you are entering {code}.")
     if not parsed.sections or not any(sec.counts for sec in parsed.sections):
-        problems.append("I found no numbers.")
+        problems.append(replies.NO_NUMBERS)
     elif any(sec.stage is None for sec in parsed.sections):
         problems.append(replies.NEED_STAGE)
     if problems:
@@ -44,14 +99,14 @@ def parse_text(rt: Runtime, precinct: Precinct, text: str) -> tuple[reports.Sect
     return [(sec.stage, sec.counts) for sec in parsed.sections if sec.stage], parsed.attendance
 
 
-def enter(uow: UnitOfWork, rt: Runtime, precinct: Precinct, user: str, sections: reports.Sections,
+def enter(uow: UnitOfWork, precinct: Precinct, user: str, sections: reports.Sections,
           attendance: int | None, *, body: str = "", item_id: int | None = None) -> reports.Issued:
     """Store a staff entry as a pending report that waits for another staff member's approval."""
     if not sections or not any(counts for _, counts in sections):
         raise EntryError(["Enter at least one number."])
     draft = reports.Draft(precinct=precinct, sections=sections, attendance=attendance, source="staff",
                           sender=user, confirm_phone=None, body=body or _as_text(sections, attendance))
-    issued = reports.issue(uow, rt, draft)
+    issued = reports.issue(uow, draft)
     vlog.record(uow.session, "staff_entered", precinct=precinct.code, actor=user,
                 submission_id=issued.submission.id, item_id=item_id, attendance=attendance,
                 stages={stage.value: dict(counts) for stage, counts in sections},
@@ -65,63 +120,69 @@ def _as_text(sections: reports.Sections, attendance: int | None) -> str:
 
 
 def pending(s: Session) -> list[Submission]:
-    """Staff entries waiting for approval, oldest first."""
-    return list(s.execute(select(Submission).where(Submission.source == "staff",
-                                                   Submission.status == reports.AWAITING)
+    """Staff entries waiting for approval, oldest first, with their stages loaded."""
+    return list(s.execute(select(Submission)
+                          .where(Submission.source == "staff", Submission.status == AWAITING)
+                          .options(selectinload(Submission.reports))
                           .order_by(Submission.created_at, Submission.id)).scalars())
+
+
+def waiting(units: Units) -> list[SubmissionView]:
+    """Staff entries waiting for a second staff member, oldest first (the approvals page)."""
+    with units.reading() as s:
+        return [submission_view(sub) for sub in pending(s)]
 
 
 def _awaiting(s: Session, submission_id: int) -> Submission:
     sub = s.get(Submission, submission_id)
-    if sub is None or sub.source != "staff" or sub.status != reports.AWAITING:
+    if sub is None or sub.source != "staff" or sub.status != AWAITING:
         raise EntryError(["This entry is no longer waiting for approval: it was approved, rejected "
                           + "or replaced by a newer one."])
     return sub
 
 
-def approve(uow: UnitOfWork, rt: Runtime, submission_id: int, approver: str) -> list[checking.Finding]:
+def approve(units: Units, submission_id: int, approver: str) -> list[checking.Finding]:
     """A second staff member approves: the entry becomes the precinct's counting report."""
-    s = uow.session
-    sub = _awaiting(s, submission_id)
-    if sub.sender == approver:
-        raise EntryError(["You entered these results, so someone else must approve them."])
-    now = utcnow()
-    sub.approved_at, sub.approved_by = now, approver
-    code = reports.active_code(s, sub.id)
-    if code is not None:
-        code.used_at = now  # approval stands in for the chair's code; it must not be usable later
-    vlog.record(s, "staff_approved", precinct=sub.precinct.code, actor=approver,
-                submission_id=sub.id, entered_by=sub.sender)
-    findings = reports.confirm(uow, rt, sub, actor=approver).findings
-    if not sub.flagged:
-        backlog.auto_resolve(s, f"check:{sub.precinct.code}",
-                             f"corrected by {sub.sender}, approved by {approver}")
-    _tell_chair(uow, rt, sub)
-    return findings
+    with units.begin() as uow:
+        s = uow.session
+        sub = _awaiting(s, submission_id)
+        if sub.sender == approver:
+            raise EntryError(["You entered these results, so someone else must approve them."])
+        now = utcnow()
+        sub.approved_at, sub.approved_by = now, approver
+        code = reports.active_code(s, sub.id)
+        if code is not None:
+            code.used_at = now  # approval stands in for the chair's code; it must not be usable later
+        vlog.record(s, "staff_approved", precinct=sub.precinct.code, actor=approver,
+                    submission_id=sub.id, entered_by=sub.sender)
+        findings = reports.confirm(uow, sub, actor=approver).findings
+        if not sub.flagged:
+            backlog.auto_resolve(s, f"check:{sub.precinct.code}",
+                                 f"corrected by {sub.sender}, approved by {approver}")
+        _tell_chair(uow, sub)
+        return findings
 
 
-def _tell_chair(uow: UnitOfWork, rt: Runtime, sub: Submission) -> None:
+def _tell_chair(uow: UnitOfWork, sub: Submission) -> None:
     """The chair hears what was recorded in their name, so a wrong entry is noticed."""
     phones = roster.registered_phones(uow.session, sub.precinct)
     if not phones:
         return
-    stages = "; ".join(f"{Stage(r.stage).label}: {replies.format_counts(r.counts)}" for r in sub.reports)
-    outbound.queue_sms(uow, rt, phones[0],
-                       f"Caucus hotline staff recorded for {sub.precinct.code}: {stages}. "
-                       "If this is wrong, text the right numbers or call the hotline.",
-                       "staff_recorded", priority=1, precinct_id=sub.precinct_id)
+    stages = [(Stage(r.stage), r.counts) for r in sub.reports]
+    outbox.queue_sms(uow, phones[0], replies.staff_recorded(sub.precinct.code, stages), "staff_recorded",
+                     priority=1, precinct_id=sub.precinct_id)
 
 
-def reject(s: Session, submission_id: int, user: str, reason: str) -> Submission:
+def reject(units: Units, submission_id: int, user: str, reason: str) -> None:
     """Drop a staff entry (the author may withdraw it, anyone else may reject it) with a reason."""
     reason = reason.strip()
     if not reason:
         raise EntryError(["Say why the entry is rejected."])
-    sub = _awaiting(s, submission_id)
-    reports.void(sub, "rejected")
-    vlog.record(s, "staff_rejected", precinct=sub.precinct.code, actor=user, submission_id=sub.id,
-                entered_by=sub.sender, reason=reason)
-    return sub
+    with units.begin() as uow:
+        sub = _awaiting(uow.session, submission_id)
+        reports.void(sub, SubmissionStatus.REJECTED)
+        vlog.record(uow.session, "staff_rejected", precinct=sub.precinct.code, actor=user,
+                    submission_id=sub.id, entered_by=sub.sender, reason=reason)
 
 
 def counts_of(sections: Mapping[Stage, Mapping[str, int]]) -> reports.Sections:

@@ -4,14 +4,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.adapters.models import (
+    CallEvent,
+    Chair,
+    ChairPhone,
+    InboundMessage,
+    OutboundMessage,
+    Precinct,
+    Submission,
+    Worksheet,
+)
 from hotline.domain.texts import redact
-from hotline.adapters.models import CallEvent, InboundMessage, OutboundMessage, Precinct, Submission, Worksheet
+from hotline.services.console.views import SubmissionView
+from hotline.services.units import Units
 
 LIMIT = 200  # events per kind; a precinct with more than this has a bigger problem than paging
+OUTBOX_SHOWN = 200
+CHAIRS_SHOWN = 300
 
 
 @dataclass(frozen=True)
@@ -60,10 +74,73 @@ def submissions(s: Session, precinct: Precinct) -> list[Submission]:
 
 
 def worksheets(s: Session, precinct: Precinct) -> list[Worksheet]:
+    """The precinct's paper worksheets, newest first."""
     return list(s.execute(select(Worksheet).where(Worksheet.precinct_id == precinct.id)
                           .order_by(Worksheet.created_at.desc())).scalars())
 
 
-def photos(subs: Sequence[Submission]) -> list[str]:
+def photos(subs: Sequence[Submission | SubmissionView]) -> list[str]:
     """Worksheet photos sent with any of these submissions, without repeats."""
     return list(dict.fromkeys(url for sub in subs for url in (sub.photo_urls or [])))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One outbox row as the outbox page shows it."""
+
+    created_at: datetime
+    to_number: str
+    kind: str
+    status: str
+    body: str
+
+
+def outbox(units: Units, limit: int = OUTBOX_SHOWN) -> list[Sent]:
+    """The newest outbound texts and call requests, newest first."""
+    with units.reading() as s:
+        rows = s.execute(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)).scalars()
+        return [Sent(m.created_at, m.to_number, m.kind, m.status, m.body) for m in rows]
+
+
+class ChairPhoneRow(NamedTuple):
+    """A chair's phone, with the precinct and chair it belongs to."""
+
+    code: str
+    chair: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """The phone simulator: the chairs to text as, and the conversation with the chosen phone."""
+
+    chairs: list[ChairPhoneRow]
+    events: list[Event]
+
+
+def chairs(units: Units) -> list[ChairPhoneRow]:
+    """The first registered chairs' phones, by precinct (the simulator texts only as these)."""
+    with units.reading() as s:
+        return _chairs(s)
+
+
+def _chairs(s: Session) -> list[ChairPhoneRow]:
+    rows = s.execute(select(Precinct.code, Chair.name, ChairPhone.phone)
+                     .join(Chair, Chair.precinct_id == Precinct.id)
+                     .join(ChairPhone, ChairPhone.chair_id == Chair.id)
+                     .order_by(Precinct.code, ChairPhone.id).limit(CHAIRS_SHOWN)).all()
+    return [ChairPhoneRow(code, chair, phone) for code, chair, phone in rows]
+
+
+def simulator(units: Units, phone: str) -> Simulator:
+    """The chairs to pick from and everything sent to and from `phone` (none when blank)."""
+    with units.reading() as s:
+        return Simulator(_chairs(s), timeline(s, None, [phone]) if phone else [])
+
+
+def thread(units: Units, phone: str) -> list[Event]:
+    """Everything sent to and from one phone, oldest first."""
+    if not phone:
+        return []
+    with units.reading() as s:
+        return timeline(s, None, [phone])

@@ -4,12 +4,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.domain.model import Stage
 from hotline.adapters.models import Precinct, Worksheet
+from hotline.domain.model import Stage
+from hotline.services.console.views import PrecinctView, SheetView, UnknownPrecinct, precinct_view, sheet_view
 from hotline.services.log import chain as vlog
-from hotline.services.records import reports
+from hotline.services.records import reports, roster
+from hotline.services.units import Units
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,37 @@ class Difference:
     candidate: str
     paper: int | None
     recorded: int | None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A precinct's worksheets, newest first, each with where it differs from the recorded report."""
+
+    precinct: PrecinctView
+    sheets: list[tuple[SheetView, list[Difference]]]
+
+
+def compare(units: Units, code: str) -> Reconciliation:
+    """Precinct `code`'s worksheets against its counting reports; UnknownPrecinct when there is none."""
+    with units.reading() as s:
+        precinct = roster.precinct_by_code(s, code)
+        if precinct is None:
+            raise UnknownPrecinct(code)
+        rows = s.execute(select(Worksheet).where(Worksheet.precinct_id == precinct.id)
+                         .order_by(Worksheet.id.desc())).scalars()
+        sheets = [sheet_view(ws) for ws in rows]
+        return Reconciliation(precinct_view(precinct),
+                              [(ws, differences(s, precinct, ws.stages)) for ws in sheets])
+
+
+def save(units: Units, code: str, stages: Mapping[Stage, Mapping[str, int]], attendance: int | None,
+         user: str, note: str = "") -> None:
+    """Store precinct `code`'s worksheet as `user` copied it (ValueError, UnknownPrecinct)."""
+    with units.begin() as uow:
+        precinct = roster.precinct_by_code(uow.session, code)
+        if precinct is None:
+            raise UnknownPrecinct(code)
+        record(uow.session, precinct, stages, attendance, user, note)
 
 
 def record(s: Session, precinct: Precinct, stages: Mapping[Stage, Mapping[str, int]],
@@ -35,17 +69,12 @@ def record(s: Session, precinct: Precinct, stages: Mapping[Stage, Mapping[str, i
     return ws
 
 
-def stages_of(ws: Worksheet) -> dict[Stage, dict[str, int]]:
-    """The worksheet's numbers by stage, leaving out stages it does not have."""
-    raw = {Stage.FIRST: ws.first, Stage.FINAL: ws.final, Stage.DELEGATES: ws.delegates}
-    return {stage: dict(counts) for stage, counts in raw.items() if counts}
-
-
-def differences(s: Session, precinct: Precinct, ws: Worksheet) -> list[Difference]:
+def differences(s: Session, precinct: Precinct,
+                paper_stages: Mapping[Stage, Mapping[str, int]]) -> list[Difference]:
     """Every candidate and stage where the paper and the counting report disagree."""
     current = reports.current_reports(s, precinct.id)
     out = []
-    for stage, paper in stages_of(ws).items():
+    for stage, paper in paper_stages.items():
         recorded = current[stage].counts if stage in current else {}
         for name in dict.fromkeys(list(paper) + list(recorded)):
             p, r = paper.get(name), recorded.get(name)

@@ -1,6 +1,7 @@
 """Searching and exporting the verification log (reading only; the log is append-only)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.domain.verification import normalize_phone
 from hotline.adapters.models import LogEntry
+from hotline.domain.verification import normalize_phone
+from hotline.services.units import Units
 
 PAGE = 200
 EXPORT_BATCH = 2000
@@ -27,7 +29,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
-    def query(self):  # type: ignore[no-untyped-def]
+    def query(self) -> Any:
         q = select(LogEntry)
         if self.precinct:
             q = q.where(LogEntry.precinct_code == self.precinct.strip().upper())
@@ -44,6 +46,50 @@ class Filters:
         return q
 
 
+@dataclass(frozen=True)
+class Line:
+    """One log entry as the search page shows it."""
+
+    seq: int
+    at: datetime
+    kind: str
+    precinct_code: str | None
+    phone: str | None
+    actor: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of matching entries, newest first, and every kind of entry there is (for the form)."""
+
+    entries: list[Line]
+    kinds: list[str]
+
+
+def find(units: Units, f: Filters, before_seq: int | None = None) -> Found:
+    """One page of entries matching `f`, newest first; pass the last seq shown to see older ones."""
+    with units.reading() as s:
+        entries = [Line(e.seq, e.at, e.kind, e.precinct_code, e.phone, e.actor, e.detail)
+                   for e in search(s, f, before_seq=before_seq)]
+        return Found(entries, kinds(s))
+
+
+def export(units: Units, f: Filters) -> Iterator[dict[str, Any]]:
+    """Every entry matching `f` in chain order, read in batches as the caller consumes them.
+
+    One short snapshot per batch: a long download holds no transaction open all the way through.
+    """
+    last = 0
+    while True:
+        with units.reading() as s:
+            batch = export_batch(s, f, after_seq=last)
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1]["seq"]
+
+
 def search(s: Session, f: Filters, *, before_seq: int | None = None, limit: int = PAGE) -> list[LogEntry]:
     """Matching entries, newest first; pass the last seq shown as `before_seq` for the next page."""
     q = f.query()
@@ -58,6 +104,7 @@ def kinds(s: Session) -> list[str]:
 
 
 def as_dict(e: LogEntry) -> dict[str, Any]:
+    """The entry with every column, as exported."""
     return {"seq": e.seq, "at": e.at.isoformat(timespec="microseconds"), "kind": e.kind,
             "precinct": e.precinct_code, "phone": e.phone, "actor": e.actor, "detail": e.detail,
             "prev_hash": e.prev_hash, "hash": e.hash}

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.adapters.models import DeliveryStatus, OutboundMessage, utcnow
 from hotline.adapters.sending_rate import SendingRate, segments
-from hotline.adapters.twilio_sms import SendError, Sender
+from hotline.adapters.twilio_sms import Sender, SendError
 from hotline.services.log import chain
 from hotline.services.records import backlog
 from hotline.services.records.outbox import OUTBOX, READY_ROW, unfinished

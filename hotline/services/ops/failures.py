@@ -5,12 +5,12 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hotline.adapters.models import InboundMessage, OutboundMessage
 from hotline.domain.texts import redact
 from hotline.domain.wording import sms as replies
-from hotline.adapters.models import InboundMessage, OutboundMessage
+from hotline.services.log import chain
 from hotline.services.records import backlog, outbox
 from hotline.services.units import Units
-from hotline.services.log import chain
 
 logger = logging.getLogger(__name__)
 

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.domain.verification import hash_pin, normalize_phone
 from hotline.adapters.models import CandidateRow, Chair, ChairPhone, County, Precinct
+from hotline.domain.verification import hash_pin, normalize_phone
 from hotline.services.log import chain as vlog
+from hotline.services.records import roster
+from hotline.services.units import Units
 
 PRECINCT_CODE = re.compile(r"^[A-Z]{1,6}-\d{1,4}[A-Z]?$")
 ROSTER_COLUMNS = ("precinct", "county", "name", "delegates", "chair", "phones", "pin")
@@ -170,3 +174,22 @@ def import_candidates(s: Session, fh: IO[str], actor: str = "cli") -> int:
     s.add_all(rows)
     vlog.record(s, "candidates_imported", actor=actor, names=[r.name for r in rows])
     return len(rows)
+
+
+Importer = Callable[..., int]
+# What each kind of upload holds, and the columns its file needs (as the upload page lists them).
+IMPORTERS: dict[str, Importer] = {"roster": import_roster, "candidates": import_candidates,
+                                  "counties": import_counties}
+COLUMNS: dict[str, tuple[str, ...]] = {"roster": ROSTER_COLUMNS + ("past_turnout (optional)",),
+                                       "candidates": CANDIDATE_COLUMNS, "counties": COUNTY_COLUMNS}
+
+
+def load(units: Units, kind: str, text: str, actor: str) -> int:
+    """Import a CSV file's `text` as `kind` (see IMPORTERS): every row, or none (ImportError_).
+
+    The roster caches of this process are dropped; other processes see the change within their TTL.
+    """
+    with units.begin() as uow:
+        n = IMPORTERS[kind](uow.session, io.StringIO(text), actor=actor)
+    roster.forget_cached(units)
+    return n

@@ -5,14 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select
 
+from hotline.adapters.models import BacklogItem, Precinct, Report, utcnow
 from hotline.domain.lifecycle import ReportStatus
 from hotline.domain.model import Stage
 from hotline.domain.wording import sms as replies
-from hotline.adapters.models import BacklogItem, Precinct, Report, utcnow
+from hotline.services.log import chain
 from hotline.services.records import backlog, outbox, reports, roster
 from hotline.services.units import Units
-from hotline.services.log import chain
-
 
 # Precincts with a counting report for some stages but not all, the first recorded long enough ago.
 STARTED_NOT_DONE = (select(Report.precinct_id).where(Report.status == ReportStatus.CURRENT.value)

@@ -6,11 +6,11 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from hotline.adapters.models import Precinct, Report, Submission
 from hotline.domain import checks
 from hotline.domain.checks import Finding, Severity
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fingerprint
 from hotline.domain.model import PrecinctResults, Stage
-from hotline.adapters.models import Precinct, Report, Submission
 
 __all__ = ["Finding", "preview", "current", "as_json", "is_flagged", "summary", "chair_warning"]
 

@@ -8,15 +8,14 @@ from typing import Mapping, Sequence
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hotline.domain import verification
-from hotline.domain.model import Stage
-from hotline.domain import lifecycle
+from hotline.adapters.models import ConfirmationCode, Precinct, Report, Submission, utcnow
+from hotline.domain import lifecycle, verification
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fingerprint
+from hotline.domain.model import Stage
 from hotline.domain.verification import CodeState
 from hotline.domain.wording import sms as replies
-from hotline.adapters.models import ConfirmationCode, Precinct, Report, Submission, utcnow
-from hotline.services.records import backlog, checking, outbox
 from hotline.services.log import chain as vlog
+from hotline.services.records import backlog, checking, outbox
 from hotline.services.units import UnitOfWork
 
 AWAITING = SubmissionStatus.AWAITING.value

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.domain.model import Candidate
 from hotline.adapters.models import CandidateRow, Chair, ChairPhone, Precinct
+from hotline.domain.model import Candidate
 from hotline.services.units import Units
 
 ROSTER_TTL = 30.0  # seconds a process trusts its cached candidate list and precinct codes

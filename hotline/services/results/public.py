@@ -1,24 +1,29 @@
 """Public results: confirmed, checked (or explained) precincts only, cached until the next change."""
 from __future__ import annotations
 
+import csv
+import io
 import json
-import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.domain.caucus_math import county_ratio, sde
-from hotline.domain.model import Stage
 from hotline.adapters.models import CandidateRow, County, Precinct, Report, Submission, utcnow
-from hotline.runtime import Runtime
+from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
+from hotline.domain.caucus_math import county_ratio, sde
+from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
+from hotline.domain.model import Stage
+from hotline.services.units import Units
 
-logger = logging.getLogger(__name__)
-VERSION_KEY = "hotline:results:version"
+CSV_COLUMNS = ["county", "precinct", "candidate", "first", "final", "county_delegates", "sde"]
+CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class PrecinctResult:
 def publishable(s: Session) -> list[PrecinctResult]:
     """Precincts with all three stages confirmed and no unexplained error on the latest confirmation."""
     current: dict[int, dict[str, dict[str, int]]] = {}
-    for r in s.execute(select(Report.precinct_id, Report.stage, Report.counts).where(Report.status == "current")):
+    rows = s.execute(select(Report.precinct_id, Report.stage, Report.counts).where(Report.status == CURRENT))
+    for r in rows:
         current.setdefault(r.precinct_id, {})[r.stage] = r.counts
     latest = _latest_confirmations(s)
     ratios = _county_ratios(s)
@@ -53,7 +59,7 @@ def publishable(s: Session) -> list[PrecinctResult]:
 
 def _latest_confirmations(s: Session) -> dict[int, Submission]:
     newest = (select(Submission.precinct_id, func.max(Submission.confirmed_at).label("at"))
-              .where(Submission.status == "confirmed").group_by(Submission.precinct_id).subquery())
+              .where(Submission.status == CONFIRMED).group_by(Submission.precinct_id).subquery())
     rows = s.execute(select(Submission).join(newest, (Submission.precinct_id == newest.c.precinct_id)
                                              & (Submission.confirmed_at == newest.c.at))).scalars()
     return {sub.precinct_id: sub for sub in rows}
@@ -109,6 +115,20 @@ def precinct_rows(s: Session) -> list[dict[str, Any]]:
     return out
 
 
+def as_csv(rows: list[dict[str, Any]]) -> bytes:
+    """Per-precinct rows as a CSV file."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def as_json(data: Any) -> bytes:
+    """Compact JSON."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 class Cache:
     """Per-process cache keyed by a version number in Redis, bumped whenever results change."""
 
@@ -116,29 +136,38 @@ class Cache:
         self._lock = threading.Lock()
         self._store: dict[str, tuple[int, bytes]] = {}
 
-    def get(self, rt: Runtime, key: str, build: "Any") -> bytes:
+    def get(self, units: Units, redis: Redis, key: str, build: Callable[[Session], bytes]) -> bytes:
+        """The cached body under `key`, built again from a read snapshot once the results changed."""
         try:
-            version = int(rt.redis.get(VERSION_KEY) or 0)
+            version = int(redis.get(VERSION_KEY) or 0)
         except RedisError:
             version = -1  # Redis is down: serve fresh numbers from the database instead
         with self._lock:
             hit = self._store.get(key)
         if hit and hit[0] == version and version >= 0:
             return hit[1]
-        with rt.db.transaction() as uow:
-            body = build(uow.session)
+        with units.reading() as s:
+            body = build(s)
         with self._lock:
             self._store[key] = (version, body)
         return body
 
 
-def invalidate(rt: Runtime) -> None:
-    """Tell every web process that the results changed."""
-    try:
-        rt.redis.incr(VERSION_KEY)
-    except RedisError as exc:
-        logger.warning("could not invalidate the results cache: %s", exc)
+# One cache per process: every web request for the public results reads it.
+_cache = Cache()
 
 
-def as_json(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
+def summary_json(units: Units, redis: Redis) -> bytes:
+    """Statewide and county totals as JSON (cached until the results change)."""
+    return _cache.get(units, redis, "summary", lambda s: as_json(summary(s)))
+
+
+def precincts_json(units: Units, redis: Redis) -> bytes:
+    """Per-precinct results as JSON (cached until the results change)."""
+    return _cache.get(units, redis, "precincts", lambda s: as_json(precinct_rows(s)))
+
+
+def precincts_csv(units: Units, redis: Redis) -> bytes:
+    """Per-precinct results as CSV (cached until the results change)."""
+    return _cache.get(units, redis, "precincts.csv", lambda s: as_csv(precinct_rows(s)))
+

@@ -1,7 +1,7 @@
 """A text being handled, and the answer a handler gives: what to record and what to send back."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from hotline.adapters.models import InboundMessage, Precinct

@@ -1,2 +1,3 @@
-"""Reporting by phone: the keypad steps, the call's state, recording a keypad report, and the
-staffed desk (queues, honest waits, call-backs, voicemail, the staff line)."""
+"""Reporting by phone: answering Twilio's webhooks (`webhook`), the keypad steps (`steps`), the
+call's state (`call_state`), recording a keypad report (`report`), and the staffed desk: queues and
+honest waits (`desk`), call-backs and voicemail (`followup`), the staff line (`staff`)."""

@@ -8,13 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from redis import Redis
 from sqlalchemy.exc import IntegrityError
 
-from hotline.domain.texts import storable
+from hotline.adapters.models import CallEvent
 from hotline.domain import ivr
 from hotline.domain.model import Candidate, Stage
-from hotline.adapters.models import CallEvent
-from hotline.runtime import Runtime
+from hotline.domain.texts import storable
+from hotline.domain.wording import voice as wording
+from hotline.domain.wording.voice import PROMPTS
+from hotline.services.records import roster
+from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +72,11 @@ class CallState:
         """The caller is on the registered phone of the precinct being reported."""
         return self.precinct is not None and self.precinct in self.registered
 
+    @property
+    def precinct_or_own(self) -> str | None:
+        """The precinct being reported, else the caller ID's first registered one (for staff)."""
+        return self.precinct or (self.registered[0] if self.registered else None)
+
     def go(self, step: str, notice: str = "") -> CallState:
         """Move to `step`, to be prompted with `notice` first."""
         self.step, self.misses = step, 0
@@ -77,20 +86,23 @@ class CallState:
 
 
 class BadKeys(Exception):
-    """Keys that do not answer the step's question: the prompt repeats with `notice` first."""
+    """Keys that do not answer the step's question: the prompt repeats with the notice first.
 
-    def __init__(self, notice: str = "invalid", **fields: str) -> None:
+    `notice` names one of wording.voice.NOTICES; `keys` are read back where the notice says them.
+    """
+
+    def __init__(self, notice: str = "invalid", keys: str = "") -> None:
         super().__init__(notice)
-        self.notice, self.fields = notice, fields
+        self.notice, self.keys = notice, keys
 
 
 def _key(sid: str) -> str:
     return f"hotline:call:{sid}"
 
 
-def load(rt: Runtime, sid: str) -> CallState | None:
+def load(redis: Redis, sid: str) -> CallState | None:
     """The call's state, or None when it is unknown or expired."""
-    raw = cast("bytes | None", rt.redis.get(_key(sid)))
+    raw = cast("bytes | None", redis.get(_key(sid)))
     if raw is None:
         return None
     data = json.loads(raw)
@@ -98,17 +110,24 @@ def load(rt: Runtime, sid: str) -> CallState | None:
     return CallState(**{k: v for k, v in data.items() if k in known})
 
 
-def save(rt: Runtime, call: CallState) -> None:
+def save(redis: Redis, call: CallState) -> None:
     """Write the state back with a fresh expiry."""
-    rt.redis.set(_key(call.sid), json.dumps(dataclasses.asdict(call)), ex=STATE_TTL)
+    redis.set(_key(call.sid), json.dumps(dataclasses.asdict(call)), ex=STATE_TTL)
 
 
-def record_event(rt: Runtime, sid: str, step: str, seq: int, form: Mapping[str, list[str]]) -> bool:
+def bare(units: Units, sid: str, caller: str) -> CallState:
+    """State for a call we hold none for (expired, or lost with Redis): who is calling, nothing more."""
+    with units.reading() as session:
+        registered = [p.code for p in roster.precincts_for_phone(session, caller)]
+    return CallState(sid=sid, caller=caller, registered=registered)
+
+
+def record_event(units: Units, sid: str, step: str, seq: int, form: Mapping[str, list[str]]) -> bool:
     """Store the webhook; False when this (call, step, seq) was stored before (a Twilio retry)."""
     form = storable(form)
     first = {k: (v[0] if v else "") for k, v in form.items()}
     try:
-        with rt.db.transaction() as uow:
+        with units.begin() as uow:
             uow.session.add(CallEvent(call_sid=sid, step=step, seq=seq,
                                       from_number=first.get("From", "")[:32],
                                       digits=(first.get("Digits") or None) and first["Digits"][:64],
@@ -119,6 +138,14 @@ def record_event(rt: Runtime, sid: str, step: str, seq: int, form: Mapping[str, 
         return False
 
 
+def form_int(form: Mapping[str, str], name: str) -> int:
+    """A whole-number parameter Twilio sent (QueuePosition, QueueTime, ...), 0 if absent or odd."""
+    try:
+        return max(0, int(form.get(name) or 0))
+    except ValueError:
+        return 0
+
+
 def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
     """The question for the call's current step, after any one-off notice."""
     says = [call.notice] if call.notice else []
@@ -127,11 +154,11 @@ def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
     if step == "count":
         return _count_prompt(call, candidates, says)
     if step == "readback":
-        counts = _spoken_counts(call, candidates)
+        counts = [(wording.spoken_name(c.name, c.aliases), int(call.counts.get(c.name, 0)))
+                  for c in candidates]
         label = Stage(call.stage).label if call.stage else ""
-        says += [ivr.readback(call.precinct or "", label, counts, call.warning,
-                              call.stage_attendance),
-                 ivr.PROMPTS["readback_end"]]
+        says += [wording.readback(call.precinct or "", label, counts, call.warning, call.stage_attendance),
+                 PROMPTS["readback_end"]]
         return ivr.Reply(tuple(says), ask=ivr.Ask("readback", num_digits=1))
     text, ask = _simple(call)
     return ivr.Reply(tuple(says + [text]), ask=ask)
@@ -143,31 +170,25 @@ def _simple(call: CallState) -> tuple[str, ivr.Ask]:
     until_pound = ivr.Ask(step, timeout=8)
     if step == "precinct":
         example = call.registered[0] if len(call.registered) == 1 else None
-        return ivr.precinct_prompt(example), until_pound
+        return wording.precinct_prompt(example), until_pound
     if step == "choose":
-        return ivr.choose_prompt(call.choices, call.choice_page), one_key
+        return wording.choose_prompt(call.choices, call.choice_page), one_key
     if step == "pin":
-        return ivr.PROMPTS["pin"].format(code=ivr.spoken_code(call.precinct or ""),
-                                         name=call.precinct_name), until_pound
+        return wording.pin_prompt(call.precinct or "", call.precinct_name), until_pound
     if step == "code":
-        return ivr.PROMPTS["code"].format(tail=ivr.spoken_digits((call.confirm_phone or "")[-4:])), until_pound
+        return wording.code_prompt(call.confirm_phone or ""), until_pound
     if step == "callback":
-        return ivr.PROMPTS["callback"].format(
-            tail=ivr.spoken_digits((call.callback_number or "")[-4:])), one_key
+        return wording.callback_prompt(call.callback_number or ""), one_key
     if step in ("callback_number", "staff", "attendance"):
-        return ivr.PROMPTS[step], until_pound
-    if step in ivr.PROMPTS:
-        return ivr.PROMPTS[step], one_key
-    return ivr.PROMPTS["menu"], ivr.Ask("menu", num_digits=1)
+        return PROMPTS[step], until_pound
+    if step in PROMPTS:
+        return PROMPTS[step], one_key
+    return PROMPTS["menu"], ivr.Ask("menu", num_digits=1)
 
 
 def _count_prompt(call: CallState, candidates: list[Candidate], says: list[str]) -> ivr.Reply:
     if call.index == 0 and call.stage:
-        says.append(ivr.PROMPTS["count_intro"].format(stage=Stage(call.stage).label))
+        says.append(wording.count_intro(Stage(call.stage).label))
     cand = candidates[min(call.index, len(candidates) - 1)]
-    says.append(ivr.PROMPTS["count"].format(candidate=ivr.spoken_name(cand.name, cand.aliases)))
+    says.append(wording.count_prompt(wording.spoken_name(cand.name, cand.aliases)))
     return ivr.Reply(tuple(says), ask=ivr.Ask("count", timeout=6))
-
-
-def _spoken_counts(call: CallState, candidates: list[Candidate]) -> list[tuple[str, int]]:
-    return [(ivr.spoken_name(c.name, c.aliases), int(call.counts.get(c.name, 0))) for c in candidates]

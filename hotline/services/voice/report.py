@@ -7,34 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.orm import Session
+from redis import Redis
 
-from hotline.config import Config
-from hotline.adapters.db import UnitOfWork
-from hotline.domain import ivr, verification
-from hotline.domain.wording import sms as replies
-from hotline.domain.ivr import NOTICES
-from hotline.domain.model import Candidate, Stage
 from hotline.adapters.models import ConfirmationCode, Precinct, Submission, utcnow
-from hotline.runtime import Runtime
-from hotline.services.records import backlog, outbox as outbound, reports, roster
-from hotline.services.log import chain as vlog
-from hotline.services.voice import desk as desk
+from hotline.domain import ivr, lifecycle, verification
+from hotline.domain.lifecycle import SubmissionStatus
+from hotline.domain.model import Candidate, Stage
+from hotline.domain.wording import sms as replies
+from hotline.domain.wording import voice as wording
+from hotline.domain.wording.voice import NOTICES
+from hotline.services.log import chain
+from hotline.services.records import backlog, outbox, reports, roster
+from hotline.services.units import UnitOfWork, Units
+from hotline.services.voice import desk
 from hotline.services.voice.call_state import CallState
 
 
-def record(rt: Runtime, call: CallState, counts: Mapping[str, int]) -> ivr.Reply | None:
+def record(units: Units, redis: Redis, call: CallState, counts: Mapping[str, int]) -> ivr.Reply | None:
     """The caller pressed 1 on the read-back: record, or send the code, or hand over to staff."""
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         precinct = roster.precinct_by_code(uow.session, call.precinct or "")
         assert precinct is not None
         if call.own_phone:
-            _confirm_now(uow, rt, call, precinct, counts)
+            _confirm_now(uow, call, precinct, counts)
             return None
         if call.confirm_phone:
-            _send_code(uow, rt, call, precinct, counts)
+            _send_code(uow, call, precinct, counts)
             return None
-        return _no_phone(uow, rt, call, precinct)
+        _no_phone(uow, call, precinct)
+        code = precinct.code
+    # Queued once the backlog item is committed, so staff who answer find it.
+    return desk.join(redis, call, wording.no_phone(code))
 
 
 def _draft(call: CallState, precinct: Precinct, counts: Mapping[str, int], phone: str) -> reports.Draft:
@@ -45,84 +48,84 @@ def _draft(call: CallState, precinct: Precinct, counts: Mapping[str, int], phone
                          body=f"keypad call {call.sid}: {stage.label}: {replies.format_counts(counts)}")
 
 
-def _confirm_now(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct,
-                 counts: Mapping[str, int]) -> None:
+def _confirm_now(uow: UnitOfWork, call: CallState, precinct: Precinct, counts: Mapping[str, int]) -> None:
     """From the registered phone, pressing 1 on the read-back is the confirmation."""
-    issued = reports.issue(uow, rt, _draft(call, precinct, counts, call.caller), "keypad")
+    issued = reports.issue(uow, _draft(call, precinct, counts, call.caller), "keypad")
     row = reports.active_code(uow.session, issued.submission.id)
     assert row is not None
     row.used_at = utcnow()
-    vlog.record(uow.session, "code_checked", precinct=precinct.code, phone=call.caller, ok=True,
-                submission_id=issued.submission.id, method="keypad on registered phone", call_sid=call.sid)
-    _recorded(uow, rt, call, issued.submission)
+    chain.record(uow.session, "code_checked", precinct=precinct.code, phone=call.caller, ok=True,
+                 submission_id=issued.submission.id, method="keypad on registered phone", call_sid=call.sid)
+    _recorded(uow, call, issued.submission)
 
 
-def _recorded(uow: UnitOfWork, rt: Runtime, call: CallState, sub: Submission) -> None:
-    missing = reports.confirm(uow, rt, sub, actor=call.caller).missing
+def _recorded(uow: UnitOfWork, call: CallState, sub: Submission) -> None:
+    missing = reports.confirm(uow, sub, actor=call.caller).missing
     stage = Stage(sub.reports[0].stage) if sub.reports else Stage(call.stage or "first")
     call.counts, call.submission_id = {}, None
-    call.go("after", ivr.recorded(sub.precinct.code, stage.label, [m.label for m in missing], sub.flagged))
+    call.go("after", wording.recorded(sub.precinct.code, stage.label, [m.label for m in missing],
+                                      sub.flagged))
 
 
-def _send_code(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct,
-               counts: Mapping[str, int]) -> None:
+def _send_code(uow: UnitOfWork, call: CallState, precinct: Precinct, counts: Mapping[str, int]) -> None:
     """From any other phone, a code goes to the registered phone and must be keyed in."""
     phone = call.confirm_phone or ""
     draft = _draft(call, precinct, counts, phone)
-    issued = reports.issue(uow, rt, draft, "callback")
-    outbound.queue_sms(uow, rt, phone, replies.callback_code_request(
+    issued = reports.issue(uow, draft, "callback")
+    outbox.queue_sms(uow, phone, replies.callback_code_request(
         precinct.code, verification.phone_tail(call.caller), draft.sections, issued.code),
         "callback_code", priority=0, precinct_id=precinct.id)
     call.submission_id = issued.submission.id
     call.go("code")
 
 
-def _no_phone(uow: UnitOfWork, rt: Runtime, call: CallState, precinct: Precinct) -> ivr.Reply:
+def _no_phone(uow: UnitOfWork, call: CallState, precinct: Precinct) -> None:
+    """No registered phone can confirm: staff must, so they get the numbers with the call."""
     backlog.open_item(uow.session, "unknown_sender", precinct_id=precinct.id, phone=call.caller,
                       summary=f"{precinct.code} has no registered phone; keypad report from {call.caller}",
                       detail={"call_sid": call.sid, "stage": call.stage, "counts": call.counts})
-    return desk.join(rt, call, NOTICES["no_phone"].format(code=ivr.spoken_code(precinct.code)))
 
 
-def code(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def code(units: Units, _redis: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     """The code texted to the registered phone, keyed by the caller."""
-    cfg = rt.config
-    with rt.db.transaction() as uow:
-        s = uow.session
+    with units.begin() as uow:
+        s, cfg = uow.session, uow.config
         sub = s.get(Submission, call.submission_id) if call.submission_id else None
-        if sub is not None and sub.status == "confirmed":
-            call.go("after", NOTICES["already"])
+        if sub is not None and sub.status == SubmissionStatus.CONFIRMED:
+            call.go("after", NOTICES["already"])  # the chair confirmed it by text meanwhile
             return None
-        row = reports.active_code(s, sub.id) if sub is not None and sub.status == reports.AWAITING else None
+        row = reports.active_code(s, sub.id) if sub is not None and sub.status == SubmissionStatus.AWAITING \
+            else None
         verdict = verification.CodeCheck.EXPIRED
         if row is not None:
             verdict = verification.check_code(keys, reports.code_state(row), cfg.secret_key, utcnow(),
                                               cfg.code_max_attempts)
         if verdict is verification.CodeCheck.OK and sub is not None and row is not None:
             row.used_at = utcnow()
-            vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=True,
-                        submission_id=sub.id, method="keypad callback code", call_sid=call.sid)
-            _recorded(uow, rt, call, sub)
+            chain.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=True,
+                         submission_id=sub.id, method="keypad callback code", call_sid=call.sid)
+            _recorded(uow, call, sub)
             return None
         if verdict is verification.CodeCheck.WRONG and sub is not None and row is not None:
-            _wrong_code(s, cfg, call, sub, row)
+            _wrong_code(uow, call, sub, row)
             return None
     call.go("readback", NOTICES["code_expired"])
     return None
 
 
-def _wrong_code(s: Session, cfg: Config, call: CallState, sub: Submission, row: ConfirmationCode) -> None:
-    row.attempts += 1
-    left = cfg.code_max_attempts - row.attempts
-    vlog.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=False,
-                submission_id=sub.id, attempts=cfg.code_max_attempts - left, call_sid=call.sid)
-    if left > 0:
-        call.notice = NOTICES["wrong_code"].format(left=left)
+def _wrong_code(uow: UnitOfWork, call: CallState, sub: Submission, row: ConfirmationCode) -> None:
+    s, most = uow.session, uow.config.code_max_attempts
+    tried = lifecycle.wrong_code(row.attempts, most)
+    row.attempts = tried.attempts
+    chain.record(s, "code_checked", precinct=sub.precinct.code, phone=call.caller, ok=False,
+                 submission_id=sub.id, attempts=tried.attempts, call_sid=call.sid)
+    if not tried.locked:
+        call.notice = wording.wrong_code(tried.left)
         return
-    sub.status = "locked"
+    reports.void(sub, SubmissionStatus.LOCKED)
     backlog.open_item(s, "code_lockout", precinct_id=sub.precinct_id, phone=call.caller,
                       submission_id=sub.id, dedupe_key=f"codelock:{sub.id}",
                       summary=f"{sub.precinct.code}: keypad report not confirmed after "
-                              f"{cfg.code_max_attempts} wrong codes from {call.caller}")
+                              f"{most} wrong codes from {call.caller}")
     call.submission_id = None
     call.go("menu", NOTICES["code_locked"])

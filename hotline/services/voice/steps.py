@@ -1,83 +1,84 @@
 """Keypad reporting by phone: the step dispatcher, menu, precinct, PIN, stage and counts.
 
-Verification and the log are the SMS pipeline's (`limits`, `checking`, `log`); recording is
-in `voice_report`. The numbers live only in the call's Redis state until the caller presses
-1 on the read-back, so a call abandoned mid-report leaves no report behind.
+Verification and the log are the SMS pipeline's (`limits`, `checking`, `chain`); recording is
+in `report`. The numbers live only in the call's Redis state until the caller presses 1 on
+the read-back, so a call abandoned mid-report leaves no report behind.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from redis import Redis
 
-from hotline.config import Config
-from hotline.domain import ivr, verification
-from hotline.domain.ivr import NOTICES, SAYINGS, Key
-from hotline.domain.model import Candidate, Stage
 from hotline.adapters.models import Precinct
-from hotline.runtime import Runtime
+from hotline.domain import ivr, verification
+from hotline.domain.ivr import Key
+from hotline.domain.model import Candidate, Stage
+from hotline.domain.wording import voice as wording
+from hotline.domain.wording.voice import NOTICES, SAYINGS
+from hotline.services.log import chain
 from hotline.services.records import backlog, checking, limits, roster
-from hotline.services.voice import report as voice_report
-from hotline.services.log import chain as vlog
-from hotline.services.voice import desk as desk
+from hotline.services.units import UnitOfWork, Units
+from hotline.services.voice import desk, followup, report, staff
 from hotline.services.voice.call_state import STAGE_KEYS, BadKeys, CallState, prompt
 
-Step = Callable[[Runtime, CallState, str, list[Candidate]], "ivr.Reply | None"]
+# Every step takes the same arguments, so `handle` can dispatch on the step's name.
+Step = Callable[[Units, Redis, CallState, str, list[Candidate]], "ivr.Reply | None"]
 BACK = {"menu": "menu", "precinct": "menu", "choose": "precinct", "pin": "precinct",
-        "stage": "precinct", "attendance": "stage", "count": "stage", "code": "readback", "after": "stage", "callback": "menu",
-        "callback_number": "callback", "staff": "staff", "staff_next": "staff_next"}
+        "stage": "precinct", "attendance": "stage", "count": "stage", "code": "readback", "after": "stage",
+        "callback": "menu", "callback_number": "callback", "staff": "staff", "staff_next": "staff_next"}
 # After these, silence means the caller is done: say goodbye instead of queueing them.
 QUIET_ENDS = {"after", "callback", "callback_number", "staff", "staff_next"}
 
 
-def start(rt: Runtime, sid: str, caller: str) -> tuple[CallState | None, ivr.Reply]:
+def start(units: Units, redis: Redis, sid: str, caller: str) -> tuple[CallState | None, ivr.Reply]:
     """A new call: turn away a flooding unknown number, else greet with the main menu."""
-    with rt.db.transaction() as uow:
+    with units.begin() as uow:
         registered = [p.code for p in roster.precincts_for_phone(uow.session, caller)]
-        if not registered and not desk.allow_unknown(rt, uow.session, caller):
+        if not registered and not desk.allow_unknown(uow, redis, caller):
             return None, ivr.Reply((SAYINGS["flooded"],), hangup=True)
-        vlog.record(uow.session, "call_received", phone=caller, call_sid=sid, registered=registered)
+        chain.record(uow.session, "call_received", phone=caller, call_sid=sid, registered=registered)
     call = CallState(sid=sid, caller=caller, registered=registered)
-    return call, prompt(call, roster.candidates(rt))
+    return call, prompt(call, roster.candidates(units))
 
 
-def start_staff(rt: Runtime, sid: str, caller: str) -> tuple[CallState | None, ivr.Reply]:
+def start_staff(units: Units, sid: str, caller: str) -> tuple[CallState, ivr.Reply]:
     """A call on the staff line: straight to the staff PIN."""
     call = CallState(sid=sid, caller=caller).go("staff")
-    return call, prompt(call, roster.candidates(rt))
+    return call, prompt(call, roster.candidates(units))
 
 
-def handle(rt: Runtime, call: CallState, step: str, digits: str) -> ivr.Reply:
+def handle(units: Units, redis: Redis, call: CallState, step: str, digits: str) -> ivr.Reply:
     """Act on the keys pressed at `step` and return what the caller hears next."""
-    candidates = roster.candidates(rt)
+    candidates = roster.candidates(units)
     if step != call.step:
         return prompt(call, candidates)  # keys for a prompt the call already left: repeat where it is
     key = ivr.classify(digits, zero_is_value=step in ("count", "attendance"))
     if key is Key.SILENCE:
-        return miss(rt, call, "silence")
+        return _miss(redis, call, candidates, BadKeys("silence"))
     if key is Key.PERSON and not call.staff:
-        return desk.join(rt, call, NOTICES["to_desk"])
+        return desk.join(redis, call, NOTICES["to_desk"])
     if key is Key.BACK:
         _back(call, len(candidates))
     else:
         try:
-            reply = STEPS[step](rt, call, digits.strip(), candidates)
+            reply = STEPS[step](units, redis, call, digits.strip(), candidates)
         except BadKeys as bad:
-            return miss(rt, call, bad.notice, **bad.fields)
+            return _miss(redis, call, candidates, bad)
         if reply is not None:
             return reply
     return prompt(call, candidates)
 
 
-def miss(rt: Runtime, call: CallState, notice: str, **fields: str) -> ivr.Reply:
+def _miss(redis: Redis, call: CallState, candidates: list[Candidate], bad: BadKeys) -> ivr.Reply:
     """Silence or a wrong key: repeat the prompt, and after a few give the caller a person."""
     call.misses += 1
     if call.misses >= ivr.MAX_MISSES:
         if call.step in QUIET_ENDS:
             return ivr.Reply((SAYINGS["silent_goodbye"],), hangup=True)
-        return desk.join(rt, call, NOTICES["to_desk"])
-    call.notice = NOTICES[notice].format(**fields)
-    return prompt(call, roster.candidates(rt))
+        return desk.join(redis, call, NOTICES["to_desk"])
+    call.notice = wording.notice(bad.notice, bad.keys)
+    return prompt(call, candidates)
 
 
 def _back(call: CallState, n_candidates: int) -> None:
@@ -89,31 +90,31 @@ def _back(call: CallState, n_candidates: int) -> None:
         call.go(BACK.get(call.step, "menu"))
 
 
-def _menu(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def _menu(units: Units, redis: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     if keys == "1":
         call.go("precinct")
     elif keys == "2":
-        return desk.join(rt, call)
+        return desk.join(redis, call)
     elif keys == "3":
-        return desk.voicemail(call)
-    elif keys == "9" and rt.config.staff_line_pin:
+        return followup.voicemail(call)
+    elif keys == "9" and units.config.staff_line_pin:
         call.go("staff")  # not announced: the staff line is for staff who know its PIN
     else:
-        return miss(rt, call, "invalid")
+        raise BadKeys("invalid")
     return None
 
 
-def _keypad_index(rt: Runtime) -> dict[str, list[str]]:
-    return rt.cached("precinct_keypad", roster.ROSTER_TTL,
-                     lambda: ivr.keypad_index(roster.known_codes(rt)))
+def _keypad_index(units: Units) -> dict[str, list[str]]:
+    return units.cached("precinct_keypad", roster.ROSTER_TTL,
+                        lambda: ivr.keypad_index(roster.known_codes(units)))
 
 
-def _precinct(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
-    matches = _keypad_index(rt).get(keys, []) if keys.isdigit() else []
+def _precinct(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    matches = _keypad_index(units).get(keys, []) if keys.isdigit() else []
     if not matches:
-        return miss(rt, call, "no_precinct", keys=ivr.spoken_digits(keys) or "that")
+        raise BadKeys("no_precinct", keys)
     if len(matches) == 1:
-        _select(rt, call, matches[0])
+        _select(units, call, matches[0])
         return None
     # The caller's own precincts first: a chair on the registered phone hears theirs at once.
     call.choices = sorted(matches, key=lambda code: code not in call.registered)
@@ -122,31 +123,30 @@ def _precinct(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> i
     return None
 
 
-def _choose(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def _choose(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     page = ivr.choice_page(call.choices, call.choice_page)
     if keys == "9" and len(call.choices) > ivr.CHOICES_PER_PAGE:
         call.choice_page += 1  # the next few; after the last page the first comes round again
         call.go("choose")
         return None
     if not (keys.isdigit() and 1 <= int(keys) <= len(page)):
-        return miss(rt, call, "invalid")
-    _select(rt, call, page[int(keys) - 1])
+        raise BadKeys("invalid")
+    _select(units, call, page[int(keys) - 1])
     return None
 
 
-def _select(rt: Runtime, call: CallState, code: str) -> None:
-    with rt.db.transaction() as uow:
-        precinct = roster.precinct_by_code(uow.session, code)
-        phones = roster.registered_phones(uow.session, precinct) if precinct else []
+def _select(units: Units, call: CallState, code: str) -> None:
+    with units.reading() as session:
+        precinct = roster.precinct_by_code(session, code)
+        phones = roster.registered_phones(session, precinct) if precinct else []
         name = precinct.name if precinct else code
     call.precinct, call.precinct_name, call.verified = code, name, False
     call.confirm_phone = call.caller if code in call.registered else (phones[0] if phones else None)
     call.go("pin")
 
 
-def _pin(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
-    cfg = rt.config
-    with rt.db.transaction() as uow:
+def _pin(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    with units.begin() as uow:
         s = uow.session
         precinct = roster.precinct_by_code(s, call.precinct or "")
         if precinct is None:
@@ -155,65 +155,65 @@ def _pin(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Re
         # The same counters as SMS, so a lock-out holds whichever way the PIN is tried. The
         # chair's own registered phone answers only to its own counter: guessers elsewhere
         # who locked the precinct must not lock its chair out.
-        keys_: tuple[str, ...] = (f"pin:phone:{call.caller}",) if precinct.code in call.registered \
+        counters: tuple[str, ...] = (f"pin:phone:{call.caller}",) if precinct.code in call.registered \
             else (f"pin:precinct:{precinct.code}", f"pin:phone:{call.caller}")
-        if any(limits.locked_until(s, k) for k in keys_):
-            call.go("menu", NOTICES["pin_locked"].format(code=ivr.spoken_code(precinct.code),
-                                                         minutes=cfg.pin_lockout_seconds // 60))
+        if any(limits.locked_until(s, k) for k in counters):
+            call.go("menu", wording.pin_locked(precinct.code, uow.config.pin_lockout_seconds))
             return None
         if precinct.chair is None or not verification.check_pin(keys, precinct.chair.pin_hash):
-            _wrong_pin(s, cfg, call, precinct, keys_)
+            _wrong_pin(uow, call, precinct, counters)
             return None
-        vlog.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=True,
-                    channel="voice", call_sid=call.sid)
+        chain.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=True,
+                     channel="voice", call_sid=call.sid)
     call.verified = True
     call.go("stage")
     return None
 
 
-def _wrong_pin(s: Session, cfg: Config, call: CallState, precinct: Precinct, keys: tuple[str, ...]) -> None:
+def _wrong_pin(uow: UnitOfWork, call: CallState, precinct: Precinct, counters: tuple[str, ...]) -> None:
+    s, cfg = uow.session, uow.config
     tallies = [limits.hit(s, k, limit=cfg.pin_max_failures, window_seconds=cfg.pin_lockout_seconds,
-                          lock_seconds=cfg.pin_lockout_seconds) for k in keys]
-    vlog.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=False,
-                channel="voice", call_sid=call.sid)
-    code = ivr.spoken_code(precinct.code)
+                          lock_seconds=cfg.pin_lockout_seconds) for k in counters]
+    chain.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=False,
+                 channel="voice", call_sid=call.sid)
     if any(t.locked_until for t in tallies):
         backlog.open_item(s, "pin_lockout", precinct_id=precinct.id, phone=call.caller,
                           dedupe_key=f"pinlock:{precinct.code}",
-                          summary=f"{precinct.code}: PIN entry locked after wrong PINs from {call.caller} (voice)")
+                          summary=f"{precinct.code}: PIN entry locked after wrong PINs from "
+                                  f"{call.caller} (voice)")
         call.precinct = None
-        call.go("menu", NOTICES["pin_locked"].format(code=code, minutes=cfg.pin_lockout_seconds // 60))
+        call.go("menu", wording.pin_locked(precinct.code, cfg.pin_lockout_seconds))
         return
-    left = cfg.pin_max_failures - max(t.count for t in tallies)
-    call.notice = NOTICES["wrong_pin"].format(code=code, left=left)
+    call.notice = wording.wrong_pin(precinct.code, cfg.pin_max_failures - max(t.count for t in tallies))
 
 
-def _stage(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def _stage(_u: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     if keys not in STAGE_KEYS:
-        return miss(rt, call, "invalid")
+        raise BadKeys("invalid")
     call.stage, call.index, call.counts = STAGE_KEYS[keys].value, 0, {}
     # The attendance A the chair counted decides viability; it belongs with the first alignment.
     call.go("attendance" if call.stage == Stage.FIRST.value else "count")
     return None
 
 
-def _attendance(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def _attendance(_u: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     n = ivr.parse_count(keys)
     if n is None:
-        return miss(rt, call, "bad_count", keys=ivr.spoken_digits(keys) or "that")
+        raise BadKeys("bad_count", keys)
     call.attendance = n or None  # 0: not counted; the checks then use the first-alignment total
     call.go("count")
     return None
 
 
-def _count(rt: Runtime, call: CallState, keys: str, candidates: list[Candidate]) -> ivr.Reply | None:
+def _count(units: Units, _r: Redis, call: CallState, keys: str,
+           candidates: list[Candidate]) -> ivr.Reply | None:
     n = ivr.parse_count(keys)
     if n is None:
-        return miss(rt, call, "bad_count", keys=ivr.spoken_digits(keys) or "that")
+        raise BadKeys("bad_count", keys)
     call.counts[candidates[call.index].name] = n
     call.go("count").index += 1
     if call.index >= len(candidates):
-        _to_readback(rt, call, candidates)
+        _to_readback(units, call, candidates)
     return None
 
 
@@ -221,35 +221,36 @@ def _nonzero(call: CallState, candidates: list[Candidate]) -> dict[str, int]:
     return {c.name: call.counts[c.name] for c in candidates if call.counts.get(c.name)}
 
 
-def _to_readback(rt: Runtime, call: CallState, candidates: list[Candidate]) -> None:
+def _to_readback(units: Units, call: CallState, candidates: list[Candidate]) -> None:
     counts = _nonzero(call, candidates)
     if not counts:
         call.counts, call.index = {}, 0
         call.go("count", NOTICES["all_zero"])
         return
-    with rt.db.transaction() as uow:
-        precinct = roster.precinct_by_code(uow.session, call.precinct or "")
+    with units.reading() as session:  # the checks only read: nothing is stored before the caller presses 1
+        precinct = roster.precinct_by_code(session, call.precinct or "")
         assert precinct is not None
-        findings = checking.preview(uow.session, precinct, [(Stage(call.stage or ""), counts)],
+        findings = checking.preview(session, precinct, [(Stage(call.stage or ""), counts)],
                                     call.stage_attendance)
     call.warning = checking.chair_warning(findings)
     call.go("readback")
 
 
-def _readback(rt: Runtime, call: CallState, keys: str, candidates: list[Candidate]) -> ivr.Reply | None:
+def _readback(units: Units, redis: Redis, call: CallState, keys: str,
+              candidates: list[Candidate]) -> ivr.Reply | None:
     if keys == "2":
         call.counts, call.index = {}, 0
         call.go("count", NOTICES["again"])
         return None
     if keys != "1":
-        return miss(rt, call, "invalid")
+        raise BadKeys("invalid")
     if not call.verified:
         call.go("precinct")
         return None
-    return voice_report.record(rt, call, _nonzero(call, candidates))
+    return report.record(units, redis, call, _nonzero(call, candidates))
 
 
-def _after(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+def _after(_u: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     if keys == "1":
         call.go("stage")
         return None
@@ -258,7 +259,7 @@ def _after(rt: Runtime, call: CallState, keys: str, _c: list[Candidate]) -> ivr.
 
 STEPS: dict[str, Step] = {
     "menu": _menu, "precinct": _precinct, "choose": _choose, "pin": _pin, "stage": _stage,
-    "attendance": _attendance, "count": _count, "readback": _readback, "code": voice_report.code, "after": _after,
-    "callback": desk.callback, "callback_number": desk.callback_number,
-    "staff": desk.staff_pin, "staff_next": desk.staff_next,
+    "attendance": _attendance, "count": _count, "readback": _readback, "code": report.code, "after": _after,
+    "callback": followup.callback, "callback_number": followup.callback_number,
+    "staff": staff.staff_pin, "staff_next": staff.staff_next,
 }

@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.domain.caucus_math import (allocations, county_ratio, round_sde, sde, sde_by_county, sum_sde,
-                                        viability_number, viable_groups)
+from hotline.domain.caucus_math import (
+    allocations,
+    county_ratio,
+    round_sde,
+    sde,
+    sde_by_county,
+    sum_sde,
+    viability_number,
+    viable_groups,
+)
 from hotline.domain.rules import IOWA_2020, Rounding, RuleSet, TieBreak
 
 

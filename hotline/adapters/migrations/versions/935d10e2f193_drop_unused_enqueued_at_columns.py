@@ -11,7 +11,6 @@ from alembic import op
 
 import hotline.adapters.models
 
-
 revision = '935d10e2f193'
 down_revision = 'da6b7468ee4a'
 branch_labels = None

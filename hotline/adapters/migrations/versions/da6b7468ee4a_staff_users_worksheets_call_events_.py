@@ -11,7 +11,6 @@ from alembic import op
 
 import hotline.adapters.models
 
-
 revision = 'da6b7468ee4a'
 down_revision = 'fd4a8838b4ad'
 branch_labels = None

@@ -11,7 +11,6 @@ from alembic import op
 
 import hotline.adapters.models
 
-
 revision = 'fd4a8838b4ad'
 down_revision = None
 branch_labels = None
