@@ -78,8 +78,11 @@ DUTIES = (
 )
 
 
-def sweep_once(rt: JobRuntime, stale_seconds: float | None = None) -> dict[str, int]:
-    """Run every duty now, in this process (this host's spool first); what each one moved."""
+def sweep_once(rt: JobRuntime, stale_seconds: float | None = None, reconcile_too: bool = True) -> dict[str, int]:
+    """Run every duty now, in this process (this host's spool first); what each one moved.
+
+    `reconcile_too`: also list Twilio's message log (a loop asks for that once a minute only).
+    """
     counts = {"spooled": _guarded("flush-spool", lambda: recovery.flush_spool(rt.units))}
     waiting = rt.queues.waiting_ids()
     steps: dict[str, Callable[[], object]] = {
@@ -88,7 +91,7 @@ def sweep_once(rt: JobRuntime, stale_seconds: float | None = None) -> dict[str, 
         "outbound": lambda: recovery.requeue_replies(rt.units, waiting, stale_seconds),
         "settled": lambda: recovery.settle_sends(rt.units, rt.sender, stale_seconds),
         "incomplete": lambda: reminders.remind_incomplete(rt.units),
-        "reconciled": lambda: reconcile.reconcile(rt.units, rt.sender),
+        "reconciled": lambda: reconcile.reconcile(rt.units, rt.sender) if reconcile_too else 0,
         "checkpoint": lambda: recovery.checkpoint(rt.units),
     }
     for name, step in steps.items():

@@ -1,15 +1,13 @@
 """`hotline db`, `roster`, `counties`, `candidates` and `demo`: the schema and what is loaded into it."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import IO
 
 import click
 
 from hotline.adapters import migrate
-from hotline.adapters.db import one_transaction
-from hotline.cli.context import config, transaction
+from hotline.cli.context import config, units
 from hotline.config import Config
 from hotline.services.ops import demo_roster, importing
 
@@ -28,11 +26,9 @@ def db_upgrade() -> None:
 
 
 def _import(kind: str, fh: IO[str]) -> None:
-    fn = {"roster": importing.import_roster, "counties": importing.import_counties,
-          "candidates": importing.import_candidates}[kind]
     try:
-        with transaction() as uow:
-            n = fn(uow.session, fh)
+        with units() as u:
+            n = importing.load(u, kind, fh.read(), actor="cli")
     except importing.ImportError_ as exc:
         for line in exc.errors:
             click.echo(line, err=True)
@@ -93,10 +89,10 @@ def load_demo(cfg: Config, precincts: int, seed: int = 2020) -> Path:
     """Generate a demo roster, write it beside the database and import it; its path."""
     data = demo_roster.generate(precincts, seed)
     roster_path, _counties_path = demo_roster.write(cfg.instance_path, data)
-    with one_transaction(cfg.database_url) as uow:
-        importing.import_candidates(uow.session, io.StringIO(demo_roster.candidates_csv()), actor="demo")
-        importing.import_roster(uow.session, io.StringIO(data.roster_csv), actor="demo")
-        importing.import_counties(uow.session, io.StringIO(data.counties_csv), actor="demo")
+    with units(cfg) as u:
+        importing.load(u, "candidates", demo_roster.candidates_csv(), actor="demo")
+        importing.load(u, "roster", data.roster_csv, actor="demo")
+        importing.load(u, "counties", data.counties_csv, actor="demo")
     click.echo(f"Loaded the demo: 13 candidates, {precincts} precincts ({roster_path}).")
     return roster_path
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy import select
 
-from hotline.adapters.models import OutboundMessage
-from hotline.cli.context import config, transaction
-from hotline.services.console import review
+from hotline.cli.context import units
+from hotline.services.console import history, review
 from hotline.services.console.views import UnknownPrecinct
-from hotline.services.log import chain
+from hotline.services.log import audit
 
 
 @click.command("outbox")
@@ -19,11 +17,8 @@ from hotline.services.log import chain
 @click.option("--to", "to_number", default=None, help="Only messages to this number.")
 def outbox(as_json: bool, limit: int, to_number: str | None) -> None:
     """Outbound texts, newest first (where they go when no Twilio account is configured)."""
-    with transaction() as uow:
-        q = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
-        if to_number:
-            q = q.where(OutboundMessage.to_number == to_number)
-        rows = uow.session.execute(q).scalars().all()
+    with units() as u:
+        rows = history.outbox(u, limit, to_number)
     items = [{"id": m.id, "to": m.to_number, "body": m.body, "status": m.status, "kind": m.kind,
               "created_at": m.created_at.isoformat(), "twilio_sid": m.twilio_sid} for m in rows]
     if as_json:
@@ -39,16 +34,13 @@ def outbox(as_json: bool, limit: int, to_number: str | None) -> None:
 @click.option("--note", required=True, help="Why the flagged report is right, e.g. 'coin toss'.")
 def explain(precinct: str, staff: str, note: str) -> None:
     """Explain a flagged report so it is published; the chair is told by SMS."""
-    from hotline.runtime import build  # the chair's text and the results' refresh go through its queues
-    rt = build(config())
     try:
-        review.explain(rt.units, precinct, staff, note)
+        with units() as u:
+            review.explain(u, precinct, staff, note)
     except UnknownPrecinct as exc:
         raise click.ClickException(f"No precinct {precinct}.") from exc
     except (review.NotFlagged, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        rt.close()
     click.echo(f"{precinct.upper()}: explained by {staff}; it is now published.")
 
 
@@ -60,8 +52,8 @@ def log_group() -> None:
 @log_group.command("verify")
 def log_verify() -> None:
     """Check the hash chain; report the first broken link if any row was altered or removed."""
-    with transaction() as uow:
-        broken = chain.verify(uow.session)
+    with units() as u:
+        broken = audit.verify(u, actor="cli")
     if broken:
         raise click.ClickException(f"Log entry {broken.seq} {broken.reason}.")
     click.echo("The verification log is intact.")

@@ -8,16 +8,14 @@ import sys
 import time
 
 import click
-from sqlalchemy import func, select
-
 from hotline.adapters import migrate
-from hotline.adapters.db import one_transaction
-from hotline.adapters.models import Precinct
 from hotline.cli import local_system
 from hotline.cli.context import config as load_config
+from hotline.cli.context import units
 from hotline.cli.data import load_demo
 from hotline.config import Config
 from hotline.services.console import accounts
+from hotline.services.ops import importing
 
 
 @click.command("run")
@@ -28,13 +26,13 @@ def run(port: int, workers: int, demo_precincts: int) -> None:
     """Migrate, load the demo roster if empty, start Redis (if no REDIS_URL), web and workers."""
     cfg = load_config()
     migrate.upgrade(cfg.database_url)
-    with one_transaction(cfg.database_url) as uow:
-        empty = not uow.session.scalar(select(func.count()).select_from(Precinct))
+    with units(cfg) as u:
+        empty = importing.roster_size(u) == 0
     if empty:
         load_demo(cfg, demo_precincts)
     _print_demo_chairs(cfg)
-    with one_transaction(cfg.database_url) as uow:
-        demo_accounts = accounts.ensure_demo_users(uow.session, cfg)
+    with units(cfg) as u:
+        demo_accounts = accounts.demo_accounts(u)
     for a in demo_accounts:
         click.echo(f"Demo {a.role} sign-in at /login: username {a.username}  password {a.password}")
     sys.exit(local_system.run(cfg, port, workers, {}))
@@ -58,6 +56,9 @@ def worker(ctx: click.Context) -> None:
     main(ctx.args)
 
 
+RECONCILE_EVERY = 60.0  # seconds between listings of Twilio's message log, as the scheduler does
+
+
 @click.command("sweep")
 @click.option("--loop", is_flag=True, help="Keep sweeping every few seconds.")
 def sweep(loop: bool) -> None:
@@ -65,9 +66,12 @@ def sweep(loop: bool) -> None:
     from hotline.runtime import build
     from workers import duties
     rt = build(load_config())
+    reconciled_at = 0.0
     try:
         while True:
-            click.echo(json.dumps(duties.sweep_once(rt)))
+            due = time.monotonic() - reconciled_at >= RECONCILE_EVERY
+            reconciled_at = time.monotonic() if due else reconciled_at
+            click.echo(json.dumps(duties.sweep_once(rt, reconcile_too=due)))
             if not loop:
                 return
             time.sleep(rt.config.sweep_interval_seconds)

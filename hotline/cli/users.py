@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli.context import transaction as _transaction
+from hotline.cli.context import units
 from hotline.services.console import accounts as staff
 
 
@@ -22,9 +22,8 @@ def users_command() -> None:
 def add(name: str, role: str, password: str, phone: str | None, display_name: str) -> None:
     """Create an account NAME with a hashed password."""
     try:
-        with _transaction() as uow:
-            staff.create_user(uow.session, name, password, role, actor="cli",
-                              display_name=display_name, phone=phone)
+        with units() as u:
+            staff.add(u, name, password, role, actor="cli", display_name=display_name, phone=phone)
     except staff.StaffError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {role} account {name.strip().lower()}.")
@@ -33,6 +32,7 @@ def add(name: str, role: str, password: str, phone: str | None, display_name: st
 @users_command.command("list")
 def list_users() -> None:
     """Every account with its role and whether it is switched on."""
-    with _transaction() as uow:
-        for u in staff.list_users(uow.session):
-            click.echo(f"{u.username:20} {u.role:6} {'on' if u.active else 'off':4} {u.phone or ''}")
+    with units() as u:
+        accounts = staff.everyone(u)
+    for a in accounts:
+        click.echo(f"{a.username:20} {a.role:6} {'on' if a.active else 'off':4} {a.phone or ''}")

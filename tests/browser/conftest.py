@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 from hotline.adapters import migrate
 from hotline.app import create_app
 from hotline.services.console import accounts as staff
-from tests.helpers import load_roster
+from tests.support.chairs import load_roster
+from tests.support.stack import _redis_reachable_again, app, client, config, redis_server, rt  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -20,8 +20,8 @@ from hotline.adapters.models import Report, Submission
 from hotline.runtime import Runtime
 from hotline.services.records import roster
 from hotline_drill.simulation import caucus_night
-from tests.conftest import TOKEN
-from tests.helpers import ROSTER, load_roster
+from tests.support.stack import TOKEN
+from tests.support.chairs import ROSTER, load_roster
 
 pytestmark = pytest.mark.timeout(30)
 

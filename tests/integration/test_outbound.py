@@ -15,7 +15,7 @@ from hotline.runtime import build
 from hotline.services.ops import delivery
 from hotline.services.records import outbox
 from hotline_drill.twilio_standin import StandIn
-from tests.conftest import sign, work
+from tests.support.stack import sign, work
 from workers import duties
 from workers.context import install
 
@@ -161,7 +161,7 @@ def test_unsigned_status_callback_is_rejected(client, rt):
 def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standin):
     from hotline.adapters.models import InboundMessage
     from hotline.services.ops import reconcile
-    from tests.helpers import load_roster
+    from tests.support.chairs import load_roster
     load_roster(twilio_rt)
     import requests
     requests.post(f"{standin.url}/drill/inbound", timeout=5, data={

@@ -10,7 +10,7 @@ from hotline.adapters.models import BacklogItem, Report
 from hotline.services.console import review
 from hotline.services.ops import reminders as completeness
 from hotline.services.records import reports
-from tests.helpers import Phone, load_roster, statements_run
+from tests.support.chairs import Phone, load_roster, statements_run
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
@@ -108,7 +108,7 @@ def test_missing_stages_are_chased_after_a_while(rt, chair):
         assert completeness.remind_incomplete(rt.units) == 0  # once only
     writes = [st for st in statements if st.split()[0].upper() in ("BEGIN", "INSERT", "UPDATE", "DELETE")]
     assert writes == []  # and asking again takes no write lock (every sweep asks)
-    from tests.conftest import work
+    from tests.support.stack import work
     work(rt)
     assert chair.last().kind == "incomplete_reminder"
     assert "final alignment, county delegates" in chair.last().body

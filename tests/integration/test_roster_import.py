@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from hotline.cli import cli
 from hotline.adapters.models import CandidateRow, ChairPhone, Precinct
 from hotline.services.ops import importing
-from tests.helpers import ROSTER, load_roster
+from tests.support.chairs import ROSTER, load_roster
 
 BAD = """precinct,county,name,delegates,chair,phones,pin
 DSM-1,Polk,One,4,Ann,+15155550001,1234

@@ -17,8 +17,8 @@ from hotline.adapters.models import (
 )
 from hotline.adapters.queues import FAIL_FAST_SECONDS, PROCESSOR_QUEUES
 from hotline.services.log import chain as vlog
-from tests.conftest import work
-from tests.helpers import Phone, load_roster
+from tests.support.stack import work
+from tests.support.chairs import Phone, load_roster
 
 FIRST = "Precinct DSM-42 first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 
@@ -139,7 +139,7 @@ def test_forged_signature_is_rejected_and_logged(client, rt, chair):
 
 
 def test_redis_down_at_webhook_time_then_recovered(chair, rt, redis_server):
-    from tests.conftest import work
+    from tests.support.stack import work
     from workers import duties
     redis_server.stop()
     try:
@@ -221,7 +221,7 @@ def test_a_job_that_keeps_failing_becomes_a_backlog_item(chair, rt, monkeypatch)
     job.retries_left = 0  # skip the waiting: the next failure is the last
     job.save()
     queue.enqueue_job(job)
-    from tests.conftest import work
+    from tests.support.stack import work
     work(rt)
     with rt.db.transaction() as uow:
         item = uow.session.execute(select(BacklogItem)).scalar_one()

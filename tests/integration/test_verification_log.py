@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.adapters.models import LogEntry, LogHead
 from hotline.services.log import chain as vlog
-from tests.helpers import statements_run
+from tests.support.chairs import statements_run
 
 
 def _head(rt) -> tuple[int, str]:

@@ -138,7 +138,7 @@ def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
 
 def test_a_flood_waiting_in_the_paced_lane_never_hides_a_chairs_text_from_the_sweeper(rt):
     from hotline.services.sms import inbox
-    from tests.helpers import load_roster
+    from tests.support.chairs import load_roster
     from workers import duties
     load_roster(rt)
     # Redis lost these jobs: 600 older texts from unknown numbers, then a chair's YES.

@@ -157,3 +157,24 @@ def test_web_handlers_and_jobs_never_open_a_transaction():
             offenders += [name for needle in ("db.transaction(", "db.reading(", ".begin()", ".reading()")
                           if needle in text]
     assert offenders == []
+
+
+def test_the_domain_tests_run_without_the_products_stack(tmp_path):
+    """Importing Flask, SQLAlchemy, Redis, RQ, Twilio or click is made to fail; the domain's tests
+    must still pass (they need the standard library, pytest and hypothesis, nothing else)."""
+    import os
+    import subprocess
+    blocked = sorted(THIRD_PARTY_IN_DOMAIN)
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        f"BLOCKED = {blocked!r}\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ImportError(f'{name} is not allowed in a domain test')\n"
+        "sys.meta_path.insert(0, Block())\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+                             "-o", "addopts=", str(ROOT / "tests" / "unit" / "domain")],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -214,6 +214,12 @@ def set_phone(units: Units, username: str, phone: str) -> None:
         update_user(uow.session, user, actor=username, phone=phone)
 
 
+def demo_accounts(units: Units) -> list[DemoAccount]:
+    """The local demo accounts, created or reset so the credentials printed at start are true."""
+    with units.begin() as uow:
+        return ensure_demo_users(uow.session, uow.config)
+
+
 def ensure_demo_users(s: Session, config: Config) -> list[DemoAccount]:
     """Create (or reset) the local demo staff and admin accounts; none in production."""
     if config.production:

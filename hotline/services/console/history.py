@@ -93,13 +93,18 @@ class Sent:
     kind: str
     status: str
     body: str
+    id: int = 0
+    twilio_sid: str | None = None
 
 
-def outbox(units: Units, limit: int = OUTBOX_SHOWN) -> list[Sent]:
-    """The newest outbound texts and call requests, newest first."""
+def outbox(units: Units, limit: int = OUTBOX_SHOWN, to: str | None = None) -> list[Sent]:
+    """The newest outbound texts and call requests (to one number, if `to`), newest first."""
+    q = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+    if to:
+        q = q.where(OutboundMessage.to_number == to)
     with units.reading() as s:
-        rows = s.execute(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)).scalars()
-        return [Sent(m.created_at, m.to_number, m.kind, m.status, m.body) for m in rows]
+        return [Sent(m.created_at, m.to_number, m.kind, m.status, m.body, m.id, m.twilio_sid)
+                for m in s.execute(q).scalars()]
 
 
 class ChairPhoneRow(NamedTuple):

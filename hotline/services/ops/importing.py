@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import CandidateRow, Chair, ChairPhone, County, Precinct
@@ -193,3 +193,9 @@ def load(units: Units, kind: str, text: str, actor: str) -> int:
         n = IMPORTERS[kind](uow.session, io.StringIO(text), actor=actor)
     roster.forget_cached(units)
     return n
+
+
+def roster_size(units: Units) -> int:
+    """How many precincts the roster holds (0: nothing imported yet)."""
+    with units.reading() as s:
+        return int(s.scalar(select(func.count()).select_from(Precinct)) or 0)

@@ -207,7 +207,7 @@ def test_table_lists_flagged_precincts_and_summary(tmp_path):
 # ------------------------------------------------------------ sample generator
 
 def _generator():
-    path = Path(__file__).resolve().parents[2] / "scripts" / "make_audit_sample.py"
+    path = Path(__file__).resolve().parents[3] / "scripts" / "make_audit_sample.py"
     spec = importlib.util.spec_from_file_location("make_audit_sample", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]

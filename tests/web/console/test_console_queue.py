@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from hotline.adapters.models import BacklogItem, LogEntry, utcnow
 from hotline.services.console import claims
-from tests.console.conftest import flashes, item_row, open_item, signed_in
+from tests.web.console.staff import flashes, item_row, open_item, signed_in
 
 
 def test_queue_lists_by_priority_then_age_with_counts(rt, alice):
@@ -143,7 +143,7 @@ def test_release_puts_it_back(rt, alice, bob):
 
 
 def test_item_page_shows_history_photos_and_checks(rt, client, alice):
-    from tests.helpers import Phone
+    from tests.support.chairs import Phone
     chair = Phone(client, rt, "+15155550142")
     chair.send("first: Biden 12, Pete 45, Warren 30", media=["https://example.test/ws1.jpg"])
     chair.send(f"YES {chair.code()}")

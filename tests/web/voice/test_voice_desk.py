@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.adapters.models import BacklogItem, LogEntry
-from tests.helpers import load_roster
-from tests.web.voicecall import Call
+from tests.support.chairs import load_roster
+from tests.web.voice.voicecall import Call
 
 CHAIR = "+15155550142"  # DSM-42
 CHAIR_2 = "+13195550105"  # IC-5
@@ -232,7 +232,7 @@ def _transcript(sid: str) -> dict[str, str]:
 
 
 def _sign(url: str, sid: str) -> str:
-    from tests.conftest import sign
+    from tests.support.stack import sign
     return sign(url, _transcript(sid))
 
 

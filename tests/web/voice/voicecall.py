@@ -5,7 +5,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from tests.conftest import sign
+from tests.support.stack import sign
 
 TWILIO_NUMBER = "+15155550100"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.adapters.models import BacklogItem, Precinct
 from hotline.services.records import backlog
 from hotline.services.console import accounts as staff
-from tests.helpers import load_roster
+from tests.support.chairs import load_roster
 
 PASSWORD = "correct-horse-1"
 USERS = {"alice": ("staff", "+15155550911"), "bob": ("staff", "+15155550912"),

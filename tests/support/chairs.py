@@ -16,7 +16,7 @@ from hotline.adapters.models import OutboundMessage
 from hotline.runtime import Runtime
 from hotline.services.ops import importing
 from hotline.services.records import roster as roster_service
-from tests.conftest import sign, work
+from tests.support.stack import sign, work
 
 ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout
 DSM-42,Polk,Des Moines 42,7,Maria Nguyen,+15155550142,4321,250

@@ -9,8 +9,8 @@ from dataclasses import replace
 from sqlalchemy import func, select
 
 from hotline.adapters.models import LogEntry, Precinct, Worksheet
-from tests.console.conftest import flashes, open_item
-from tests.helpers import Phone
+from tests.web.console.staff import flashes, open_item
+from tests.support.chairs import Phone
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
@@ -124,7 +124,7 @@ def test_results_export_includes_unpublished_precincts(rt, client, carol):
 
 
 def test_phone_simulator_posts_a_signed_text_and_shows_the_reply(rt, alice):
-    from tests.conftest import work
+    from tests.support.stack import work
     page = alice.text("/dev/phone/")
     assert "Maria Nguyen" in page
     resp = alice.post("/dev/phone/send", data={"phone": "+15155550142", "body": FIRST})

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.adapters.models import LogEntry, StaffUser
 from hotline.services.console import accounts as staff
-from tests.console.conftest import PASSWORD, Staff, signed_in
+from tests.web.console.staff import PASSWORD, Staff, signed_in
 
 PAGES = ["/console/", "/console/queue.json", "/console/approvals", "/console/precincts/DSM-42",
          "/dev/phone/", "/admin/", "/admin/log", "/admin/imports", "/admin/staff", "/admin/reconcile"]

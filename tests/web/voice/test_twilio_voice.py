@@ -18,8 +18,8 @@ from hotline.adapters.models import (
     utcnow,
 )
 from hotline.services.log import chain as vlog
-from tests.helpers import ROSTER, Phone, load_roster
-from tests.web.voicecall import Call
+from tests.support.chairs import ROSTER, Phone, load_roster
+from tests.web.voice.voicecall import Call
 
 CHAIR = "+15155550142"  # registered for DSM-42, PIN 4321
 STRANGER = "+15155559999"

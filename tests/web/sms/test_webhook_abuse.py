@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hotline.adapters.models import InboundMessage, OutboundMessage, Precinct
-from tests.conftest import sign, work
-from tests.helpers import load_roster
+from tests.support.stack import sign, work
+from tests.support.chairs import load_roster
 
 FIELDS = st.dictionaries(
     st.sampled_from(["MessageSid", "From", "To", "Body", "NumMedia", "MediaUrl0", "SmsSid", "Extra"]),

@@ -12,8 +12,8 @@ from hotline.adapters.models import LogEntry, OutboundMessage, Submission
 from hotline.adapters.twilio_calls import make_caller
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline_drill.twilio_standin import StandIn
-from tests.conftest import sign
-from tests.console.conftest import PASSWORD, flashes, open_item, signed_in
+from tests.support.stack import sign
+from tests.web.console.staff import PASSWORD, flashes, open_item, signed_in
 
 
 class CallsStandIn(StandIn):
@@ -115,7 +115,7 @@ def test_callback_code_sent_to_registered_phone_and_checked(rt, alice, held):
 
 
 def test_chair_texting_yes_with_a_callback_code_records_nothing(rt, client, alice, held):
-    from tests.helpers import Phone
+    from tests.support.chairs import Phone
     alice.post(f"/console/items/{held}/code/send")
     code = outbox(rt, "callback_code")[0].body.split(": ")[1].split(".")[0]
     chair = Phone(client, rt, "+15155550142")
@@ -134,7 +134,7 @@ def test_reply_by_sms(rt, alice, held):
 
 def test_explain_a_flagged_report(rt, client, alice):
     from hotline.adapters.models import BacklogItem
-    from tests.helpers import Phone
+    from tests.support.chairs import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
                  "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from hotline.adapters.models import LogEntry, OutboundMessage, Report, Submission
 from hotline.services.console import entry as staff_entry
-from tests.console.conftest import flashes, open_item
+from tests.web.console.staff import flashes, open_item
 
 TEXT = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30\nfinal: Pete 55, Bernie 48, Warren 32\n" \
        "delegates: Pete 3, Bernie 2, Warren 2"
@@ -98,7 +98,7 @@ def test_reject_needs_a_reason_and_discards(rt, alice, bob):
 
 def test_approved_correction_closes_the_failed_check(rt, client, alice, bob):
     from hotline.adapters.models import BacklogItem
-    from tests.helpers import Phone
+    from tests.support.chairs import Phone
     chair = Phone(client, rt, "+15155550142")
     for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
                  "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):

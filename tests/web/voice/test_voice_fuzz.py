@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.adapters.models import Precinct, Report, Submission
-from tests.conftest import sign
-from tests.helpers import load_roster
-from tests.web.voicecall import Call
+from tests.support.stack import sign
+from tests.support.chairs import load_roster
+from tests.web.voice.voicecall import Call
 
 CALLERS = st.sampled_from(["+15155550142", "+15155559999", "", "anonymous", "+1" + "9" * 40])
 # Mostly what a keypad sends, sometimes anything at all (a replayed or forged-but-signed form).

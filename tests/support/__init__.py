@@ -1,0 +1,1 @@
+"""Shared test support: the running stack (`stack`) and chairs texting it (`chairs`)."""

@@ -1,0 +1,129 @@
+"""The running stack for tests: a throwaway redis-server, SQLite (and PostgreSQL when configured),
+the real runtime, the app and its test client. Folders whose tests need it re-export its fixtures
+in their conftest.py; unit tests of the domain and of the use cases do not load it at all."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+
+from hotline.adapters import migrate
+from hotline.app import create_app
+from hotline.config import Config
+from hotline.adapters.embedded_redis import EmbeddedRedis
+from hotline.adapters.models import Base
+from hotline.adapters.queues import ALL_QUEUES, FailFastConnection
+from hotline.runtime import Runtime, build
+from workers import context as jobs_context
+
+TOKEN = "test-auth-token"
+BASE = "https://hotline.test"
+
+
+@pytest.fixture(autouse=True)
+def _redis_reachable_again() -> None:
+    """Each test starts with the fail-fast Redis breaker closed (a test may have stopped Redis)."""
+    FailFastConnection.down_until = 0.0
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """A real redis-server on a free port, private to this test process."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    return Config.from_env({"DATABASE_URL": url}).database_url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database per backend; PostgreSQL only when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip("PostgreSQL tests skipped: TEST_DATABASE_URL is not set")
+    name = f"hotline_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:6]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    migrate.upgrade(url)
+    yield url
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _wipe(rt: Runtime) -> None:
+    with rt.db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text("INSERT INTO log_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, redis_server: EmbeddedRedis) -> Config:
+    return Config(env="testing", instance_path=tmp_path, database_url=database_url,
+                  redis_url=redis_server.url, twilio_auth_token=TOKEN, twilio_auth_token_set=True,
+                  public_base_url=BASE, secret_key="test-secret-key-0123456789")
+
+
+@pytest.fixture
+def rt(config: Config) -> Iterator[Runtime]:
+    """The real runtime on a clean database and an empty Redis."""
+    runtime = build(config)
+    runtime.redis.flushdb()
+    _wipe(runtime)
+    jobs_context.install(runtime)
+    yield runtime
+    jobs_context.install(None)
+    runtime.close()
+
+
+@pytest.fixture
+def app(rt: Runtime):  # type: ignore[no-untyped-def]
+    flask_app = create_app(runtime=rt)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def sign(path: str, form: dict[str, str], token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(f"{BASE}{path}", form)
+
+
+class BurstWorker(SimpleWorker):
+    """RQ's in-process worker without the pub/sub command channel, whose thread takes 1 s to join."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
+def work(rt: Runtime, queues: tuple[str, ...] = ALL_QUEUES) -> None:
+    """Run every queued job (and the jobs they queue) with a real RQ worker, then return."""
+    worker = BurstWorker(list(queues), connection=rt.redis)
+    worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
