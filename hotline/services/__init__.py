@@ -1,1 +1,5 @@
-"""Use cases: load through the session, call the domain core, record, schedule side effects."""
+"""Use cases, grouped by whom they serve: `sms`, `voice`, `console`, `results`, `log`, `ops`.
+
+`records` holds what they share (reports and codes, checks, backlog items, the outbox, lock-out
+counters, the roster), and `units` the one calling convention every use case follows.
+"""

@@ -74,7 +74,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def live_url(rt) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_url(rt) -> Iterator[str]:  # type: ignore[no-untyped-def]  # noqa: F811
     """The real app on a loopback port, with the test roster and three accounts."""
     load_roster(rt)
     with rt.db.transaction() as uow:

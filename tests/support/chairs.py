@@ -75,6 +75,22 @@ class Phone:
         raise AssertionError("no code was sent to this phone")
 
 
+FLAGGED_NIGHT = ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
+                 "final: Pete 55, Bernie 48, Warren 32",
+                 "delegates: Pete 2, Bernie 3, Warren 2")  # the caucus math gives Pete 3, Bernie 2
+
+
+def report_flagged(client: object, rt: Runtime, phone: str = "+15155550142") -> int:
+    """A chair reports and confirms all three stages, the delegates wrong; the failed_check item's id."""
+    from hotline.adapters.models import BacklogItem
+    chair = Phone(client, rt, phone)
+    for text in FLAGGED_NIGHT:
+        chair.send(text)
+        chair.send(f"YES {chair.code()}")
+    with rt.db.transaction() as uow:
+        return uow.session.execute(select(BacklogItem.id).where(BacklogItem.kind == "failed_check")).scalar_one()
+
+
 @contextmanager
 def statements_run(engine: Engine) -> Iterator[list[str]]:
     """Every SQL statement `engine` sends inside the block, in order."""

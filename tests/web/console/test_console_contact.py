@@ -133,15 +133,8 @@ def test_reply_by_sms(rt, alice, held):
 
 
 def test_explain_a_flagged_report(rt, client, alice):
-    from hotline.adapters.models import BacklogItem
-    from tests.support.chairs import Phone
-    chair = Phone(client, rt, "+15155550142")
-    for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
-                 "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
-    with rt.db.transaction() as uow:
-        item_id = uow.session.execute(select(BacklogItem.id).where(BacklogItem.kind == "failed_check")).scalar_one()
+    from tests.support.chairs import report_flagged
+    item_id = report_flagged(client, rt)
     alice.post(f"/console/items/{item_id}/claim")
     assert 'id="explain-note"' in alice.text(f"/console/items/{item_id}")
     resp = alice.post(f"/console/items/{item_id}/explain", data={"note": "coin toss for the last delegate"},

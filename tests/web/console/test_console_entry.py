@@ -98,20 +98,14 @@ def test_reject_needs_a_reason_and_discards(rt, alice, bob):
 
 def test_approved_correction_closes_the_failed_check(rt, client, alice, bob):
     from hotline.adapters.models import BacklogItem
-    from tests.support.chairs import Phone
-    chair = Phone(client, rt, "+15155550142")
-    for text in ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
-                 "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 2, Bernie 3, Warren 2"):
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
-    with rt.db.transaction() as uow:
-        item = uow.session.execute(select(BacklogItem).where(BacklogItem.kind == "failed_check")).scalar_one()
-    alice.post(f"/console/items/{item.id}/claim")
+    from tests.support.chairs import report_flagged
+    item_id = report_flagged(client, rt)
+    alice.post(f"/console/items/{item_id}/claim")
     alice.post("/console/precincts/DSM-42/enter", data={"text": "delegates: Pete 3, Bernie 2, Warren 2",
-                                                        "item": item.id})
+                                                        "item": item_id})
     bob.post(f"/console/approvals/{pending_ids(rt)[0]}/approve")
     assert current(rt)["delegates"] == {"Buttigieg": 3, "Sanders": 2, "Warren": 2}
     with rt.db.transaction() as uow:
-        assert uow.session.get(BacklogItem, item.id).resolved_by == "system"
+        assert uow.session.get(BacklogItem, item_id).resolved_by == "system"
     board = client.get("/api/results").get_json()
     assert board["precincts_reporting"] == 1
