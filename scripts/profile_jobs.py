@@ -16,8 +16,8 @@ from hotline.runtime import build
 from workers.context import install
 from hotline.services.sms import inbox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
-from tests.conftest import BurstWorker  # noqa: E402
-from tests.helpers import load_roster
+from tests.support.stack import BurstWorker  # noqa: E402
+from tests.support.chairs import load_roster  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 folder = Path(tempfile.mkdtemp())

@@ -16,7 +16,7 @@ from hotline.app import create_app
 from hotline.config import Config
 from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.runtime import build
-from tests.helpers import load_roster
+from tests.support.chairs import load_roster
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 KIND = sys.argv[2] if len(sys.argv) > 2 else "chair"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import RateCounter, utcnow
+from hotline.domain import lockout
 
 
 @dataclass(frozen=True)
@@ -34,28 +35,29 @@ def locked_until(s: Session, key: str, now: datetime | None = None) -> datetime 
     return None
 
 
+def _store(row: RateCounter, counter: lockout.Counter) -> None:
+    row.count, row.window_started_at, row.locked_until = counter.count, counter.window_started_at, counter.locked_until
+
+
 def hit(s: Session, key: str, *, limit: int, window_seconds: int, lock_seconds: int) -> Tally:
-    """Count one event; at `limit` events within the window the key locks for `lock_seconds`."""
-    now = utcnow()
-    row = _row(s, key)
-    if now - row.window_started_at > timedelta(seconds=window_seconds):
-        row.count, row.window_started_at = 0, now
-    row.count += 1
-    if row.count >= limit:
-        row.locked_until = now + timedelta(seconds=lock_seconds)
-        row.count, row.window_started_at = 0, now
-        return Tally(limit, row.locked_until)
-    return Tally(row.count, None)
+    """Count one failure; at `limit` failures within the window the key locks for `lock_seconds`."""
+    now, row = utcnow(), _row(s, key)
+    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    after = lockout.fail(before, now, limit=limit, window=timedelta(seconds=window_seconds),
+                         lock=timedelta(seconds=lock_seconds))
+    _store(row, after)
+    if after.locked_until != before.locked_until:
+        return Tally(limit, after.locked_until)
+    return Tally(after.count, None)
 
 
 def allow(s: Session, key: str, *, limit: int, window_seconds: int) -> bool:
     """True for the first `limit` calls per window (e.g. replies to an unknown number)."""
-    now = utcnow()
     row = _row(s, key)
-    if now - row.window_started_at > timedelta(seconds=window_seconds):
-        row.count, row.window_started_at = 0, now
-    row.count += 1
-    return row.count <= limit
+    counter, allowed = lockout.allow(lockout.Counter(row.count, row.window_started_at, row.locked_until),
+                                     utcnow(), limit=limit, window=timedelta(seconds=window_seconds))
+    _store(row, counter)
+    return allowed
 
 
 def clear(s: Session, key: str) -> None:
