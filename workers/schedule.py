@@ -11,6 +11,8 @@ import logging
 import threading
 import time
 
+from redis.exceptions import RedisError
+
 from hotline.config import Config
 from hotline.services.ops import recovery
 from workers.context import JobRuntime
@@ -26,14 +28,24 @@ def run(rt: JobRuntime, stop: threading.Event) -> None:
     interval = config.sweep_interval_seconds
     tick = max(0.05, min(1.0, interval / 5))
     next_spool = 0.0
+    redis_down = False
     while not stop.wait(tick):
         now = time.time()
-        for duty in DUTIES:
-            every = duty.every(config)
-            slot = int(now // every)
-            if last.get(duty.name) != slot:
-                rt.queues.duty(duty.job, duty.name, slot, ttl=max(2, int(every * 2)))
-                last[duty.name] = slot
+        try:
+            for duty in DUTIES:
+                every = duty.every(config)
+                slot = int(now // every)
+                if last.get(duty.name) != slot:
+                    rt.queues.duty(duty.job, duty.name, slot, ttl=max(2, int(every * 2)))
+                    last[duty.name] = slot
+        except RedisError as exc:  # tried again next tick; one line, not one per duty
+            if not redis_down:
+                logger.warning("duties not queued while Redis is unreachable: %s", exc)
+            redis_down = True
+        else:
+            if redis_down:
+                logger.info("Redis is back: duties are queued again")
+            redis_down = False
         if now >= next_spool:
             next_spool = now + interval
             try:

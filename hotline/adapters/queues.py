@@ -22,12 +22,16 @@ log = logging.getLogger(__name__)
 Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is waiting for
 Q_INBOUND = "inbound"    # parsing and verifying what chairs sent
 Q_OUTBOUND = "outbound"  # every other outbound message
-Q_DEFAULT = "default"    # scheduled housekeeping (recovery, reminders, reconciliation)
+# Scheduled housekeeping (recovery, reminders, reconciliation): a few short jobs every few
+# seconds, ahead of the chairs' texts, because recovery is how a chair's lost text or reply comes
+# back. Behind a peak's backlog a duty would wait out its slot and be dropped.
+Q_DUTIES = "duties"
+Q_DEFAULT = "default"    # notes for staff (a number over its hourly allowance)
 Q_UNKNOWN = "unknown"    # texts from numbers not on the roster: never ahead of chairs
 # Order matters: a worker takes from the first non-empty queue in this list.
-ALL_QUEUES = (Q_REPLIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
+ALL_QUEUES = (Q_REPLIES, Q_DUTIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
-PROCESSOR_QUEUES = (Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
+PROCESSOR_QUEUES = (Q_DUTIES, Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
 # The Redis list the unknown numbers' lane waits in (admission measures how backed up it is).
 UNKNOWN_LANE_KEY = Queue.redis_queue_namespace_prefix + Q_UNKNOWN
 
@@ -198,17 +202,15 @@ class Queues:
             log.warning("could not invalidate the results cache: %s", exc)
 
     def duty(self, func: Callable[[], Any], name: str, slot: int, ttl: int) -> bool:
-        """Queue one run of a scheduled duty, once per `slot` however many workers ask.
+        """Queue one run of a scheduled duty, once per `slot` however many workers ask; False when
+        another worker already queued it. Raises RedisError when Redis is unreachable.
 
         No retries and no failure callback: the next slot runs it again, and a failure stays in
         RQ's failed-job registry (and the worker's log) for an operator to read.
         """
         try:
-            self.by_name[Q_DEFAULT].enqueue_call(func, job_id=f"duty-{name}-{slot}", unique=True, timeout=60,
-                                                 result_ttl=ttl, ttl=ttl, failure_ttl=86400)
+            self.by_name[Q_DUTIES].enqueue_call(func, job_id=f"duty-{name}-{slot}", unique=True, timeout=60,
+                                                result_ttl=ttl, ttl=ttl, failure_ttl=86400)
             return True
         except DuplicateJobError:
-            return False  # another worker queued this slot's run
-        except RedisError as exc:
-            log.warning("could not queue the %s duty: %s", name, exc)
             return False
