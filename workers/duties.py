@@ -78,7 +78,8 @@ DUTIES = (
 )
 
 
-def sweep_once(rt: JobRuntime, stale_seconds: float | None = None, reconcile_too: bool = True) -> dict[str, int]:
+def sweep_once(rt: JobRuntime, stale_seconds: float | None = None,
+               reconcile_too: bool = True) -> dict[str, int]:
     """Run every duty now, in this process (this host's spool first); what each one moved.
 
     `reconcile_too`: also list Twilio's message log (a loop asks for that once a minute only).

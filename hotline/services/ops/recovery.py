@@ -44,7 +44,8 @@ def requeue_texts(units: Units, waiting: set[str], stale_seconds: float | None =
     # The unknown numbers get back one sweep's worth of their budget: the bucket that paces them
     # holds exactly that much, so the batch runs and the lane keeps its rate.
     room = max(1, int(cfg.unknown_processing_per_second * cfg.sweep_interval_seconds))
-    rows = inbox.unprocessed(units, stale, chairs=True) + inbox.unprocessed(units, stale, chairs=False, limit=2000)
+    rows = (inbox.unprocessed(units, stale, chairs=True)
+            + inbox.unprocessed(units, stale, chairs=False, limit=2000))
     queued = 0
     for inbound_id, phone, body in rows:
         if f"in-{inbound_id}" in waiting:

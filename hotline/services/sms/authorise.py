@@ -46,7 +46,8 @@ def sender(uow: UnitOfWork, text: Incoming, parsed: Report) -> Target | Answer:
 
 def _unknown_sender(uow: UnitOfWork, text: Incoming) -> Answer:
     s = uow.session
-    backlog.open_item(s, "unknown_sender", phone=text.phone, dedupe_key=backlog.unknown_sender_key(text.phone),
+    backlog.open_item(s, "unknown_sender", phone=text.phone,
+                      dedupe_key=backlog.unknown_sender_key(text.phone),
                       summary=f"Texts from unregistered number {text.phone}",
                       detail={"body": redact(text.msg.body)})
     chain.record(s, "sender_unknown", phone=text.phone)

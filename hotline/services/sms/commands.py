@@ -30,7 +30,8 @@ def cancel(uow: UnitOfWork, text: Incoming, parsed: Any) -> Answer:
         return say("nothing_to_cancel", replies.NOTHING_TO_CANCEL)
     for sub in subs:
         reports.void(sub, SubmissionStatus.CANCELLED)
-        chain.record(s, "report_cancelled", precinct=sub.precinct.code, phone=text.phone, submission_id=sub.id)
+        chain.record(s, "report_cancelled", precinct=sub.precinct.code, phone=text.phone,
+                     submission_id=sub.id)
     codes = ", ".join(sorted({sub.precinct.code for sub in subs}))
     return say("cancelled", replies.CANCELLED.format(code=codes))
 
@@ -81,4 +82,5 @@ def call_me(uow: UnitOfWork, text: Incoming, parsed: Any) -> Answer:
                       summary=f"{who} {text.phone} asked by text for a call back")
     chain.record(s, "callback_requested", precinct=precinct.code if precinct else None, phone=text.phone,
                  channel="sms")
-    return say("call_back", replies.CALL_BACK.format(tail=text.phone[-4:]), priority=0 if text.registered else 1)
+    return say("call_back", replies.CALL_BACK.format(tail=text.phone[-4:]),
+               priority=0 if text.registered else 1)

@@ -93,7 +93,8 @@ def _repeated(uow: UnitOfWork, text: Incoming, sub: Submission, precinct: Precin
         return None  # nothing to repeat: issue a fresh read-back
     waiting = [row for row in earlier if outbox.on_its_way(row)]
     resent = [row for row in earlier if row not in waiting]
-    chain.record(uow.session, "report_repeated", precinct=precinct.code, phone=text.phone, submission_id=sub.id,
+    chain.record(uow.session, "report_repeated", precinct=precinct.code, phone=text.phone,
+                 submission_id=sub.id,
                  resent=[row.kind for row in resent], waiting=[row.kind for row in waiting])
     again = tuple(Reply(row.body, row.kind, to=row.to_number, priority=row.priority, precinct_id=precinct.id)
                   for row in resent)

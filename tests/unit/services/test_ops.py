@@ -56,7 +56,8 @@ def test_a_retryable_error_is_tried_again_at_once_then_left_to_rq(units, monkeyp
 def test_settling_an_unfinished_send_records_what_twilio_has_or_sends_again(units, jobs: FakeJobs):
     had, lost = queue(units, "one"), queue(units, "two")
     with units.begin() as uow:
-        uow.session.execute(update(OutboundMessage).values(status="sending", claimed_at=utcnow() - timedelta(minutes=5)))
+        uow.session.execute(update(OutboundMessage).values(status="sending",
+                                                           claimed_at=utcnow() - timedelta(minutes=5)))
     assert delivery.settle(units, FakeSender(log=[Sent("SMfound", "delivered")]), had) == "found"
     assert status(units, had) == ("delivered", "SMfound")
     assert delivery.settle(units, FakeSender(), lost) == "resent"
@@ -64,7 +65,8 @@ def test_settling_an_unfinished_send_records_what_twilio_has_or_sends_again(unit
 
 
 def test_recovery_queues_lost_texts_skipping_those_already_waiting(units, jobs: FakeJobs):
-    ids = [inbox.store(units, "sms", f"SMlost{i}", {"From": [CHAIR], "Body": ["STATUS"]}).inbound_id for i in range(3)]
+    ids = [inbox.store(units, "sms", f"SMlost{i}", {"From": [CHAIR], "Body": ["STATUS"]}).inbound_id
+           for i in range(3)]
     assert recovery.requeue_texts(units, waiting={f"in-{ids[0]}"}, stale_seconds=0) == 2
     assert [q[1] for q in jobs.queued if q[0] == "inbound"] == ids[1:]
 
@@ -94,7 +96,8 @@ def test_reconciliation_stores_and_queues_texts_whose_webhook_never_came(units, 
     assert reconcile.reconcile(units, sender) == 0  # already stored: not twice
     assert jobs.kinds() == ["inbound"]
     with units.reading() as s:
-        assert s.scalars(select(LogEntry.kind).where(LogEntry.kind == "inbound_reconciled")).all() == ["inbound_reconciled"]
+        kinds = s.scalars(select(LogEntry.kind).where(LogEntry.kind == "inbound_reconciled")).all()
+    assert kinds == ["inbound_reconciled"]
 
 
 def test_a_job_that_failed_for_good_reaches_staff_and_the_chair(units):
@@ -114,6 +117,7 @@ def test_a_precinct_missing_stages_is_reminded_once(units):
     assert reminders.remind_incomplete(units) == 1
     assert reminders.remind_incomplete(units) == 0
     with units.reading() as s:
-        body = s.scalars(select(OutboundMessage.body).where(OutboundMessage.kind == "incomplete_reminder")).one()
+        body = s.scalars(select(OutboundMessage.body)
+                         .where(OutboundMessage.kind == "incomplete_reminder")).one()
     assert body == ("We have part of the DSM-42 report but not the final alignment, county delegates. "
                     "Please text it, or call the hotline.")
