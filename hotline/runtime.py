@@ -12,7 +12,7 @@ from hotline.adapters.twilio_calls import Caller, make_caller
 from hotline.adapters.twilio_sms import Sender, make_sender
 from hotline.config import Config
 from hotline.services.units import Units
-from workers import failures, sending, sms
+from workers import duties, failures, sending, sms
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Runtime:
 # What RQ runs for each kind of job: passed as callables, so renaming one is a code change the
 # tests see, not a string that fails in production.
 JOBS = JobTable(inbound=sms.process_inbound, send=sending.send_message, throttled=sms.note_throttled,
-                on_failure=failures.on_failure)
+                duty=duties.run_duty, on_failure=failures.on_failure)
 
 
 def build(config: Config, rank: int = WORKER) -> Runtime:

@@ -1,7 +1,7 @@
 """Scheduled housekeeping, one RQ job per duty: each runs, fails and is retried on its own.
 
-`schedule` queues them (once per slot across all workers). `sweep_once` runs every duty here and
-now, for `hotline sweep` and the tests.
+`DUTIES` is the one list of them: `schedule` queues each as `run_duty(name)` once per slot across
+all workers, and `sweep_once` runs every one here and now, for `hotline sweep` and the tests.
 """
 from __future__ import annotations
 
@@ -15,52 +15,17 @@ from workers.context import JobRuntime, current
 
 logger = logging.getLogger(__name__)
 
-
-def flush_parked() -> int:
-    """Move texts parked in Redis during a flood into the database."""
-    rt = current()
-    return recovery.flush_parked(rt.units, rt.redis)
-
-
-def requeue_texts() -> int:
-    """Queue inbox rows that never got a job (the unknown lane within its budget)."""
-    rt = current()
-    return recovery.requeue_texts(rt.units, rt.queues.waiting_ids())
-
-
-def requeue_replies() -> int:
-    """Queue outbox rows that never got a job."""
-    rt = current()
-    return recovery.requeue_replies(rt.units, rt.queues.waiting_ids())
-
-
-def settle_sends() -> int:
-    """Ask Twilio about sends whose worker died before recording the answer."""
-    rt = current()
-    return recovery.settle_sends(rt.units, rt.sender)
-
-
-def remind_incomplete() -> int:
-    """Remind chairs whose precinct is missing a stage long after the first."""
-    return reminders.remind_incomplete(current().units)
-
-
-def reconcile_inbound() -> int:
-    """Store texts Twilio has whose webhook never reached us."""
-    rt = current()
-    return reconcile.reconcile(rt.units, rt.sender)
-
-
-def checkpoint() -> None:
-    """Copy SQLite's write-ahead log into the database file."""
-    recovery.checkpoint(current().units)
+# A duty's work: the runtime, and how old a lost row must be before it is picked up again (None:
+# the configured `sweep_stale_seconds`); what it moved, sent or found.
+Work = Callable[[JobRuntime, "float | None"], "int | None"]
 
 
 @dataclass(frozen=True)
 class Duty:
-    name: str
-    job: Callable[[], object]
+    name: str        # in the job id (`duty-<name>-<slot>`) and the logs
+    counted_as: str  # its key in `sweep_once`'s counts
     every: Callable[[Config], float]  # seconds between runs
+    run: Work
 
 
 def _sweep(cfg: Config) -> float:
@@ -68,14 +33,27 @@ def _sweep(cfg: Config) -> float:
 
 
 DUTIES = (
-    Duty("flush-parked", flush_parked, _sweep),
-    Duty("requeue-texts", requeue_texts, _sweep),
-    Duty("requeue-replies", requeue_replies, _sweep),
-    Duty("settle-sends", settle_sends, _sweep),
-    Duty("remind-incomplete", remind_incomplete, _sweep),
-    Duty("reconcile", reconcile_inbound, lambda cfg: 60.0),  # one listing of Twilio's log a minute
-    Duty("checkpoint", checkpoint, _sweep),
+    Duty("flush-parked", "parked", _sweep,  # texts parked in Redis during a flood, into the database
+         lambda rt, _stale: recovery.flush_parked(rt.units, rt.redis)),
+    Duty("requeue-texts", "inbound", _sweep,  # inbox rows that never got a job
+         lambda rt, stale: recovery.requeue_texts(rt.units, rt.queues.waiting_ids(), stale)),
+    Duty("requeue-replies", "outbound", _sweep,  # outbox rows that never got a job
+         lambda rt, stale: recovery.requeue_replies(rt.units, rt.queues.waiting_ids(), stale)),
+    Duty("settle-sends", "settled", _sweep,  # sends whose worker died before recording Twilio's answer
+         lambda rt, stale: recovery.settle_sends(rt.units, rt.sender, stale)),
+    Duty("remind-incomplete", "incomplete", _sweep,  # precincts missing a stage long after the first
+         lambda rt, _stale: reminders.remind_incomplete(rt.units)),
+    Duty("reconcile", "reconciled", lambda _cfg: 60.0,  # one listing of Twilio's message log a minute
+         lambda rt, _stale: reconcile.reconcile(rt.units, rt.sender)),
+    Duty("checkpoint", "checkpoint", _sweep,  # SQLite's write-ahead log into the database file
+         lambda rt, _stale: recovery.checkpoint(rt.units)),
 )
+BY_NAME = {duty.name: duty for duty in DUTIES}
+
+
+def run_duty(name: str) -> int:
+    """The RQ job for one scheduled run of the duty `name`."""
+    return int(BY_NAME[name].run(current(), None) or 0)
 
 
 def sweep_once(rt: JobRuntime, stale_seconds: float | None = None,
@@ -85,25 +63,16 @@ def sweep_once(rt: JobRuntime, stale_seconds: float | None = None,
     `reconcile_too`: also list Twilio's message log (a loop asks for that once a minute only).
     """
     counts = {"spooled": _guarded("flush-spool", lambda: recovery.flush_spool(rt.units))}
-    waiting = rt.queues.waiting_ids()
-    steps: dict[str, Callable[[], object]] = {
-        "parked": lambda: recovery.flush_parked(rt.units, rt.redis),
-        "inbound": lambda: recovery.requeue_texts(rt.units, waiting, stale_seconds),
-        "outbound": lambda: recovery.requeue_replies(rt.units, waiting, stale_seconds),
-        "settled": lambda: recovery.settle_sends(rt.units, rt.sender, stale_seconds),
-        "incomplete": lambda: reminders.remind_incomplete(rt.units),
-        "reconciled": lambda: reconcile.reconcile(rt.units, rt.sender) if reconcile_too else 0,
-        "checkpoint": lambda: recovery.checkpoint(rt.units),
-    }
-    for name, step in steps.items():
-        counts[name] = _guarded(name, step)
+    for duty in DUTIES:
+        skip = duty.name == "reconcile" and not reconcile_too
+        counts[duty.counted_as] = 0 if skip else _guarded(duty.name, lambda d=duty: d.run(rt, stale_seconds))
     return counts
 
 
 def _guarded(name: str, step: Callable[[], object]) -> int:
     """One duty's count; a failing duty is logged and counts 0, and the others still run."""
     try:
-        return int(step() or 0)
+        return int(step() or 0)  # type: ignore[call-overload]
     except Exception:  # noqa: BLE001 - one duty's failure must not stop the others
         logger.exception("the %s duty failed", name)
         return 0

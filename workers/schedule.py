@@ -36,7 +36,7 @@ def run(rt: JobRuntime, stop: threading.Event) -> None:
                 every = duty.every(config)
                 slot = int(now // every)
                 if last.get(duty.name) != slot:
-                    rt.queues.duty(duty.job, duty.name, slot, ttl=max(2, int(every * 2)))
+                    rt.queues.duty(duty.name, slot, ttl=max(2, int(every * 2)))
                     last[duty.name] = slot
         except RedisError as exc:  # tried again next tick; one line, not one per duty
             if not redis_down:

@@ -49,6 +49,7 @@ class JobTable:
     inbound: Callable[..., Any]     # (inbound_id, phone, paced): handle one text
     send: Callable[..., Any]        # (outbound_id): send one outbox row
     throttled: Callable[..., Any]   # (phone): tell staff a number went over its allowance
+    duty: Callable[..., Any]        # (name): one scheduled run of a housekeeping duty
     # Called by RQ on every failure; after the last retry it hands the work to staff, so nothing a
     # chair sent is dropped silently.
     on_failure: Callable[..., Any]
@@ -201,7 +202,7 @@ class Queues:
         except RedisError as exc:
             log.warning("could not invalidate the results cache: %s", exc)
 
-    def duty(self, func: Callable[[], Any], name: str, slot: int, ttl: int) -> bool:
+    def duty(self, name: str, slot: int, ttl: int) -> bool:
         """Queue one run of a scheduled duty, once per `slot` however many workers ask; False when
         another worker already queued it. Raises RedisError when Redis is unreachable.
 
@@ -209,8 +210,9 @@ class Queues:
         RQ's failed-job registry (and the worker's log) for an operator to read.
         """
         try:
-            self.by_name[Q_DUTIES].enqueue_call(func, job_id=f"duty-{name}-{slot}", unique=True, timeout=60,
-                                                result_ttl=ttl, ttl=ttl, failure_ttl=86400)
+            self.by_name[Q_DUTIES].enqueue_call(self.table.duty, args=(name,), job_id=f"duty-{name}-{slot}",
+                                                unique=True, timeout=60, result_ttl=ttl, ttl=ttl,
+                                                failure_ttl=86400)
             return True
         except DuplicateJobError:
             return False

@@ -14,7 +14,9 @@ from workers import schedule
 from workers.duties import DUTIES
 
 
-def _run_schedulers(rt, workers: int, seconds: float) -> None:
+def _run_schedulers(rt, workers: int, seconds: float) -> float:
+    """Run `workers` schedulers for about `seconds`; how long they really ran (a busy machine oversleeps)."""
+    started = time.monotonic()
     stop = threading.Event()
     threads = [threading.Thread(target=schedule.run, args=(rt, stop)) for _ in range(workers)]
     for t in threads:
@@ -23,17 +25,19 @@ def _run_schedulers(rt, workers: int, seconds: float) -> None:
     stop.set()
     for t in threads:
         t.join(5)
+    return time.monotonic() - started
 
 
 def test_every_duty_is_queued_once_per_slot_however_many_workers_ask(rt):
     rt.config = replace(rt.config, sweep_interval_seconds=0.5)
-    _run_schedulers(rt, workers=3, seconds=1.3)
+    ran = _run_schedulers(rt, workers=3, seconds=1.3)
     queued = rt.queues.by_name[Q_DUTIES].job_ids
     names = {d.name for d in DUTIES}
     assert {job.split("-", 1)[1].rsplit("-", 1)[0] for job in queued} == names
     per_duty = {n: sum(1 for job in queued if job.startswith(f"duty-{n}-")) for n in names}
-    # 1.3 s of 0.5-s slots is at most 4 slots, whatever the three schedulers asked for.
-    assert all(1 <= count <= 4 for name, count in per_duty.items() if name != "reconcile"), per_duty
+    # However many schedulers asked, one run per 0.5-s slot the schedulers lived through.
+    most = int(ran / 0.5) + 2
+    assert all(1 <= count <= most for name, count in per_duty.items() if name != "reconcile"), (per_duty, ran)
     assert per_duty["reconcile"] == 1  # its slot is a minute
 
 
@@ -45,8 +49,8 @@ def test_a_queued_duty_does_its_work(rt):
         q.empty()
     rt.config = replace(rt.config, sweep_stale_seconds=0)
     requeue = next(d for d in DUTIES if d.name == "requeue-replies")
-    assert rt.queues.duty(requeue.job, requeue.name, 1, ttl=10)
-    assert not rt.queues.duty(requeue.job, requeue.name, 1, ttl=10)  # the same slot: once
+    assert rt.queues.duty(requeue.name, 1, ttl=10)
+    assert not rt.queues.duty(requeue.name, 1, ttl=10)  # the same slot: once
     work(rt, (Q_DUTIES,))
     assert f"out-{msg_id}" in rt.queues.by_name["replies"].job_ids
 
@@ -62,7 +66,7 @@ def test_the_scheduler_outlives_redis_going_away_and_says_so_once(rt, caplog, mo
     asked = []
 
     def unreachable(*args, **kwargs):
-        asked.append(args[1])
+        asked.append(args[0])
         raise RedisConnectionError("Connection refused")
 
     monkeypatch.setattr(rt.queues, "duty", unreachable)
