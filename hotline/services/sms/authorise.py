@@ -13,7 +13,7 @@ from hotline.domain.parsing import Report
 from hotline.domain.texts import redact
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
-from hotline.services.records import backlog, limits, roster
+from hotline.services.records import backlog, limits, pins, roster
 from hotline.services.sms.message import Answer, Incoming, say
 from hotline.services.units import UnitOfWork
 
@@ -59,36 +59,23 @@ def _unknown_sender(uow: UnitOfWork, text: Incoming) -> Answer:
 
 
 def _with_pin(uow: UnitOfWork, text: Incoming, precinct: Precinct, pin: str | None) -> Target | Answer:
-    s, cfg = uow.session, uow.config
+    s, minutes = uow.session, uow.config.pin_lockout_seconds // 60
     if not pin:
         chain.record(s, "sender_mismatch", precinct=precinct.code, phone=text.phone)
         return say("pin_needed", replies.NOT_YOUR_PRECINCT.format(code=precinct.code), priority=1)
-    keys = (f"pin:precinct:{precinct.code}", f"pin:phone:{text.phone}")
-    if any(limits.locked_until(s, k) for k in keys):
-        return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code,
-                                                           minutes=cfg.pin_lockout_seconds // 60))
+    keys = pins.counters(precinct.code, text.phone)
+    if pins.locked(uow, keys):
+        return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code, minutes=minutes))
     if precinct.chair is None or not verification.check_pin(pin, precinct.chair.pin_hash):
-        return _wrong_pin(uow, text, precinct, keys)
+        miss = pins.missed(uow, precinct, text.phone, keys)
+        if miss.locked:
+            return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code, minutes=minutes))
+        return say("wrong_pin", replies.WRONG_PIN.format(code=precinct.code, left=replies.tries(miss.left)))
     phones = roster.registered_phones(s, precinct)
-    chain.record(s, "pin_checked", precinct=precinct.code, phone=text.phone, ok=True)
+    pins.passed(uow, precinct, text.phone)
     if not phones:
         backlog.open_item(s, "unknown_sender", precinct_id=precinct.id, phone=text.phone,
                           summary=f"{precinct.code} has no registered phone; report came from {text.phone}",
                           detail={"body": redact(text.msg.body)})
         return say("no_registered_phone", replies.NO_REGISTERED_PHONE, precinct_id=precinct.id)
     return Target(precinct, phones[0], "callback")
-
-
-def _wrong_pin(uow: UnitOfWork, text: Incoming, precinct: Precinct, keys: tuple[str, ...]) -> Answer:
-    s, cfg = uow.session, uow.config
-    tallies = [limits.hit(s, k, limit=cfg.pin_max_failures, window_seconds=cfg.pin_lockout_seconds,
-                          lock_seconds=cfg.pin_lockout_seconds) for k in keys]
-    chain.record(s, "pin_checked", precinct=precinct.code, phone=text.phone, ok=False)
-    if any(t.locked_until for t in tallies):
-        backlog.open_item(s, "pin_lockout", precinct_id=precinct.id, phone=text.phone,
-                          dedupe_key=f"pinlock:{precinct.code}",
-                          summary=f"{precinct.code}: PIN entry locked after wrong PINs from {text.phone}")
-        return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code,
-                                                           minutes=cfg.pin_lockout_seconds // 60))
-    left = cfg.pin_max_failures - max(t.count for t in tallies)
-    return say("wrong_pin", replies.WRONG_PIN.format(code=precinct.code, left=replies.tries(left)))

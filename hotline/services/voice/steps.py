@@ -10,15 +10,14 @@ from collections.abc import Callable
 
 from redis import Redis
 
-from hotline.adapters.models import Precinct
 from hotline.domain import ivr, verification
 from hotline.domain.ivr import Key
 from hotline.domain.model import Candidate, Stage
 from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import NOTICES, SAYINGS
 from hotline.services.log import chain
-from hotline.services.records import backlog, checking, limits, roster
-from hotline.services.units import UnitOfWork, Units
+from hotline.services.records import checking, pins, roster
+from hotline.services.units import Units
 from hotline.services.voice import desk, followup, report, staff
 from hotline.services.voice.call_state import STAGE_KEYS, BadKeys, CallState, prompt
 
@@ -147,44 +146,27 @@ def _select(units: Units, call: CallState, code: str) -> None:
 
 def _pin(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     with units.begin() as uow:
-        s = uow.session
-        precinct = roster.precinct_by_code(s, call.precinct or "")
+        precinct = roster.precinct_by_code(uow.session, call.precinct or "")
         if precinct is None:
             call.go("precinct")
             return None
-        # The same counters as SMS, so a lock-out holds whichever way the PIN is tried. The
-        # chair's own registered phone answers only to its own counter: guessers elsewhere
-        # who locked the precinct must not lock its chair out.
-        counters: tuple[str, ...] = (f"pin:phone:{call.caller}",) if precinct.code in call.registered \
-            else (f"pin:precinct:{precinct.code}", f"pin:phone:{call.caller}")
-        if any(limits.locked_until(s, k) for k in counters):
+        counters = pins.counters(precinct.code, call.caller, own_phone=precinct.code in call.registered)
+        if pins.locked(uow, counters):
             call.go("menu", wording.pin_locked(precinct.code, uow.config.pin_lockout_seconds))
             return None
         if precinct.chair is None or not verification.check_pin(keys, precinct.chair.pin_hash):
-            _wrong_pin(uow, call, precinct, counters)
+            miss = pins.missed(uow, precinct, call.caller, counters, via="voice", channel="voice",
+                               call_sid=call.sid)
+            if miss.locked:
+                call.precinct = None
+                call.go("menu", wording.pin_locked(precinct.code, uow.config.pin_lockout_seconds))
+            else:
+                call.notice = wording.wrong_pin(precinct.code, miss.left)
             return None
-        chain.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=True,
-                     channel="voice", call_sid=call.sid)
+        pins.passed(uow, precinct, call.caller, channel="voice", call_sid=call.sid)
     call.verified = True
     call.go("stage")
     return None
-
-
-def _wrong_pin(uow: UnitOfWork, call: CallState, precinct: Precinct, counters: tuple[str, ...]) -> None:
-    s, cfg = uow.session, uow.config
-    tallies = [limits.hit(s, k, limit=cfg.pin_max_failures, window_seconds=cfg.pin_lockout_seconds,
-                          lock_seconds=cfg.pin_lockout_seconds) for k in counters]
-    chain.record(s, "pin_checked", precinct=precinct.code, phone=call.caller, ok=False,
-                 channel="voice", call_sid=call.sid)
-    if any(t.locked_until for t in tallies):
-        backlog.open_item(s, "pin_lockout", precinct_id=precinct.id, phone=call.caller,
-                          dedupe_key=f"pinlock:{precinct.code}",
-                          summary=f"{precinct.code}: PIN entry locked after wrong PINs from "
-                                  f"{call.caller} (voice)")
-        call.precinct = None
-        call.go("menu", wording.pin_locked(precinct.code, cfg.pin_lockout_seconds))
-        return
-    call.notice = wording.wrong_pin(precinct.code, cfg.pin_max_failures - max(t.count for t in tallies))
 
 
 def _stage(_u: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
