@@ -6,23 +6,10 @@ from dataclasses import dataclass
 
 from hotline.domain.model import Stage
 from hotline.domain.names import NameIndex
-from hotline.domain.numbers import FRACTION, NEGATIVE, SPELLED, TOO_BIG, Number
+from hotline.domain.numbers import Number
 from hotline.domain.sms_text import STRONG_SEPARATORS, quote
-
-AMBIGUOUS = "{token} could be {names} - use the last name."
-UNKNOWN = "I don't know the name {token} - check the spelling or use the last name."
-UNKNOWN_LIKE = "I don't know the name {token} - did you mean {name}?"
-NO_NUMBER = "{token} has no number next to it - send it like: {name} 30."
-NO_NAME = "{token} has no name next to it - send it like: {name} {token_bare}."
-DUPLICATE = "{name} is given twice ({first}, {second}) - send one number."
-ATTENDANCE_TWICE = "Attendance is given twice ({first}, {second}) - send one number."
-STAGE_EMPTY = "{token} has no counts after it - send them like: {stage.value}: {name} 30."
-NUMBER_PROBLEMS = {
-    NEGATIVE: "{token} is negative - counts start at 0.",
-    FRACTION: "{token} is not a whole number - send whole numbers only.",
-    TOO_BIG: "{token} is too big for one precinct - check the number.",
-    SPELLED: "{token} is spelled out - send it in digits{hint}.",
-}
+from hotline.domain.wording.sms import (AMBIGUOUS, ATTENDANCE_TWICE, DUPLICATE, NO_NAME, NO_NUMBER,
+                                        NUMBER_PROBLEMS, STAGE_EMPTY, UNKNOWN, UNKNOWN_LIKE)
 
 _LABELS = frozenset({"name", "unknown", "att", "total"})
 _PAIRABLE = _LABELS | {"number"}

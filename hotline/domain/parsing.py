@@ -15,14 +15,9 @@ from hotline.domain import report_text
 from hotline.domain.model import Candidate, Stage
 from hotline.domain.names import NameIndex
 from hotline.domain.sms_text import clean, quote
+from hotline.domain.wording.sms import EMPTY, NEED_STAGE, NO_NUMBERS, NO_RESULTS, OPTED_OUT, TOO_LONG
 
 MAX_LENGTH = 2000  # Twilio's longest concatenated SMS is 1600 characters; more is a paste accident
-
-EMPTY = "The message was empty."
-NO_RESULTS = "I found no results in it - send them like: first: {name} 45."
-TOO_LONG = "The message is too long - send one stage per text."
-OPTED_OUT = "{token} turns off texts from the hotline - reply START to turn them back on."
-
 
 @dataclass(frozen=True)
 class Confirm:
@@ -89,6 +84,15 @@ class Report:
     def ok(self) -> bool:
         """No errors, and at least one count."""
         return not self.errors and any(section.counts for section in self.sections)
+
+
+def missing_parts(report: Report) -> list[str]:
+    """What a report lacks before it can be read back: any numbers, or the stage they are for."""
+    if not report.sections or not any(section.counts for section in report.sections):
+        return [NO_NUMBERS]
+    if any(section.stage is None for section in report.sections):
+        return [NEED_STAGE]
+    return []
 
 
 Message = Confirm | Cancel | Help | Status | Done | CallMe | Report

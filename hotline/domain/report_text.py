@@ -12,10 +12,8 @@ from hotline.domain.names import NameIndex, closest
 from hotline.domain.numbers import NUMBER_WORDS, read_digits, read_words
 from hotline.domain.pairing import Item
 from hotline.domain.sms_text import Token, quote, tokenize
-
-PIN_MISSING = "{token} has no digits after it - send it like: PIN 1234."
-UNKNOWN_PRECINCT = "I don't know precinct {code} - check the code on your worksheet."
-TWO_PRECINCTS = "Two precinct codes ({first}, {second}) - send one."
+from hotline.domain.wording.sms import NOT_A_PRECINCT as UNKNOWN_PRECINCT
+from hotline.domain.wording.sms import PIN_MISSING, TWO_PRECINCTS
 
 _STAGES = {
     Stage.FIRST: "first|1st|initial|first alignment|first expression|first round|first align|1st alignment|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from hotline.domain.model import Stage
+from hotline.domain.numbers import FRACTION, NEGATIVE, SPELLED, TOO_BIG
 
 EXAMPLE = "first: Biden 12, Pete 45, Warren 30"
 
@@ -171,3 +172,27 @@ def identity_code(precinct: str, code: str) -> str:
 def incomplete_reminder(precinct: str, missing: Iterable[Stage]) -> str:
     names = ", ".join(m.label.lower() for m in missing)
     return f"We have part of the {precinct} report but not the {names}. Please text it, or call the hotline."
+
+
+# What the parser says is wrong with a text: each ends with what to send instead.
+EMPTY = "The message was empty."
+NO_RESULTS = "I found no results in it - send them like: first: {name} 45."
+TOO_LONG = "The message is too long - send one stage per text."
+OPTED_OUT = "{token} turns off texts from the hotline - reply START to turn them back on."
+PIN_MISSING = "{token} has no digits after it - send it like: PIN 1234."
+NOT_A_PRECINCT = "I don't know precinct {code} - check the code on your worksheet."
+TWO_PRECINCTS = "Two precinct codes ({first}, {second}) - send one."
+AMBIGUOUS = "{token} could be {names} - use the last name."
+UNKNOWN = "I don't know the name {token} - check the spelling or use the last name."
+UNKNOWN_LIKE = "I don't know the name {token} - did you mean {name}?"
+NO_NUMBER = "{token} has no number next to it - send it like: {name} 30."
+NO_NAME = "{token} has no name next to it - send it like: {name} {token_bare}."
+DUPLICATE = "{name} is given twice ({first}, {second}) - send one number."
+ATTENDANCE_TWICE = "Attendance is given twice ({first}, {second}) - send one number."
+STAGE_EMPTY = "{token} has no counts after it - send them like: {stage.value}: {name} 30."
+NUMBER_PROBLEMS = {
+    NEGATIVE: "{token} is negative - counts start at 0.",
+    FRACTION: "{token} is not a whole number - send whole numbers only.",
+    TOO_BIG: "{token} is too big for one precinct - check the number.",
+    SPELLED: "{token} is spelled out - send it in digits{hint}.",
+}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.adapters.models import BacklogItem, Precinct, Submission, Worksheet, utcnow
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.domain.model import Candidate, Stage
-from hotline.domain.parsing import Report, parse_message
+from hotline.domain.parsing import Report, missing_parts, parse_message
 from hotline.domain.wording import sms as replies
 from hotline.services.console import claims
 from hotline.services.console.views import (
@@ -90,10 +90,7 @@ def parse_text(units: Units, code: str, text: str) -> tuple[reports.Sections, in
     problems = list(parsed.errors)
     if parsed.precinct and parsed.precinct != code:
         problems.append(f"The text names precinct {parsed.precinct}, but you are entering {code}.")
-    if not parsed.sections or not any(sec.counts for sec in parsed.sections):
-        problems.append(replies.NO_NUMBERS)
-    elif any(sec.stage is None for sec in parsed.sections):
-        problems.append(replies.NEED_STAGE)
+    problems += missing_parts(parsed)
     if problems:
         raise EntryError(problems)
     return [(sec.stage, sec.counts) for sec in parsed.sections if sec.stage], parsed.attendance

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from hotline.adapters.models import InboundMessage, Precinct, Submission
 from hotline.domain import verification
 from hotline.domain.lifecycle import SubmissionStatus
-from hotline.domain.parsing import Report, parse_message
+from hotline.domain.parsing import Report, missing_parts, parse_message
 from hotline.domain.texts import continued_parts, join_bodies, redact
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
@@ -38,7 +38,7 @@ def handle(uow: UnitOfWork, text: Incoming, parsed: Report) -> Answer:
     target = authorise.sender(uow, text, parsed)
     if isinstance(target, Answer):
         return target
-    problems = list(parsed.errors) or _stage_problems(parsed)
+    problems = list(parsed.errors) or missing_parts(parsed)
     if problems:
         return _parse_error(uow, text, problems, target.precinct)
     return _read_back(uow, text, parsed, target, assembled)
@@ -111,14 +111,6 @@ def _chatter(uow: UnitOfWork, text: Incoming) -> Answer:
 
 def _complete(parsed: Report) -> bool:
     return parsed.ok and all(sec.stage is not None for sec in parsed.sections)
-
-
-def _stage_problems(parsed: Report) -> list[str]:
-    if not parsed.sections or not any(sec.counts for sec in parsed.sections):
-        return [replies.NO_NUMBERS]
-    if any(sec.stage is None for sec in parsed.sections):
-        return [replies.NEED_STAGE]
-    return []
 
 
 def _parse_error(uow: UnitOfWork, text: Incoming, problems: list[str], precinct: Precinct | None) -> Answer:

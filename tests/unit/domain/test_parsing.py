@@ -427,3 +427,11 @@ def test_several_stages_parse_exactly(sections, joiner):
     parsed = report(text)
     assert parsed.errors == ()
     assert [(s.stage.value, s.counts) for s in parsed.sections] == [(st_, c) for st_, (_, c) in sections]
+
+
+def test_missing_parts_asks_for_numbers_then_for_the_stage():
+    from hotline.domain.parsing import missing_parts
+    from hotline.domain.wording.sms import NEED_STAGE, NO_NUMBERS
+    assert missing_parts(report("first: Pete")) == [NO_NUMBERS]
+    assert missing_parts(report("Pete 45, Bernie 40")) == [NEED_STAGE]
+    assert missing_parts(report("first: Pete 45")) == []
