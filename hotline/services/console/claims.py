@@ -124,7 +124,7 @@ def claim(s: Session, item_id: int, user: str, ttl_seconds: int) -> bool:
         return False
     item = s.get(BacklogItem, item_id, populate_existing=True)
     assert item is not None
-    vlog.record(s, "backlog_claimed", precinct=_code(item), phone=item.phone, actor=user,
+    vlog.record(s, "backlog_claimed", precinct=precinct_code(item), phone=item.phone, actor=user,
                 item_id=item_id, until=item.claim_expires_at)
     return True
 
@@ -155,7 +155,7 @@ def give_back(units: Units, item_id: int, user: str) -> None:
     """Return the item `user` holds to the queue unfinished."""
     with holding(units, item_id, user) as (uow, item):
         item.claimed_by = item.claim_expires_at = None
-        vlog.record(uow.session, "backlog_released", precinct=_code(item), phone=item.phone, actor=user,
+        vlog.record(uow.session, "backlog_released", precinct=precinct_code(item), phone=item.phone, actor=user,
                     item_id=item.id)
 
 
@@ -168,9 +168,10 @@ def close(units: Units, item_id: int, user: str, note: str) -> None:
         item.resolved_at, item.resolved_by = utcnow(), user
         item.resolution, item.note = "resolved", note
         item.claimed_by = item.claim_expires_at = None
-        vlog.record(uow.session, "backlog_resolved", precinct=_code(item), phone=item.phone, actor=user,
+        vlog.record(uow.session, "backlog_resolved", precinct=precinct_code(item), phone=item.phone, actor=user,
                     item_id=item.id, note=note)
 
 
-def _code(item: BacklogItem) -> str | None:
+def precinct_code(item: BacklogItem) -> str | None:
+    """The code of the item's precinct, for log entries (None while nobody knows which it is)."""
     return item.precinct.code if item.precinct else None

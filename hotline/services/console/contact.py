@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.adapters.models import BacklogItem, OutboundMessage, Precinct, Submission, utcnow
 from hotline.adapters.twilio_calls import Caller, CallError
+from hotline.domain import lifecycle
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.domain.verification import CodeCheck
 from hotline.domain.verification import check_code as judge
@@ -44,10 +45,6 @@ def precinct_of(item: BacklogItem) -> Precinct:
     return item.precinct
 
 
-def _code(item: BacklogItem) -> str | None:
-    return item.precinct.code if item.precinct else None
-
-
 def _listed(phone: str, allowed: list[str]) -> str:
     if phone not in allowed:
         raise ContactError("Pick one of the listed numbers.")
@@ -75,8 +72,8 @@ def call(units: Units, caller: Caller, item_id: int, user: str, to: str,
                               body=f"Call from {staff.username} (rings {staff.phone} first) to {to}")
         uow.session.add(row)
         uow.session.flush()
-        vlog.record(uow.session, "staff_call_requested", precinct=_code(item), phone=to, actor=staff.username,
-                    staff_phone=staff.phone, outbound_id=row.id, item_id=item.id)
+        vlog.record(uow.session, "staff_call_requested", precinct=claims.precinct_code(item), phone=to,
+                    actor=staff.username, staff_phone=staff.phone, outbound_id=row.id, item_id=item.id)
         call_id, staff_phone = row.id, staff.phone
     # The request is committed first: the bridge Twilio calls back looks it up.
     return Call(_place(units, caller, call_id, staff_phone, twiml_url(call_id)), staff_phone)
@@ -120,8 +117,8 @@ def text(units: Units, item_id: int, user: str, to: str, body: str) -> int:
             raise ContactError(f"Keep texts under {SMS_LIMIT} characters.")
         to = _listed(to, phones_for(uow.session, item.precinct, item))
         msg_id = outbox.queue_sms(uow, to, body, "staff_sms", priority=1, precinct_id=item.precinct_id)
-        vlog.record(uow.session, "staff_sms", precinct=_code(item), phone=to, actor=user, outbound_id=msg_id,
-                    body=body)
+        vlog.record(uow.session, "staff_sms", precinct=claims.precinct_code(item), phone=to, actor=user,
+                    outbound_id=msg_id, body=body)
         return msg_id
 
 
@@ -172,7 +169,7 @@ def _check_code(uow: UnitOfWork, precinct: Precinct, staff: str, given: str) -> 
     if verdict is CodeCheck.OK:
         row.used_at, sub.status = now, SubmissionStatus.IDENTITY_VERIFIED.value
     elif verdict is CodeCheck.WRONG:
-        row.attempts += 1
+        row.attempts = lifecycle.wrong_code(row.attempts, cfg.code_max_attempts).attempts
     vlog.record(s, "code_checked", precinct=precinct.code, phone=row.phone, actor=staff,
                 ok=verdict is CodeCheck.OK, verdict=verdict.value, via="staff", submission_id=sub.id,
                 attempts=row.attempts)
