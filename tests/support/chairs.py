@@ -1,7 +1,6 @@
 """Test helpers that speak the domain: chairs texting, staff reading the outbox."""
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from contextlib import contextmanager
@@ -11,27 +10,18 @@ from typing import Any, Iterator
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from hotline.services.ops import demo_roster as demo
 from hotline.adapters.models import OutboundMessage
 from hotline.runtime import Runtime
-from hotline.services.ops import importing
 from hotline.services.records import roster as roster_service
+from tests.support import roster as test_roster
+from tests.support.roster import ROSTER
 from tests.support.stack import sign, work
-
-ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout
-DSM-42,Polk,Des Moines 42,7,Maria Nguyen,+15155550142,4321,250
-DSM-7,Polk,Des Moines 7,3,James Olson,+15155550107;+15155550177,1234,90
-AMES-1,Story,Ames 1,1,Linda Meyer,(515) 555-0201,9999,
-IC-5,Johnson,Iowa City 5,4,Paul Kruse,+13195550105,5555,120
-"""
-COUNTIES = "county,state_delegates\nPolk,4\nStory,1\nJohnson,2\n"
 
 
 def load_roster(rt: Runtime, roster: str = ROSTER) -> None:
+    """Load the test roster into the running stack (and drop this process's roster caches)."""
     with rt.db.transaction() as uow:
-        importing.import_candidates(uow.session, io.StringIO(demo.candidates_csv()))
-        importing.import_roster(uow.session, io.StringIO(roster))
-        importing.import_counties(uow.session, io.StringIO(COUNTIES))
+        test_roster.load(uow.session, roster)
     roster_service.forget_cached(rt.units)
 
 

@@ -2,7 +2,6 @@
 and Twilio's sender. No Redis, no network, no worker."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,15 +9,9 @@ from hotline.adapters.db import Database
 from hotline.adapters.models import Base
 from hotline.adapters.twilio_sms import Received, SendError, Sent
 from hotline.config import Config
-from hotline.services.ops import demo_roster, importing
 from hotline.services.units import Units
+from tests.support import roster as test_roster
 
-ROSTER = """precinct,county,name,delegates,chair,phones,pin,past_turnout
-DSM-42,Polk,Des Moines 42,7,Maria Nguyen,+15155550142,4321,250
-DSM-7,Polk,Des Moines 7,3,James Olson,+15155550107;+15155550177,1234,90
-AMES-1,Story,Ames 1,1,Linda Meyer,(515) 555-0201,9999,
-"""
-COUNTIES = "county,state_delegates\nPolk,4\nStory,1\n"
 
 
 @dataclass
@@ -81,7 +74,5 @@ def memory_units(jobs: FakeJobs, **settings: object) -> Units:
     Base.metadata.create_all(db.engine)
     units = Units(db, jobs, config)
     with units.begin() as uow:
-        importing.import_candidates(uow.session, io.StringIO(demo_roster.candidates_csv()))
-        importing.import_roster(uow.session, io.StringIO(ROSTER))
-        importing.import_counties(uow.session, io.StringIO(COUNTIES))
+        test_roster.load(uow.session)
     return units
