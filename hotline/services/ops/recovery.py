@@ -40,7 +40,7 @@ def requeue_texts(units: Units, waiting: set[str], stale_seconds: float | None =
     waiting their turn, and skipping them keeps this cheap however long the queues grow.
     """
     cfg = units.config
-    stale = cfg.sweep_stale_seconds if stale_seconds is None else stale_seconds
+    stale = _stale(units, stale_seconds)
     # The unknown numbers get back one sweep's worth of their budget: the bucket that paces them
     # holds exactly that much, so the batch runs and the lane keeps its rate.
     room = max(1, int(cfg.unknown_processing_per_second * cfg.sweep_interval_seconds))
@@ -61,8 +61,7 @@ def requeue_texts(units: Units, waiting: set[str], stale_seconds: float | None =
 
 def requeue_replies(units: Units, waiting: set[str], stale_seconds: float | None = None) -> int:
     """Queue outbox rows still waiting to be sent whose job is in no queue."""
-    cutoff = utcnow() - timedelta(seconds=units.config.sweep_stale_seconds if stale_seconds is None
-                                  else stale_seconds)
+    cutoff = utcnow() - timedelta(seconds=_stale(units, stale_seconds))
     with units.reading() as session:
         rows = session.execute(select(OutboundMessage.id, OutboundMessage.priority).where(
             # "retrying" too: its retry may have been lost with Redis; a live one is left alone.
@@ -75,8 +74,7 @@ def requeue_replies(units: Units, waiting: set[str], stale_seconds: float | None
 
 def settle_sends(units: Units, sender: Sender, stale_seconds: float | None = None) -> int:
     """Texts claimed for sending long ago whose worker never recorded how the send went."""
-    cutoff = utcnow() - timedelta(seconds=units.config.sweep_stale_seconds if stale_seconds is None
-                                  else stale_seconds)
+    cutoff = utcnow() - timedelta(seconds=_stale(units, stale_seconds))
     with units.reading() as session:
         ids = list(session.execute(select(OutboundMessage.id).where(
             OutboundMessage.status == "sending", OutboundMessage.twilio_sid.is_(None),
@@ -84,6 +82,12 @@ def settle_sends(units: Units, sender: Sender, stale_seconds: float | None = Non
                 OutboundMessage.claimed_at.is_(None) & (OutboundMessage.created_at <= cutoff)))
             .order_by(OutboundMessage.id).limit(100)).scalars())
     return sum(delivery.settle(units, sender, oid) in ("found", "resent") for oid in ids)
+
+
+def _stale(units: Units, stale_seconds: float | None) -> float:
+    """How old a lost row must be before it is picked up again: younger ones may still have a
+    job running (`sweep_stale_seconds`, unless the caller says otherwise)."""
+    return units.config.sweep_stale_seconds if stale_seconds is None else stale_seconds
 
 
 def checkpoint(units: Units) -> None:

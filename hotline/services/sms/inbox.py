@@ -67,10 +67,9 @@ def store(units: Units, channel: str, sid: str, raw: Mapping[str, list[str]]) ->
             # A plain INSERT ... RETURNING: every webhook runs it, and the ORM's flush of one
             # new row cost more than the insert itself.
             return Stored(uow.session.execute(INBOX_INSERT, values).scalar_one())
-    except IntegrityError:
-        with units.begin() as uow:
-            existing = uow.session.execute(select(InboundMessage.id).where(
-                InboundMessage.sid == sid)).scalar_one()
+    except IntegrityError:  # a retry of a webhook already stored: read its row, take no write lock
+        with units.reading() as session:
+            existing = session.execute(select(InboundMessage.id).where(InboundMessage.sid == sid)).scalar_one()
         return Stored(existing, duplicate=True)
     except OperationalError as exc:
         logger.error("database unavailable, spooling %s: %s", sid, exc)
