@@ -16,6 +16,11 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete for the chosen mode."""
 
 
+# HOTLINE_ENV must be one of these, spelled exactly: "Production" or "prod" once started a
+# production box in development mode (signatures skippable, the default SECRET_KEY, the simulator).
+ENVIRONMENTS = ("development", "test", "production")
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -76,6 +81,33 @@ class Config:
     unknown_calls_per_hour: int = 5
     hold_music_url: str = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 
+    # --- Hardening (see README "Security") ---
+    # How many reverse proxies in front of the web process set X-Forwarded-*; 0 trusts none, so a
+    # client cannot choose its own address (login lock-outs are per address) or host.
+    trusted_proxies: int = 0
+    # Webhook bodies larger than this are refused (413) before they are parsed; Twilio's are ~2 KB.
+    webhook_max_bytes: int = 32 * 1024
+    # Requests failing Twilio's signature from one address in a minute before it gets 429s.
+    rejected_per_source_per_minute: int = 60
+    # Staff sign-in: wrong passwords from one address before that address is locked out, and wrong
+    # passwords for one username (from anywhere) before its tries are slowed down.
+    login_failures_per_address: int = 10
+    login_failures_per_username: int = 5
+    login_lockout_seconds: int = 15 * 60
+    # Public pages and API, and the sign-in form: requests per address per minute (429 beyond).
+    public_requests_per_minute: int = 600
+    login_requests_per_minute: int = 20
+    # Wrong PINs across all precincts in an hour before PIN tries from unregistered phones pause.
+    pin_failures_per_hour_global: int = 300
+    # The verification log's signed checkpoints: the Ed25519 signing key (PEM text, or a file made
+    # by `hotline log keygen` / `make run`), earlier public keys still accepted (rotation), where
+    # checkpoints are written, and how often one is taken.
+    log_signing_key: str | None = None
+    log_signing_key_file: Path | None = None
+    log_previous_public_keys: tuple[str, ...] = ()
+    checkpoint_dir: Path | None = None
+    checkpoint_interval_seconds: int = 60
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
         """Read settings from `environ` (default os.environ); keyword overrides win."""
@@ -118,6 +150,28 @@ class Config:
                                               cls.queue_callback_after_seconds),
             unknown_calls_per_hour=_int(e.get("HOTLINE_UNKNOWN_CALLS_PER_HOUR"), cls.unknown_calls_per_hour),
             hold_music_url=e.get("HOTLINE_HOLD_MUSIC_URL") or cls.hold_music_url,
+            trusted_proxies=_int(e.get("HOTLINE_TRUSTED_PROXIES"), cls.trusted_proxies),
+            webhook_max_bytes=_int(e.get("HOTLINE_WEBHOOK_MAX_BYTES"), cls.webhook_max_bytes),
+            rejected_per_source_per_minute=_int(e.get("HOTLINE_REJECTED_PER_SOURCE_PER_MINUTE"),
+                                                cls.rejected_per_source_per_minute),
+            login_failures_per_address=_int(e.get("HOTLINE_LOGIN_FAILURES_PER_ADDRESS"),
+                                            cls.login_failures_per_address),
+            login_failures_per_username=_int(e.get("HOTLINE_LOGIN_FAILURES_PER_USERNAME"),
+                                             cls.login_failures_per_username),
+            login_lockout_seconds=_int(e.get("HOTLINE_LOGIN_LOCKOUT_SECONDS"), cls.login_lockout_seconds),
+            public_requests_per_minute=_int(e.get("HOTLINE_PUBLIC_REQUESTS_PER_MINUTE"),
+                                            cls.public_requests_per_minute),
+            login_requests_per_minute=_int(e.get("HOTLINE_LOGIN_REQUESTS_PER_MINUTE"),
+                                           cls.login_requests_per_minute),
+            pin_failures_per_hour_global=_int(e.get("HOTLINE_PIN_FAILURES_PER_HOUR_GLOBAL"),
+                                              cls.pin_failures_per_hour_global),
+            log_signing_key=e.get("HOTLINE_LOG_SIGNING_KEY") or None,
+            log_signing_key_file=_path(e.get("HOTLINE_LOG_SIGNING_KEY_FILE")),
+            log_previous_public_keys=tuple(k.strip() for k in
+                                           e.get("HOTLINE_LOG_PREVIOUS_PUBLIC_KEYS", "").split(",") if k.strip()),
+            checkpoint_dir=_path(e.get("HOTLINE_CHECKPOINT_DIR")),
+            checkpoint_interval_seconds=_int(e.get("HOTLINE_CHECKPOINT_INTERVAL_SECONDS"),
+                                             cls.checkpoint_interval_seconds),
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -139,13 +193,32 @@ class Config:
         return 1.0 if self.twilio_enabled else None
 
     @property
+    def signing_key_path(self) -> Path:
+        """The log's signing key file: HOTLINE_LOG_SIGNING_KEY_FILE, else one in the instance folder."""
+        return self.log_signing_key_file or self.instance_path / "log-signing-key.pem"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        """Where signed checkpoints are written: HOTLINE_CHECKPOINT_DIR, else the instance folder's."""
+        return self.checkpoint_dir or self.instance_path / "checkpoints"
+
+    @property
     def verify_signatures(self) -> bool:
         return not self.dev_skip_twilio_signature
 
     def validate(self) -> "Config":
         """Refuse settings that are unsafe in production; return self for chaining."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"HOTLINE_ENV is {self.env!r}; it must be one of "
+                              + ", ".join(ENVIRONMENTS) + " (spelled exactly, lower case)")
+        if self.trusted_proxies < 0:
+            raise ConfigError("HOTLINE_TRUSTED_PROXIES must be 0 or more")
         if self.production:
             problems = []
+            if not self.public_base_url or not self.public_base_url.startswith("https://"):
+                # Twilio signs the URL it called; without this the URL would come from the
+                # request's own Host header, which the caller chooses.
+                problems.append("PUBLIC_BASE_URL (https://...) is required in production")
             if not self.twilio_auth_token_set:
                 problems.append("TWILIO_AUTH_TOKEN is required in production")
             if self.secret_key == LOCAL_DEV_SECRET_KEY or len(self.secret_key) < 16:
@@ -162,6 +235,10 @@ class Config:
             raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN or "
                               "TWILIO_FROM_NUMBERS / TWILIO_MESSAGING_SERVICE_SID is missing")
         return self
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).resolve() if value else None
 
 
 def _database_url(url: str | None, instance: Path) -> str:

@@ -60,7 +60,7 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         assert self.redis is not None
-        return {**os.environ, "HOTLINE_ENV": "drill", "HOTLINE_INSTANCE_PATH": str(self.opts.folder),
+        return {**os.environ, "HOTLINE_ENV": "development", "HOTLINE_INSTANCE_PATH": str(self.opts.folder),
                 "DATABASE_URL": self.opts.database_url, "REDIS_URL": self.redis.url,
                 "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DRILL_TOKEN,
                 "TWILIO_FROM_NUMBERS": ",".join(self.numbers),

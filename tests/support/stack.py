@@ -80,7 +80,7 @@ def _wipe(rt: Runtime) -> None:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, redis_server: EmbeddedRedis) -> Config:
-    return Config(env="testing", instance_path=tmp_path, database_url=database_url,
+    return Config(env="test", instance_path=tmp_path, database_url=database_url,
                   redis_url=redis_server.url, twilio_auth_token=TOKEN, twilio_auth_token_set=True,
                   public_base_url=BASE, secret_key="test-secret-key-0123456789")
 

@@ -20,7 +20,7 @@ def test_production_refuses_to_start_without_token_and_secret():
 
 def test_production_refuses_the_dev_signature_switch():
     env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40,
-           "HOTLINE_DEV_SKIP_TWILIO_SIGNATURE": "1"}
+           "PUBLIC_BASE_URL": "https://hotline.example.org", "HOTLINE_DEV_SKIP_TWILIO_SIGNATURE": "1"}
     with pytest.raises(ConfigError, match="HOTLINE_DEV_SKIP_TWILIO_SIGNATURE"):
         Config.from_env(env).validate()
     env.pop("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE")
@@ -38,3 +38,35 @@ def test_twilio_needs_a_sender():
     cfg = Config.from_env({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x",
                            "TWILIO_FROM_NUMBERS": "+15155550100, +15155550101"})
     assert cfg.twilio_enabled and cfg.twilio_from_numbers == ("+15155550100", "+15155550101")
+
+
+@pytest.mark.parametrize("spelling", ["Production", "prod", "PRODUCTION", "production ", "staging", ""])
+def test_an_environment_not_spelled_exactly_is_refused(spelling):
+    # "Production" once started a production box in development mode: default SECRET_KEY,
+    # skippable signatures, the phone simulator on.
+    with pytest.raises(ConfigError, match="HOTLINE_ENV"):
+        Config.from_env({"HOTLINE_ENV": spelling} if spelling else {"HOTLINE_ENV": "x"}).validate()
+
+
+@pytest.mark.parametrize("spelling", ["development", "test"])
+def test_the_other_environments_start(spelling):
+    assert not Config.from_env({"HOTLINE_ENV": spelling}).validate().production
+
+
+def test_production_needs_an_https_public_base_url():
+    env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40}
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        Config.from_env(env).validate()
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        Config.from_env({**env, "PUBLIC_BASE_URL": "http://hotline.example.org"}).validate()
+    cfg = Config.from_env({**env, "PUBLIC_BASE_URL": "https://hotline.example.org/"}).validate()
+    assert cfg.public_base_url == "https://hotline.example.org"
+
+
+def test_hardening_paths_follow_the_instance_folder_unless_set(tmp_path):
+    cfg = Config.from_env({"HOTLINE_INSTANCE_PATH": str(tmp_path)})
+    assert cfg.signing_key_path == tmp_path / "log-signing-key.pem"
+    assert cfg.checkpoints_path == tmp_path / "checkpoints"
+    cfg = Config.from_env({"HOTLINE_CHECKPOINT_DIR": str(tmp_path / "cp"),
+                           "HOTLINE_LOG_SIGNING_KEY_FILE": str(tmp_path / "k.pem")})
+    assert cfg.checkpoints_path == tmp_path / "cp" and cfg.signing_key_path == tmp_path / "k.pem"

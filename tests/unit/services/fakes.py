@@ -68,7 +68,7 @@ class FakeSender:
 
 def memory_units(jobs: FakeJobs, **settings: object) -> Units:
     """Units on a fresh in-memory database with the schema, the test roster and its candidates."""
-    config = Config(env="testing", database_url="sqlite://", secret_key="unit-test-secret-key-0123",
+    config = Config(env="test", database_url="sqlite://", secret_key="unit-test-secret-key-0123",
                     **settings)  # type: ignore[arg-type]
     db = Database(config.database_url)
     Base.metadata.create_all(db.engine)
