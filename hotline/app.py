@@ -3,13 +3,31 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.adapters.db import WEB
 from hotline.config import Config
 from hotline.runtime import Runtime, build
-from hotline.web import console_app, errors, pages, public, twilio_sms, twilio_voice
+from hotline.web import console_app, errors, limits, pages, public, twilio_sms, twilio_voice
+
+logger = logging.getLogger(__name__)
+
+# Sent with every answer (pages, errors, static files, TwiML): no inline script or style (the
+# templates have none; console.js is a static file), no framing, forms post only here.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                               "base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
@@ -21,14 +39,23 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                       MAX_CONTENT_LENGTH=256 * 1024,  # Twilio's requests are a few KB
                       SESSION_COOKIE_SECURE=config.production, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
-    # Behind a TLS terminator the scheme and host Twilio signed come from the proxy headers.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
     app.extensions["hotline"] = runtime or build(config, rank=WEB)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Behind a TLS terminator the scheme, host and client address come from the proxy headers, but
+    # only from as many proxies as are trusted: otherwise any client could name its own address
+    # (and walk past the per-address sign-in lock-out and rate limits).
+    if config.trusted_proxies > 0:
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)  # type: ignore[method-assign]
+    elif config.production:
+        logger.info("HOTLINE_TRUSTED_PROXIES is 0: X-Forwarded-* headers are ignored; behind a "
+                    "proxy every client would share the proxy's address for lock-outs and rate limits")
 
     # Twilio's webhooks, the public pages, then the staff console and administration.
     for module in (twilio_sms, twilio_voice, pages, public):
         app.register_blueprint(module.bp)
+    limits.init_app(app)  # before the console's hooks: a request over its limit stops here
     errors.init_app(app)
     console_app.init_app(app)
+    app.after_request(_security_headers)
     return app

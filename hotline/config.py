@@ -223,6 +223,11 @@ class Config:
                 problems.append("TWILIO_AUTH_TOKEN is required in production")
             if self.secret_key == LOCAL_DEV_SECRET_KEY or len(self.secret_key) < 16:
                 problems.append("SECRET_KEY must be set to a long random value in production")
+            if not self.log_signing_key and not self.log_signing_key_file:
+                # Never a key made on the fly in production: it would sign whatever the database
+                # holds, and nobody outside would know its public half.
+                problems.append("HOTLINE_LOG_SIGNING_KEY or HOTLINE_LOG_SIGNING_KEY_FILE is required "
+                                "in production (make one with `hotline log keygen --out FILE`)")
             if self.dev_skip_twilio_signature:
                 problems.append("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE may not be used in production")
             if self.twilio_api_base_url:

@@ -22,6 +22,7 @@ from hotline.domain import ivr
 from hotline.domain.wording import voice as wording
 from hotline.domain.model import Candidate, Stage
 from hotline_drill.chairs import Outcome, Plan, signed_headers
+from hotline_drill.cluster import ACCOUNT_SID
 from hotline_drill.simulation import caucus_night
 
 TWILIO_NUMBER = "+15155559000"
@@ -71,7 +72,7 @@ class Caller:
         return self._post(self.answer.action, {"Digits": digits})
 
     def _post(self, url: str, extra: dict[str, str]) -> Answer:
-        form = {"CallSid": self.sid, "AccountSid": "AC" + "d" * 32, "From": self.phone, "To": TWILIO_NUMBER,
+        form = {"CallSid": self.sid, "AccountSid": ACCOUNT_SID, "From": self.phone, "To": TWILIO_NUMBER,
                 "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01", **extra}
         headers = signed_headers(self.validator, url, form, "voice")
         self.last_sent_at = float(headers["X-Drill-At"])  # the stamp the server's log shows

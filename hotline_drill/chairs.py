@@ -15,6 +15,7 @@ from redis import Redis
 from twilio.request_validator import RequestValidator
 
 from hotline.domain.model import Candidate, Stage
+from hotline_drill.cluster import ACCOUNT_SID
 from hotline_drill.simulation import caucus_night, stage_text
 
 CODE = re.compile(r"YES (\d{4,6})")
@@ -69,7 +70,7 @@ class Texter:
         self.seen: dict[str, set[str]] = {}
 
     def post(self, phone: str, body: str, sid: str | None = None) -> float:
-        form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "d" * 32,
+        form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
                 "From": phone, "To": "+15155559000", "Body": body, "NumMedia": "0"}
         headers = signed_headers(self.validator, self.url, form, self.client)
         if self.duplicates and self.rng.random() < 0.05:

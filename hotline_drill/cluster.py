@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from hotline.adapters.embedded_redis import EmbeddedRedis, free_port
 
 DRILL_TOKEN = "drill-auth-token"
-ACCOUNT_SID = "AC" + "d" * 32
+ACCOUNT_SID = "AC" + "d" * 32  # webhooks the drill signs name it: the hotline refuses other accounts
 # Who sent it (X-Drill-Client: chair, flood, voice, probe), when (X-Drill-At, epoch seconds),
 # the path and status, and the server's time in microseconds.
 ACCESS_FORMAT = "%({x-drill-client}i)s %({x-drill-at}i)s %(U)s %(s)s %(D)s"

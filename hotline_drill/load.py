@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from hotline.domain.model import Candidate
 from hotline_drill import callers
 from hotline_drill.chairs import Outcome, Plan, Texter, play, signed_headers
+from hotline_drill.cluster import ACCOUNT_SID
 
 # The chairs' and the flood's client processes run only on CPU time the hotline leaves idle: on
 # the night the phones and the pranksters are not on its servers. At nice 5 the flood's 400
@@ -163,8 +164,8 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
     answered: list[float] = []  # when each request came back (its threads append)
 
     def one(i: int) -> float:
-        form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"{FLOOD_PREFIX}{rng.randrange(numbers):04d}",
-                "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
+        form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+                "From": f"{FLOOD_PREFIX}{rng.randrange(numbers):04d}", "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
         started = time.perf_counter()
         try:
             status = post_form(host, port, "/twilio/sms", form,
@@ -226,8 +227,8 @@ def closed_loop(url: str, token: str, seconds: float, concurrency: int, label: s
             # phone sends it: without one the text would join the unknown numbers' lane, which
             # nothing drains during these rounds, and once that lane is backed up new numbers'
             # texts are only parked in Redis, the flood's cheap path.
-            form = {"MessageSid": "SM" + uuid.uuid4().hex, "From": f"+1303{next(_PROBE_NUMBERS):07d}",
-                    "To": "+15155559000", "Body": "PIN 0000 status"}
+            form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+                    "From": f"+1303{next(_PROBE_NUMBERS):07d}", "To": "+15155559000", "Body": "PIN 0000 status"}
             started = time.perf_counter()
             http.post(target, data=form, timeout=15,
                       headers=signed_headers(validator, target, form, label))

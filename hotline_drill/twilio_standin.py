@@ -23,6 +23,8 @@ from typing import Any, Callable
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from hotline_drill.cluster import ACCOUNT_SID
+
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
@@ -110,12 +112,12 @@ class StandIn:
                         and float(m["sent_at"]) > after_ts]
         page = [{"sid": m["MessageSid"], "from": m["From"], "to": m.get("To", ""), "body": m.get("Body", ""),
                  "num_media": m.get("NumMedia", "0"), "direction": "inbound", "status": "received",
-                 "date_sent": m["date_sent"], "account_sid": "AC" + "0" * 32} for m in inbound]
+                 "date_sent": m["date_sent"], "account_sid": ACCOUNT_SID} for m in inbound]
         # Like Twilio's log, texts we were asked to send are listed too (with when they went).
         page += [{"sid": m["sid"], "from": m.get("From", ""), "to": m.get("To", ""), "body": m.get("Body", ""),
                   "num_media": "0", "direction": "outbound-api", "status": "sent",
                   "date_sent": format_datetime(datetime.fromtimestamp(float(m["sent_at"]), timezone.utc)),
-                  "account_sid": "AC" + "0" * 32} for m in outbound]
+                  "account_sid": ACCOUNT_SID} for m in outbound]
         return _json({"messages": page, "next_page_uri": None, "page": 0, "page_size": len(page),
                       "first_page_uri": request.full_path, "previous_page_uri": None,
                       "uri": request.full_path, "start": 0, "end": len(page)})

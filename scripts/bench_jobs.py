@@ -40,7 +40,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'bench.sqlite3'}"
     with EmbeddedRedis(folder / "redis", persist=False) as redis_server:
         migrate.upgrade(url)
-        rt = build(Config(env="testing", instance_path=folder, database_url=url, redis_url=redis_server.url,
+        rt = build(Config(env="test", instance_path=folder, database_url=url, redis_url=redis_server.url,
                           secret_key="x" * 32, texts_per_hour_registered=10**6))
         data = demo.generate(600, 2020, counties=99)
         with rt.db.transaction() as uow:

@@ -53,7 +53,7 @@ def main() -> None:
             "AND from_number IN (SELECT phone FROM chair_phones) GROUP BY from_number ORDER BY id LIMIT ?",
             (args.texts,)).fetchall()
     with EmbeddedRedis(folder / "redis", persist=False) as redis:
-        rt = build(Config(env="testing", instance_path=folder, database_url=url, redis_url=redis.url,
+        rt = build(Config(env="test", instance_path=folder, database_url=url, redis_url=redis.url,
                           secret_key="x" * 32, texts_per_hour_registered=10**6))
         install(rt)
         sql = _sql_timer(rt) if args.sql else None

@@ -24,7 +24,7 @@ folder = Path(tempfile.mkdtemp())
 with EmbeddedRedis(folder / "r", persist=False) as redis:
     url = f"sqlite:///{folder / 'p.sqlite3'}"
     migrate.upgrade(url)
-    cfg = Config(env="testing", instance_path=folder, database_url=url, redis_url=redis.url,
+    cfg = Config(env="test", instance_path=folder, database_url=url, redis_url=redis.url,
                  secret_key="x" * 32, texts_per_hour_registered=10**6)
     rt = build(cfg)
     install(rt)

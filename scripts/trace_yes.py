@@ -56,7 +56,7 @@ def main() -> None:
     try:
         url = f"sqlite:///{folder / 'db.sqlite3'}"
         migrate.upgrade(url)
-        rt = build(Config(env="testing", instance_path=folder, database_url=url, redis_url=redis.url,
+        rt = build(Config(env="test", instance_path=folder, database_url=url, redis_url=redis.url,
                           twilio_auth_token=TOKEN, twilio_auth_token_set=True, public_base_url=BASE,
                           secret_key="trace-secret-key-0123456789"))
         jobs_context.install(rt)
@@ -66,7 +66,8 @@ def main() -> None:
         client = create_app(runtime=rt).test_client()
 
         def text(body: str, n: int) -> None:
-            form = {"MessageSid": f"SM{n:032d}", "From": CHAIR, "To": "+15155550100", "Body": body}
+            form = {"MessageSid": f"SM{n:032d}", "AccountSid": "AC" + "0" * 32, "From": CHAIR, "To": "+15155550100",
+                    "Body": body}
             signature = RequestValidator(TOKEN).compute_signature(f"{BASE}/twilio/sms", form)
             assert client.post("/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
             worker = SimpleWorker(["replies", "inbound", "outbound", "default", "unknown"], connection=rt.redis)

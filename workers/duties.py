@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.config import Config
-from hotline.services.ops import reconcile, recovery, reminders
+from hotline.services.log import checkpoints
+from hotline.services.ops import reconcile, recovery, reminders, traffic
 from workers.context import JobRuntime, current
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ DUTIES = (
          lambda rt, _stale: reconcile.reconcile(rt.units, rt.sender)),
     Duty("checkpoint", "checkpoint", _sweep,  # SQLite's write-ahead log into the database file
          lambda rt, _stale: recovery.checkpoint(rt.units)),
+    Duty("log-refusals", "refusals", lambda _cfg: 60.0,  # last minute's refused webhooks: one log entry
+         lambda rt, _stale: traffic.log_last_minute(rt.units, rt.redis)),
+    Duty("log-checkpoint", "log_checkpoint", lambda cfg: max(1.0, float(cfg.checkpoint_interval_seconds)),
+         lambda rt, _stale: checkpoints.take_if_grown(rt.units, rt.redis)),  # sign the log if it grew
 )
 BY_NAME = {duty.name: duty for duty in DUTIES}
 

@@ -291,6 +291,9 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
+    # Stored in the browser session at sign-in; bumping it (sign-out, password, role or active
+    # change) ends every session of this account at its next request.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Worksheet(Base):

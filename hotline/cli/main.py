@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import audit, data, parse, records, system, users
+from hotline.cli import audit, data, parse, pins, records, system, users
 
 
 @click.group()
@@ -11,6 +11,6 @@ def cli() -> None:
     """Caucus results hotline."""
 
 
-for command in (*data.COMMANDS, *system.COMMANDS, *records.COMMANDS, parse.parse_command,
+for command in (*data.COMMANDS, *system.COMMANDS, *records.COMMANDS, *pins.COMMANDS, parse.parse_command,
                 audit.audit_command, users.users_command):
     cli.add_command(command)

@@ -8,7 +8,7 @@ import sys
 import time
 
 import click
-from hotline.adapters import migrate
+from hotline.adapters import log_keys, migrate
 from hotline.cli import local_system
 from hotline.cli.context import config as load_config
 from hotline.cli.context import units
@@ -26,6 +26,7 @@ def run(port: int, workers: int, demo_precincts: int) -> None:
     """Migrate, load the demo roster if empty, start Redis (if no REDIS_URL), web and workers."""
     cfg = load_config()
     migrate.upgrade(cfg.database_url)
+    _signing_key(cfg)
     with units(cfg) as u:
         empty = importing.roster_size(u) == 0
     if empty:
@@ -36,6 +37,18 @@ def run(port: int, workers: int, demo_precincts: int) -> None:
     for a in demo_accounts:
         click.echo(f"Demo {a.role} sign-in at /login: username {a.username}  password {a.password}")
     sys.exit(local_system.run(cfg, port, workers, {}))
+
+
+def _signing_key(cfg: Config) -> None:
+    """Make the log's signing key before any process needs it (outside production), and say where."""
+    try:
+        key = log_keys.load(cfg)
+    except log_keys.MissingKey as exc:
+        click.echo(f"Warning: checkpoints of the verification log will not be signed. {exc}", err=True)
+        return
+    made = "made just now; " if key.created else ""
+    click.echo(f"Log signing key {key.key_id}: {key.source} ({made}it signs the log's checkpoints, "
+               "keep it private)")
 
 
 def _print_demo_chairs(cfg: Config) -> None:

@@ -1,19 +1,21 @@
-"""Administrators: the precinct board, CSV imports, staff accounts and results exports."""
+"""Administrators: the precinct board, CSV imports, staff accounts, refused traffic and results exports."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from hotline.services.console import accounts
 from hotline.services.console import board as board_svc
-from hotline.services.ops import importing
+from hotline.services.ops import importing, traffic
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "first", "final", "delegates"]
 
@@ -86,6 +88,19 @@ def staff_update(user_id: int) -> Response:
     else:
         flash("Account updated.")
     return redirect(url_for("admin.staff_list"))
+
+
+@bp.get("/traffic")
+@admin_required
+def traffic_page() -> str:
+    """Requests refused in the last 24 hours (bad signatures, malformed webhooks, throttles) and
+    their top sources: read from fixed-size Redis counters, never from the log."""
+    try:
+        day = traffic.last_day(runtime().redis)
+    except Exception:  # Redis down: say so rather than fail the page
+        logger.exception("could not read the refusal counters")
+        day = None
+    return render_template("admin/traffic.html", day=day)
 
 
 @bp.get("/exports/results.<fmt>")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from hotline.services.console import worksheets
 from hotline.services.console.views import UnknownPrecinct
-from hotline.services.log import audit
+from hotline.services.log import audit, checkpoints
 from hotline.services.log import search as log_search
 from hotline.services.records import roster
 from hotline.web import forms, runtime
@@ -72,12 +72,24 @@ def _json(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 @bp.post("/log/verify")
 @admin_required
 def verify() -> Response:
-    """Walk the hash chain and say whether any entry was altered or removed."""
-    broken = audit.verify(runtime().units, username())
-    if broken:
-        flash(f"The log is BROKEN: entry {broken.seq} {broken.reason}.", "error")
+    """Walk the hash chain and say whether any entry was altered or removed, and whether the log
+    still extends the latest signed checkpoint (a rollback or rewrite does not)."""
+    rt = runtime()
+    try:
+        found = audit.verify(rt.units, username(), rt.redis)
+    except checkpoints.MissingKey as exc:
+        flash(f"The log could not be checked against its checkpoints: {exc}", "error")
+        return redirect(url_for("admin_log.log"))
+    if found.broken:
+        flash(f"The log is BROKEN: entry {found.broken.seq} {found.broken.reason}.", "error")
     else:
         flash("The verification log is intact: every entry links to the one before it.")
+    for problem in found.problems()[1 if found.broken else 0:]:
+        flash(f"The log is BROKEN: {problem}", "error")
+    if found.comparison is not None and found.comparison.ok:
+        flash(found.comparison.message())
+    elif found.comparison is None and not found.unreadable:
+        flash("No signed checkpoint is stored yet to check the log against.")
     return redirect(url_for("admin_log.log"))
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.domain.verification import CodeCheck, phone_tail
-from hotline.services.console import contact, review
+from hotline.services.console import claims, contact, review
 from hotline.web import runtime
 from hotline.web.auth import login_required, username
 from hotline.web.console import REFUSED, act, back_to
@@ -90,4 +90,12 @@ def explain(item_id: int) -> Response:
     note = request.form.get("note", "")
     act(lambda: review.explain_item(runtime().units, item_id, username(), note),
         "Explained: the report now counts and the chair was told. The item is closed.")
+    return back_to(item_id)
+
+
+@bp.post("/pins/clear")
+@login_required
+def clear_pins(item_id: int) -> Response:
+    """End the precinct's PIN slow-down (or the statewide PIN pause) and close the item."""
+    act(lambda: claims.clear_pins(runtime().units, item_id, username()))
     return back_to(item_id)

@@ -12,132 +12,135 @@ from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from hotline.domain import twilio_request
 from hotline.domain.wording.voice import SAYINGS
 from hotline.services.voice import desk, followup, steps as voice, webhook
 from hotline.services.voice import staff as staff_calls
 from hotline.services.voice.call_state import form_int
 from hotline.web import runtime
 from hotline.web import voice_steps as steps
-from hotline.web.security import twilio_signed
+from hotline.web.security import twilio_webhook
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
+# Every route: signed, and CallSid, AccountSid, From and To there with Twilio's shapes.
+voice_webhook = twilio_webhook(twilio_request.VOICE)
 
 
 @bp.post("")
-@twilio_signed
+@voice_webhook
 def incoming() -> Response:
     """A new call: the number's voice URL points here."""
     return steps.begin("incoming", voice.start)
 
 
 @bp.post("/staff-line")
-@twilio_signed
+@voice_webhook
 def staff_line() -> Response:
     """A new call on a number reserved for staff: straight to the staff PIN."""
     return steps.begin("staff_line", lambda units, _redis, sid, caller: voice.start_staff(units, sid, caller))
 
 
 @bp.post("/resume")
-@twilio_signed
+@voice_webhook
 def resume() -> Response:
     """Repeat the current step's prompt (after a recording that came back empty)."""
     return steps.answer("resume", lambda _units, _redis, _call: None)
 
 
 @bp.post("/menu")
-@twilio_signed
+@voice_webhook
 def menu() -> Response:
     """Main menu: 1 report by keypad, 2 results desk, 3 leave a message."""
     return steps.keys("menu")
 
 
 @bp.post("/precinct")
-@twilio_signed
+@voice_webhook
 def precinct() -> Response:
     """The precinct code spelled on the keypad."""
     return steps.keys("precinct")
 
 
 @bp.post("/choose")
-@twilio_signed
+@voice_webhook
 def choose() -> Response:
     """Pick one precinct when several codes share the same keys."""
     return steps.keys("choose")
 
 
 @bp.post("/pin")
-@twilio_signed
+@voice_webhook
 def pin() -> Response:
     """The chair's PIN, counted against the same lock-outs as SMS."""
     return steps.keys("pin")
 
 
 @bp.post("/stage")
-@twilio_signed
+@voice_webhook
 def stage() -> Response:
     """First alignment, final alignment or county delegates."""
     return steps.keys("stage")
 
 
 @bp.post("/attendance")
-@twilio_signed
+@voice_webhook
 def attendance() -> Response:
     """The attendance the chair counted, asked before the first alignment."""
     return steps.keys("attendance")
 
 
 @bp.post("/count")
-@twilio_signed
+@voice_webhook
 def count() -> Response:
     """One candidate's number, in ballot order."""
     return steps.keys("count")
 
 
 @bp.post("/readback")
-@twilio_signed
+@voice_webhook
 def readback() -> Response:
     """After the read-back: 1 records (or sends the code), 2 starts the numbers again."""
     return steps.keys("readback")
 
 
 @bp.post("/code")
-@twilio_signed
+@voice_webhook
 def code() -> Response:
     """The code texted to the registered phone, keyed by a caller on another phone."""
     return steps.keys("code")
 
 
 @bp.post("/after")
-@twilio_signed
+@voice_webhook
 def after() -> Response:
     """Recorded: 1 reports another stage for the same precinct."""
     return steps.keys("after")
 
 
 @bp.post("/callback")
-@twilio_signed
+@voice_webhook
 def callback() -> Response:
     """Confirm the number for a call-back."""
     return steps.keys("callback")
 
 
 @bp.post("/callback-number")
-@twilio_signed
+@voice_webhook
 def callback_number() -> Response:
     """Another number for the call-back."""
     return steps.keys("callback_number")
 
 
 @bp.post("/desk")
-@twilio_signed
+@voice_webhook
 def desk_join() -> Response:
     """Join the results-desk queue (a Redirect target after trouble or silence)."""
     return steps.answer("desk_join", lambda _units, redis, call: desk.join(redis, call))
 
 
 @bp.post("/desk/wait")
-@twilio_signed
+@voice_webhook
 def desk_wait() -> Response:
     """Enqueue's waitUrl: position, estimate, call-back offer, music; re-requested while waiting."""
     # Twilio asks again and again with the same URL: the time waited tells the requests apart.
@@ -147,7 +150,7 @@ def desk_wait() -> Response:
 
 
 @bp.post("/desk/hold")
-@twilio_signed
+@voice_webhook
 def desk_hold() -> Response:
     """A key pressed while waiting: 1 leaves the queue for a call-back."""
     digits = request.form.get("Digits", "")
@@ -155,14 +158,14 @@ def desk_hold() -> Response:
 
 
 @bp.post("/desk/left")
-@twilio_signed
+@voice_webhook
 def desk_left() -> Response:
     """Enqueue's action: the caller left the queue (call-back, bridged, hung up, queue full)."""
     return steps.answer("desk_left", lambda _units, redis, call: desk.left(redis, call, request.form))
 
 
 @bp.post("/desk/connect")
-@twilio_signed
+@voice_webhook
 def desk_connect() -> Response:
     """Queue url, played to the waiting caller a staff member just took (Say only)."""
     rt = runtime()
@@ -171,7 +174,7 @@ def desk_connect() -> Response:
 
 
 @bp.post("/message/done")
-@twilio_signed
+@voice_webhook
 def message_done() -> Response:
     """Record's action: the message becomes a backlog item."""
     return steps.answer("message_done",
@@ -179,31 +182,30 @@ def message_done() -> Response:
 
 
 @bp.post("/message/transcript")
-@twilio_signed
+@voice_webhook
 def message_transcript() -> Response:
     """Twilio's transcription of a message, added to its backlog item."""
-    if request.form.get("CallSid"):
-        rt = runtime()
-        webhook.transcript(rt.units, rt.redis, steps.hook("message_transcript"))
+    rt = runtime()
+    webhook.transcript(rt.units, rt.redis, steps.hook("message_transcript"))
     return Response(status=204)
 
 
 @bp.post("/staff")
-@twilio_signed
+@voice_webhook
 def staff() -> Response:
     """The staff PIN (main menu 9, or the staff line)."""
     return steps.keys("staff")
 
 
 @bp.post("/staff/next")
-@twilio_signed
+@voice_webhook
 def staff_next() -> Response:
     """Staff press 1 for the next caller."""
     return steps.keys("staff_next")
 
 
 @bp.post("/staff/done")
-@twilio_signed
+@voice_webhook
 def staff_done() -> Response:
     """Dial's action: the staff member's conversation ended."""
     return steps.answer("staff_done", lambda _units, _redis, call: staff_calls.staff_done(call))

@@ -70,20 +70,16 @@ def turn_param() -> int:
 
 
 def hook(step: str, seq: int | None = None) -> Webhook:
-    """This request as a webhook of `step`; its sequence number is the URL's turn unless given."""
+    """This request as a webhook of `step`; its sequence number is the URL's turn unless given.
+
+    The route's decorator (`security.twilio_webhook`) has checked CallSid's shape."""
     return Webhook(sid=request.form.get("CallSid", ""), caller=request.form.get("From", ""), step=step,
                    seq=turn_param() if seq is None else seq, form=request.form.to_dict(flat=False))
-
-
-def _no_sid() -> Response:
-    return Response("CallSid is required", status=400, mimetype="text/plain")
 
 
 def answer(step: str, act: Act, *, seq: int | None = None, replay: bool = True,
            keys_step: bool = False) -> Response:
     """Answer a webhook of a call in progress: `act` runs once, however often Twilio retries."""
-    if not request.form.get("CallSid"):
-        return _no_sid()
     rt = runtime()
     return _xml(webhook.answer(rt.units, rt.redis, hook(step, seq), act, _render_xml,
                                replay=replay, keys_step=keys_step))
@@ -98,7 +94,5 @@ def keys(step: str) -> Response:
 
 def begin(step: str, start: Start) -> Response:
     """The first webhook of a call: `start` makes its state (or turns the caller away)."""
-    if not request.form.get("CallSid"):
-        return _no_sid()
     rt = runtime()
     return _xml(webhook.begin(rt.units, rt.redis, hook(step, 0), start, _render_xml))

@@ -139,7 +139,7 @@ def test_status_callbacks_move_forward_only(client, twilio_rt, standin):
     work(twilio_rt)
     sid = row(twilio_rt, msg_id).twilio_sid
     for status in ("delivered", "sent"):  # out of order, as Twilio may deliver them
-        form = {"MessageSid": sid, "MessageStatus": status}
+        form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "1" * 32}
         resp = client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sign("/twilio/status", form)})
         assert resp.status_code == 204
     assert row(twilio_rt, msg_id).status == "delivered"
@@ -148,14 +148,16 @@ def test_status_callbacks_move_forward_only(client, twilio_rt, standin):
 def test_undelivered_status_opens_a_backlog_item(client, twilio_rt):
     msg_id = queue(twilio_rt)
     work(twilio_rt)
-    form = {"MessageSid": row(twilio_rt, msg_id).twilio_sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    form = {"MessageSid": row(twilio_rt, msg_id).twilio_sid, "MessageStatus": "undelivered", "ErrorCode": "30003",
+            "AccountSid": "AC" + "1" * 32}
     client.post("/twilio/status", data=form, headers={"X-Twilio-Signature": sign("/twilio/status", form)})
     with twilio_rt.db.transaction() as uow:
         assert uow.session.execute(select(BacklogItem.kind)).scalar_one() == "delivery_failure"
 
 
 def test_unsigned_status_callback_is_rejected(client, rt):
-    assert client.post("/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "delivered"}).status_code == 403
+    form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    assert client.post("/twilio/status", data=form).status_code == 403
 
 
 def test_reconciliation_ingests_texts_whose_webhook_never_came(twilio_rt, standin):

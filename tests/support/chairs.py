@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -15,7 +14,7 @@ from hotline.runtime import Runtime
 from hotline.services.records import roster as roster_service
 from tests.support import roster as test_roster
 from tests.support.roster import ROSTER
-from tests.support.stack import sign, work
+from tests.support.stack import ACCOUNT_SID, sign, twilio_sid, work
 
 
 def load_roster(rt: Runtime, roster: str = ROSTER) -> None:
@@ -32,10 +31,11 @@ class Phone:
     client: object
     rt: Runtime
     number: str
+    account: str = ACCOUNT_SID
 
     def send(self, body: str, *, sid: str | None = None, media: list[str] | None = None,
              process: bool = True) -> int:
-        form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "From": self.number,
+        form = {"MessageSid": sid or twilio_sid("SM"), "AccountSid": self.account, "From": self.number,
                 "To": "+15155550100", "Body": body, "NumMedia": str(len(media or []))}
         for i, url in enumerate(media or []):
             form[f"MediaUrl{i}"] = url

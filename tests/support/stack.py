@@ -3,6 +3,7 @@ the real runtime, the app and its test client. Folders whose tests need it re-ex
 in their conftest.py; unit tests of the domain and of the use cases do not load it at all."""
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -24,6 +25,14 @@ from workers import context as jobs_context
 
 TOKEN = "test-auth-token"
 BASE = "https://hotline.test"
+ACCOUNT_SID = "AC" + "0" * 32  # what test webhooks name (the test config sets no account of its own)
+
+
+def twilio_sid(prefix: str = "SM", label: str | None = None) -> str:
+    """An identifier shaped as Twilio's, `prefix` + 32 lowercase hex (the webhooks refuse others);
+    random, or the same for the same `label`."""
+    digits = hashlib.md5(label.encode()).hexdigest() if label is not None else uuid.uuid4().hex
+    return prefix + digits
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,8 @@ def test_production_refuses_to_start_without_token_and_secret():
 
 def test_production_refuses_the_dev_signature_switch():
     env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40,
-           "PUBLIC_BASE_URL": "https://hotline.example.org", "HOTLINE_DEV_SKIP_TWILIO_SIGNATURE": "1"}
+           "PUBLIC_BASE_URL": "https://hotline.example.org", "HOTLINE_LOG_SIGNING_KEY_FILE": "/etc/k.pem",
+           "HOTLINE_DEV_SKIP_TWILIO_SIGNATURE": "1"}
     with pytest.raises(ConfigError, match="HOTLINE_DEV_SKIP_TWILIO_SIGNATURE"):
         Config.from_env(env).validate()
     env.pop("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE")
@@ -53,8 +54,17 @@ def test_the_other_environments_start(spelling):
     assert not Config.from_env({"HOTLINE_ENV": spelling}).validate().production
 
 
+def test_production_needs_a_configured_log_signing_key():
+    env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40,
+           "PUBLIC_BASE_URL": "https://hotline.example.org"}
+    with pytest.raises(ConfigError, match="HOTLINE_LOG_SIGNING_KEY"):
+        Config.from_env(env).validate()
+    assert Config.from_env({**env, "HOTLINE_LOG_SIGNING_KEY_FILE": "/etc/k.pem"}).validate().production
+
+
 def test_production_needs_an_https_public_base_url():
-    env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40}
+    env = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "t" * 32, "SECRET_KEY": "s" * 40,
+           "HOTLINE_LOG_SIGNING_KEY_FILE": "/etc/k.pem"}
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         Config.from_env(env).validate()
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):

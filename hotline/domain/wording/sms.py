@@ -88,8 +88,21 @@ NOT_YOUR_PRECINCT = ("This phone is not registered for {code}. Add the PIN for {
                      "'{code} PIN 1234 ...', and we will text a code to its chair's phone.")
 
 WRONG_PIN = "That PIN is not right for {code}. Nothing was recorded. {left} left."
-PIN_LOCKED = ("PIN entry for {code} is locked for {minutes} minutes after too many wrong PINs. "
-              "Hotline staff have been told and will call the chair.")
+# A PIN try refused (a phone locked, a precinct slowed, or a statewide pause), then the way through.
+PIN_REFUSED = {
+    "phone": "Too many wrong PINs from this phone.",
+    "slowed": "{code}: too many wrong PINs, so 1 try per {minutes} min.",
+    "paused": "PIN tries are paused for now: too many wrong PINs.",
+}
+PIN_WAY_THROUGH = (" Nothing was recorded. We will call the chair's registered phone. Or text from "
+                   "that phone: no PIN needed.")
+PIN_WAY_THROUGH_STAFF = " Nothing was recorded. Hotline staff will call the chair."
+
+
+def pin_refused(code: str, reason: str, minutes: int, registered_phone: bool) -> str:
+    """Why a PIN try was refused, and what the chair can do instead (the same for a right PIN)."""
+    return (PIN_REFUSED[reason].format(code=code, minutes=minutes)
+            + (PIN_WAY_THROUGH if registered_phone else PIN_WAY_THROUGH_STAFF))
 NEED_CODE = "Please reply YES and the 4-digit code from the read-back, e.g. YES 4821."
 NOTHING_PENDING = "Nothing is waiting for confirmation from this phone. Send your results first, or HELP."
 WRONG_CODE = "That code does not match. {left} left. Check the read-back and reply YES and its code."

@@ -97,8 +97,16 @@ NOTICES = {
     "no_precinct": "I found no precinct for {keys}. Please check the code on your worksheet.",
     "bad_count": "Sorry, {keys} is not a number I can use.",
     "wrong_pin": "That PIN is not right for precinct {code}. {left} left. Nothing was recorded.",
-    "pin_locked": ("PIN entry for precinct {code} is locked for {minutes} minutes after too many "
-                   "wrong PINs. Hotline staff have been told and will call the chair."),
+    # A PIN try refused (see pin_refused), then the way through.
+    "pin_refused_phone": "Too many wrong PINs from this phone, so it cannot try a PIN for now.",
+    "pin_refused_slowed": ("Precinct {code} had too many wrong PINs, so it takes one PIN try every "
+                           "{wait}."),
+    "pin_refused_paused": "PIN entry is paused for now, after too many wrong PINs.",
+    "pin_way_through": ("Nothing was recorded. Hotline staff will call the chair's registered phone. "
+                        "The chair can also text the results from that phone, with no PIN."),
+    "pin_way_through_own": ("Nothing was recorded. Hotline staff will call you back on this phone. "
+                            "You can also text your results from it, with no PIN."),
+    "pin_way_through_staff": "Nothing was recorded. Hotline staff will call the chair.",
     "all_zero": "You entered zero for every candidate. Let's enter the numbers again.",
     "again": "Let's enter the numbers again.",
     "wrong_code": "That code does not match. {left} left.",
@@ -190,9 +198,13 @@ def wrong_pin(code: str, left: int) -> str:
     return NOTICES["wrong_pin"].format(code=spoken_code(code), left=tries(left))
 
 
-def pin_locked(code: str, lock_seconds: int) -> str:
-    """PIN entry for the precinct is locked (told when it locks, and to anyone who tries meanwhile)."""
-    return NOTICES["pin_locked"].format(code=spoken_code(code), minutes=lock_seconds // 60)
+def pin_refused(code: str, reason: str, gap_seconds: int, way: str) -> str:
+    """A PIN try refused ("phone" locked, precinct "slowed", statewide "paused"), and the way
+    through: `way` is "registered" (the chair's registered phone), "own" (the caller is on it) or
+    "staff" (the precinct has no registered phone)."""
+    why = NOTICES[f"pin_refused_{reason}"].format(code=spoken_code(code), wait=minutes(gap_seconds))
+    then = NOTICES["pin_way_through" if way == "registered" else f"pin_way_through_{way}"]
+    return f"{why} {then}"
 
 
 def wrong_code(left: int) -> str:

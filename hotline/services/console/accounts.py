@@ -1,7 +1,19 @@
-"""Staff accounts: creation with hashed passwords, sign-in with a lock-out, demo accounts."""
+"""Staff accounts: creation with hashed passwords, sign-in with its throttles, session versions,
+demo accounts.
+
+Sign-in throttles (issue 21, finding 4):
+- per address: `login_failures_per_address` wrong passwords within `login_lockout_seconds` lock
+  that address (every username) until the lock ends;
+- per username, from anywhere: from the `login_failures_per_username`-th failure on, the next try
+  must wait 2, 4, 8... seconds (at most a minute): slowed down, never locked for the night;
+- a browser that signed in as that user before (a "known device", its id verified by the web
+  layer) is exempt from the username's slow-down; its failures count against its address and its
+  own device counter, and that many failures make it an unknown device again for a while.
+"""
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.adapters.models import StaffUser, utcnow
 from hotline.config import Config
+from hotline.domain import lockout
 from hotline.domain.verification import normalize_phone
 from hotline.services.log import chain as vlog
 from hotline.services.records import limits
@@ -18,8 +31,8 @@ from hotline.services.units import Units
 
 ROLES = ("staff", "admin")
 MIN_PASSWORD = 8
-LOGIN_MAX_FAILURES = 5  # wrong passwords per username and address before a lock-out
-LOGIN_LOCK_SECONDS = 15 * 60
+SLOWDOWN_CAP_SECONDS = 60  # the longest wait between tries on a slowed-down username
+LOG_FIELD_MAX = 64  # a username or address as written to the log: never attacker-sized
 
 
 class StaffError(ValueError):
@@ -37,12 +50,13 @@ class Account:
     phone: str | None
     active: bool
     last_login_at: datetime | None
+    session_version: int = 0
 
 
 def account(user: StaffUser) -> Account:
     """The account's plain values."""
     return Account(user.id, user.username, user.display_name, user.role, user.phone, user.active,
-                   user.last_login_at)
+                   user.last_login_at, user.session_version or 0)
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,8 @@ def _phone(raw: str | None) -> str | None:
 
 def update_user(s: Session, user: StaffUser, *, actor: str, role: str | None = None,
                 active: bool | None = None, phone: str | None = None, password: str | None = None) -> None:
-    """Change role, active flag, phone or password; every change is logged (never the password)."""
+    """Change role, active flag, phone or password; every change is logged (never the password).
+    A new password, role or active flag ends the account's signed-in sessions everywhere."""
     changes: dict[str, object] = {}
     if role is not None and role != user.role:
         if role not in ROLES:
@@ -117,55 +132,124 @@ def update_user(s: Session, user: StaffUser, *, actor: str, role: str | None = N
             raise StaffError(f"Passwords need at least {MIN_PASSWORD} characters.")
         user.password_hash = generate_password_hash(password)
         changes["password"] = "changed"
+    if changes.keys() & {"role", "active", "password"}:
+        end_sessions(user)
     if changes:
         vlog.record(s, "staff_user_changed", actor=actor, username=user.username, **changes)
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Every browser session signed in as `user` ends at its next request."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+# Why a sign-in was refused before its password was checked (SignIn.refused).
+ADDRESS_LOCKED = "address locked"
+USERNAME_SLOWED = "username slowed down"
+
+
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: the account, or why not."""
+    """The outcome of a sign-in attempt: the account, or why not.
+
+    `refused`: sign-in is refused for now (ADDRESS_LOCKED, USERNAME_SLOWED): the password was not
+    checked, or this wrong one just locked the address. `wait_seconds`: how long until the address
+    lock ends or the username may be tried again (0: at once)."""
 
     user: Account | None
-    locked: bool = False
+    refused: str = ""
+    wait_seconds: int = 0
+
+    @property
+    def locked(self) -> bool:
+        """This address may not sign in for a while (the form says for how long)."""
+        return self.refused == ADDRESS_LOCKED
 
 
-def sign_in(units: Units, username: str, password: str, remote: str) -> SignIn:
-    """Check a password from address `remote`; failures count towards a lock-out, all is logged."""
+def sign_in(units: Units, username: str, password: str, remote: str, device: str | None = None) -> SignIn:
+    """Check a password from address `remote` (and a known-device id the web layer verified for
+    this username, if the browser has one); failures count towards the throttles, all is logged."""
     with units.begin() as uow:
-        return authenticate(uow.session, username, password, remote)
+        return authenticate(uow.session, username, password, remote, config=uow.config, device=device)
 
 
-def signed_in(units: Units, user_id: int) -> Account | None:
-    """The account a browser session names, while it exists and is switched on."""
+def signed_in(units: Units, user_id: int, session_version: int | None) -> Account | None:
+    """The account a browser session names, while it exists, is switched on and the session was
+    started at the account's current session version (sign-out elsewhere, a new password or role
+    end the session)."""
     with units.reading() as s:
         user = s.get(StaffUser, user_id)
-        return account(user) if user is not None and user.active else None
+        if user is None or not user.active or (user.session_version or 0) != session_version:
+            return None
+        return account(user)
 
 
 def sign_out(units: Units, username: str) -> None:
-    """Log that `username` signed out."""
+    """Log that `username` signed out and end that account's sessions everywhere (a cookie copied
+    before sign-out is useless after it)."""
     with units.begin() as uow:
+        user = by_username(uow.session, username)
+        if user is not None:
+            end_sessions(user)
         vlog.record(uow.session, "logout", actor=username)
 
 
-def authenticate(s: Session, username: str, password: str, remote: str) -> SignIn:
-    """Check a password, counting failures per username and address; everything is logged."""
-    name = username.strip().lower()[:80]
-    key = f"login:{name}:{remote}"
-    if limits.locked_until(s, key):
-        vlog.record(s, "login_refused", actor=name, remote=remote, reason="locked")
-        return SignIn(None, locked=True)
+def _device_key(device: str) -> str:
+    return "login-device:" + hashlib.sha256(device.encode()).hexdigest()[:40]
+
+
+def authenticate(s: Session, username: str, password: str, remote: str, *, config: Config | None = None,
+                 device: str | None = None) -> SignIn:
+    """Check a password against the throttles (module docstring); everything is logged, with the
+    username and address cut to LOG_FIELD_MAX characters."""
+    config = config or Config()
+    window = config.login_lockout_seconds
+    name = username.strip().lower()[:80]  # usernames are at most 80 characters
+    who, remote = name[:LOG_FIELD_MAX], (remote or "?")[:LOG_FIELD_MAX]
+    address_key = f"login-addr:{remote}"
+    device_key = _device_key(device) if device else None
+    known = device_key is not None and not limits.locked_until(s, device_key)
+    # A browser that has signed in as this user before answers only to its own counter: on the
+    # night every volunteer shares the office's address, and strangers' (or colleagues') wrong
+    # passwords from it must not lock out the staff already at work.
+    until = None if known else limits.locked_until(s, address_key)
+    if until:
+        wait = lockout.seconds_left(until, utcnow())
+        vlog.record(s, "login_refused", actor=who, remote=remote, reason=ADDRESS_LOCKED, wait_seconds=wait)
+        return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=wait)
     user = by_username(s, name)
+    username_key = f"login-user:{user.username if user else name}"
+    until = None if known else limits.locked_until(s, username_key)
+    if until:
+        wait = lockout.seconds_left(until, utcnow())
+        vlog.record(s, "login_refused", actor=who, remote=remote, reason=USERNAME_SLOWED, wait_seconds=wait)
+        return SignIn(None, refused=USERNAME_SLOWED, wait_seconds=wait)
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok or not user.active:
-        tally = limits.hit(s, key, limit=LOGIN_MAX_FAILURES, window_seconds=LOGIN_LOCK_SECONDS,
-                           lock_seconds=LOGIN_LOCK_SECONDS)
         reason = "inactive" if user is not None and ok else "wrong password or unknown user"
-        vlog.record(s, "login_failed", actor=name, remote=remote, reason=reason)
-        return SignIn(None, locked=tally.locked_until is not None)
-    limits.clear(s, key)
+        if known and device_key:  # counts against this browser only (see above)
+            limits.hit(s, device_key, limit=config.login_failures_per_username,
+                       window_seconds=window, lock_seconds=window)
+            vlog.record(s, "login_failed", actor=who, remote=remote, reason=reason, device="known")
+            return SignIn(None)
+        address = limits.hit(s, address_key, limit=config.login_failures_per_address, window_seconds=window,
+                             lock_seconds=window)
+        slowed = limits.slow(s, username_key, after=config.login_failures_per_username,
+                             window_seconds=window, cap_seconds=SLOWDOWN_CAP_SECONDS).locked_until
+        vlog.record(s, "login_failed", actor=who, remote=remote, reason=reason)
+        now = utcnow()
+        if address.locked_until is not None:
+            wait = lockout.seconds_left(address.locked_until, now)
+            return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=wait)
+        return SignIn(None, wait_seconds=lockout.seconds_left(slowed, now))
+    # A success clears its address's count (staff behind one office address mistype too) and its
+    # device's, never the username's: a stranger's guesses stay slowed down.
+    limits.clear(s, address_key)
+    if known and device_key:
+        limits.clear(s, device_key)
     user.last_login_at = utcnow()
-    vlog.record(s, "login", actor=user.username, remote=remote, role=user.role)
+    vlog.record(s, "login", actor=user.username, remote=remote, role=user.role,
+                **({"device": "known"} if known else {}))
     return SignIn(account(user))
 
 

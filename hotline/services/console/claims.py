@@ -14,19 +14,20 @@ from hotline.adapters.models import BacklogItem, County, Precinct, Submission, u
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.services.console.views import ItemView, item_view
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog
+from hotline.services.records import backlog, pins, roster
 from hotline.services.units import UnitOfWork, Units
 
 # Plain words for each kind of item, for volunteers on their first shift.
 KIND_LABELS = {
     "callback_request": "Chair asked for a call back",
     "failed_check": "Report failed a check",
-    "pin_lockout": "PIN locked after wrong tries",
+    "pin_lockout": "PIN tries slowed after wrong PINs",
     "code_lockout": "Code locked after wrong tries",
     "voicemail": "Voicemail",
     "unparsed_text": "Text we could not read",
     "delivery_failure": "Our text did not arrive",
     "unknown_sender": "Text from an unregistered phone",
+    "log_rewrite": "Verification log no longer matches a signed checkpoint",
 }
 QUEUE_LIMIT = 500  # rows shown at once; the counts still cover everything
 
@@ -175,3 +176,43 @@ def close(units: Units, item_id: int, user: str, note: str) -> None:
 def precinct_code(item: BacklogItem) -> str | None:
     """The code of the item's precinct, for log entries (None while nobody knows which it is)."""
     return item.precinct.code if item.precinct else None
+
+
+
+def clear_pins(units: Units, item_id: int, user: str) -> str:
+    """On a PIN item `user` holds: end the precinct's PIN slow-down (or the statewide pause of PIN
+    tries), logged with who did it, and close the item. What was done, for the staff member."""
+    with holding(units, item_id, user) as (uow, item):
+        what = pins.slowdown_of(item)
+        if what == "pause":
+            pins.clear_pause(uow, user, item_id=item.id)
+            note = "Ended the statewide pause of PIN tries."
+        elif what == "precinct" and item.precinct is not None:
+            pins.clear(uow, item.precinct, user, item_id=item.id)
+            note = f"Cleared the PIN slow-down for {item.precinct.code}."
+        else:
+            raise ValueError("This item has no PIN slow-down to clear.")
+        _finish(uow.session, item, user, "cleared", note)
+    return note + " The item is closed."
+
+
+def clear_pin_slowdown(units: Units, code: str, actor: str) -> bool:
+    """End precinct `code`'s PIN slow-down from outside the queue (the CLI), logged with `actor`,
+    and close its open item; whether one was on. KeyError for an unknown precinct."""
+    with units.begin() as uow:
+        precinct = roster.precinct_by_code(uow.session, code.strip())
+        if precinct is None:
+            raise KeyError(code)
+        was = pins.clear(uow, precinct, actor)
+        key = pins.slowdown_key(precinct.code)
+        for item in uow.session.execute(backlog.OPEN_BY_KEY, {"key": key}).scalars():
+            _finish(uow.session, item, actor, "cleared", f"Cleared the PIN slow-down for {precinct.code}.")
+        return was
+
+
+def _finish(s: Session, item: BacklogItem, actor: str, resolution: str, note: str) -> None:
+    item.resolved_at, item.resolved_by = utcnow(), actor
+    item.resolution, item.note = resolution, note
+    item.claimed_by = item.claim_expires_at = None
+    vlog.record(s, "backlog_resolved", precinct=precinct_code(item), phone=item.phone, actor=actor,
+                item_id=item.id, note=note)

@@ -88,11 +88,15 @@ class ChainBreak:
     reason: str
 
 
-def verify(session: Session, batch: int = 2000) -> ChainBreak | None:
-    """Walk the chain in order; return the first broken link, or None when it is intact."""
+def verify(session: Session, batch: int = 2000, after: int = 0, after_hash: str = GENESIS) -> ChainBreak | None:
+    """Walk the chain in order; return the first broken link, or None when it is intact.
+
+    `after`, `after_hash`: start past entry `after`, taken to have hash `after_hash` (a signed
+    checkpoint vouches for the entries up to it).
+    """
     _write_head(session)  # entries this transaction appended count too
-    prev_hash, expected_seq = GENESIS, 1
-    for entry in _entries(session, batch):
+    prev_hash, expected_seq = after_hash, after + 1
+    for entry in _entries(session, batch, after):
         if entry.seq != expected_seq:
             return ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
         if entry.prev_hash != prev_hash:
@@ -108,8 +112,7 @@ def verify(session: Session, batch: int = 2000) -> ChainBreak | None:
     return None
 
 
-def _entries(session: Session, batch: int) -> Iterator[LogEntry]:
-    last = 0
+def _entries(session: Session, batch: int, last: int = 0) -> Iterator[LogEntry]:
     while True:
         rows = session.execute(select(LogEntry).where(LogEntry.seq > last)
                                .order_by(LogEntry.seq).limit(batch)).scalars().all()

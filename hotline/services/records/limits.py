@@ -64,3 +64,56 @@ def clear(s: Session, key: str) -> None:
     row = s.execute(select(RateCounter).where(RateCounter.key == key)).scalar_one_or_none()
     if row is not None:
         row.count, row.locked_until = 0, None
+
+
+def slow(s: Session, key: str, *, after: int, window_seconds: int, cap_seconds: int) -> Tally:
+    """Count one failure on a key that slows down instead of locking (see `lockout.slow`); the
+    tally's `locked_until` is when the next try is allowed (None: at once)."""
+    now, row = utcnow(), _row(s, key)
+    after_c = lockout.slow(lockout.Counter(row.count, row.window_started_at, row.locked_until), now,
+                           after=after, window=timedelta(seconds=window_seconds),
+                           cap=timedelta(seconds=cap_seconds))
+    _store(row, after_c)
+    return Tally(after_c.count, after_c.locked_until)
+
+
+@dataclass(frozen=True)
+class Slowing:
+    """A precinct's PIN tries after one more: whether it is slowed, and whether this try began it."""
+
+    slowed: bool
+    began: bool
+
+
+def precinct_tried(s: Session, key: str, *, wrong: bool, limit: int, window_seconds: int,
+                   gap_seconds: int) -> Slowing:
+    """Count one PIN try (`wrong` or not) on a slow-down counter: at `limit` wrong ones in the
+    window, the next try must wait `gap_seconds` (`locked_until` holds when it may come)."""
+    now, row = utcnow(), _row(s, key)
+    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    window = timedelta(seconds=window_seconds)
+    after = lockout.precinct_tried(before, now, wrong=wrong, limit=limit, window=window,
+                                   gap=timedelta(seconds=gap_seconds))
+    _store(row, after)
+    was = lockout.precinct_slowed(before, now, limit=limit, window=window)
+    now_slowed = lockout.precinct_slowed(after, now, limit=limit, window=window)
+    return Slowing(now_slowed, now_slowed and not was)
+
+
+def spend(s: Session, key: str, *, limit: int, window_seconds: int) -> datetime | None:
+    """Spend one from a budget of `limit` per window; when this spends the last, until when the
+    key is paused (else None)."""
+    now, row = utcnow(), _row(s, key)
+    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    after = lockout.spend(before, now, limit=limit, window=timedelta(seconds=window_seconds))
+    _store(row, after)
+    return after.locked_until if after.locked(now) and not before.locked(now) else None
+
+
+def precinct_slowed(s: Session, key: str, *, limit: int, window_seconds: int) -> bool:
+    """Whether a slow-down counter has `limit` failures in a window that has not passed."""
+    row = s.execute(select(RateCounter).where(RateCounter.key == key)).scalar_one_or_none()
+    if row is None:
+        return False
+    counter = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    return lockout.precinct_slowed(counter, utcnow(), limit=limit, window=timedelta(seconds=window_seconds))

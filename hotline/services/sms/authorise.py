@@ -34,6 +34,8 @@ def sender(uow: UnitOfWork, text: Incoming, parsed: Report) -> Target | Answer:
         if precinct is None:
             return say("unknown_precinct", replies.UNKNOWN_PRECINCT.format(code=parsed.precinct))
         if precinct in text.registered:
+            if parsed.pin:
+                _own_pin(uow, text, precinct, parsed.pin)
             return Target(precinct, text.phone, "readback")
         return _with_pin(uow, text, precinct, parsed.pin)
     if len(text.registered) == 1:
@@ -58,18 +60,26 @@ def _unknown_sender(uow: UnitOfWork, text: Incoming) -> Answer:
     return Answer("unknown_sender")
 
 
+def _own_pin(uow: UnitOfWork, text: Incoming, precinct: Precinct, pin: str) -> None:
+    """The registered phone needs no PIN; when it sends the right one anyway, that proves the chair
+    is about and ends the precinct's PIN slow-down. A wrong one there is ignored, as before."""
+    if precinct.chair is not None and verification.check_pin(pin, precinct.chair.pin_hash):
+        pins.passed(uow, precinct, text.phone, own_phone=True)
+
+
 def _with_pin(uow: UnitOfWork, text: Incoming, precinct: Precinct, pin: str | None) -> Target | Answer:
-    s, minutes = uow.session, uow.config.pin_lockout_seconds // 60
+    s = uow.session
     if not pin:
         chain.record(s, "sender_mismatch", precinct=precinct.code, phone=text.phone)
         return say("pin_needed", replies.NOT_YOUR_PRECINCT.format(code=precinct.code), priority=1)
-    keys = pins.counters(precinct.code, text.phone)
-    if pins.locked(uow, keys):
-        return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code, minutes=minutes))
-    if precinct.chair is None or not verification.check_pin(pin, precinct.chair.pin_hash):
-        miss = pins.missed(uow, precinct, text.phone, keys)
+    right = precinct.chair is not None and verification.check_pin(pin, precinct.chair.pin_hash)
+    reason = pins.refusal(uow, precinct, text.phone)
+    if reason:  # refused whether the PIN is right or not, with the same answer: a guess learns nothing
+        return _refused(precinct, reason, pins.refused(uow, precinct, text.phone, reason, right))
+    if not right:
+        miss = pins.missed(uow, precinct, text.phone)
         if miss.locked:
-            return say("pin_locked", replies.PIN_LOCKED.format(code=precinct.code, minutes=minutes))
+            return _refused(precinct, pins.PHONE, bool(roster.registered_phones(s, precinct)))
         return say("wrong_pin", replies.WRONG_PIN.format(code=precinct.code, left=replies.tries(miss.left)))
     phones = roster.registered_phones(s, precinct)
     pins.passed(uow, precinct, text.phone)
@@ -79,3 +89,12 @@ def _with_pin(uow: UnitOfWork, text: Incoming, precinct: Precinct, pin: str | No
                           detail={"body": redact(text.msg.body)})
         return say("no_registered_phone", replies.NO_REGISTERED_PHONE, precinct_id=precinct.id)
     return Target(precinct, phones[0], "callback")
+
+
+OUTCOMES = {pins.PHONE: "pin_locked", pins.SLOWED: "pin_slowed", pins.PAUSED: "pin_paused"}
+
+
+def _refused(precinct: Precinct, reason: str, registered_phone: bool) -> Answer:
+    """A PIN try refused: why, and the way through (the registered phone, and our call to it)."""
+    body = replies.pin_refused(precinct.code, reason, pins.SLOW_GAP_SECONDS // 60, registered_phone)
+    return say(OUTCOMES[reason], body, priority=1)

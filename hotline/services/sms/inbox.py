@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.adapters.models import ChairPhone, InboundMessage, utcnow
 from hotline.domain.texts import no_nul, storable
+from hotline.domain.twilio_request import split_media
 from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
@@ -28,11 +29,20 @@ class Stored:
 
 
 def _values(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
-            throttled: bool = False) -> dict[str, Any]:
-    """The inbox row's columns for one request."""
+            throttled: bool = False, media_base: str | None = None) -> dict[str, Any]:
+    """The inbox row's columns for one request.
+
+    Media are kept only from Twilio's media host (`media_base`: also the configured stand-in of
+    tests and drills); any other URL (`javascript:`, another host) is dropped, and how many were
+    is noted in `raw` as RefusedMedia.
+    """
     raw, sid = storable(raw), no_nul(sid)  # here, so spooled and parked requests are cleaned too
     first = {k: (v[0] if v else "") for k, v in raw.items()}
-    media = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
+    offered = [first[f"MediaUrl{i}"] for i in range(_int(first.get("NumMedia"))) if first.get(f"MediaUrl{i}")]
+    media, refused = split_media(offered, media_base)
+    if refused:
+        logger.warning("dropped %d media URL(s) not on Twilio's media host from text %s", refused, sid[:64])
+        raw = {**raw, "RefusedMedia": [str(refused)]}
     # Column sizes hold any real Twilio value; anything longer is kept whole in `raw` only.
     # A throttled text is kept, visible to staff, but not acted on: its number is over its
     # hourly allowance.
@@ -43,8 +53,8 @@ def _values(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: d
 
 
 def _row(channel: str, sid: str, raw: Mapping[str, list[str]], received_at: datetime,
-         throttled: bool = False) -> InboundMessage:
-    return InboundMessage(**_values(channel, sid, raw, received_at, throttled))
+         throttled: bool = False, media_base: str | None = None) -> InboundMessage:
+    return InboundMessage(**_values(channel, sid, raw, received_at, throttled, media_base))
 
 
 INBOX_INSERT = insert(InboundMessage.__table__).returning(InboundMessage.__table__.c.id)
@@ -62,7 +72,7 @@ def store(units: Units, channel: str, sid: str, raw: Mapping[str, list[str]]) ->
     received_at = utcnow()
     sid = no_nul(sid)  # the duplicate lookup must use the sid as stored
     try:
-        values = _values(channel, sid, raw, received_at)
+        values = _values(channel, sid, raw, received_at, media_base=units.config.twilio_api_base_url)
         with units.begin() as uow:
             # A plain INSERT ... RETURNING: every webhook runs it, and the ORM's flush of one
             # new row cost more than the insert itself.
@@ -105,7 +115,8 @@ def flush_spool(units: Units) -> int:
             with units.begin() as uow:
                 uow.session.add(_row(record["channel"], record["sid"], record["raw"],
                                      datetime.fromisoformat(record["received_at"]),
-                                     record.get("throttled", False)))  # spooled by earlier code
+                                     record.get("throttled", False),  # spooled by earlier code
+                                     units.config.twilio_api_base_url))
         except IntegrityError:
             pass  # it reached the database after all (e.g. Twilio retried)
         path.unlink()
@@ -184,7 +195,8 @@ def flush_parked(units: Units, redis: Redis, batch: int = 100, most: int = 5000)
                     if r["sid"] not in known:
                         known.add(r["sid"])
                         rows.append(_values(r["channel"], r["sid"], r["raw"],
-                                            datetime.fromisoformat(r["received_at"]), throttled))
+                                            datetime.fromisoformat(r["received_at"]), throttled,
+                                            units.config.twilio_api_base_url))
                 if rows:  # one plain multi-row INSERT: the ORM's flush of 100 rows held the lock longer
                     uow.session.execute(insert(InboundMessage.__table__), rows)
             # Trim only after the commit: a crash in between re-reads them, and known sids are skipped.

@@ -150,20 +150,24 @@ def _pin(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate
         if precinct is None:
             call.go("precinct")
             return None
-        counters = pins.counters(precinct.code, call.caller, own_phone=precinct.code in call.registered)
-        if pins.locked(uow, counters):
-            call.go("menu", wording.pin_locked(precinct.code, uow.config.pin_lockout_seconds))
-            return None
-        if precinct.chair is None or not verification.check_pin(keys, precinct.chair.pin_hash):
-            miss = pins.missed(uow, precinct, call.caller, counters, via="voice", channel="voice",
-                               call_sid=call.sid)
-            if miss.locked:
-                call.precinct = None
-                call.go("menu", wording.pin_locked(precinct.code, uow.config.pin_lockout_seconds))
-            else:
+        own, log = precinct.code in call.registered, {"channel": "voice", "call_sid": call.sid}
+        right = precinct.chair is not None and verification.check_pin(keys, precinct.chair.pin_hash)
+        reason = pins.refusal(uow, precinct, call.caller, own_phone=own)
+        if reason:  # the same answer for a right PIN as for a wrong one: a guess learns nothing
+            pins.refused(uow, precinct, call.caller, reason, right, **log)
+        elif not right:
+            miss = pins.missed(uow, precinct, call.caller, own_phone=own, via="voice", **log)
+            if not miss.locked:
                 call.notice = wording.wrong_pin(precinct.code, miss.left)
+                return None
+            reason = pins.PHONE
+        if reason:
+            way = ("own" if own else "registered" if roster.registered_phones(uow.session, precinct)
+                   else "staff")
+            call.precinct = None
+            call.go("menu", wording.pin_refused(precinct.code, reason, pins.SLOW_GAP_SECONDS, way))
             return None
-        pins.passed(uow, precinct, call.caller, channel="voice", call_sid=call.sid)
+        pins.passed(uow, precinct, call.caller, own_phone=own, **log)
     call.verified = True
     call.go("stage")
     return None

@@ -74,7 +74,8 @@ def test_call_through_twilio_rings_staff_then_bridge_dials_chair(app, rt, alice,
     [call] = outbox(rt, "call")
     assert placed["Url"] == f"https://hotline.test/twilio/bridge/{call.id}" and call.twilio_sid == "CA123"
     path = f"/twilio/bridge/{call.id}"
-    form = {"CallSid": "CA123", "From": "+15155550100", "To": "+15155550911"}
+    form = {"CallSid": "CA" + "123" * 10 + "ab", "AccountSid": "AC" + "1" * 32,  # as Twilio shapes them
+            "From": "+15155550100", "To": "+15155550911"}
     assert app.test_client().post(path, data=form).status_code == 403   # unsigned: refused
     twiml = app.test_client().post(path, data=form, headers={"X-Twilio-Signature": sign(path, form)})
     root = ET.fromstring(twiml.get_data(as_text=True))

@@ -145,14 +145,14 @@ def test_release_puts_it_back(rt, alice, bob):
 def test_item_page_shows_history_photos_and_checks(rt, client, alice):
     from tests.support.chairs import Phone
     chair = Phone(client, rt, "+15155550142")
-    chair.send("first: Biden 12, Pete 45, Warren 30", media=["https://example.test/ws1.jpg"])
+    chair.send("first: Biden 12, Pete 45, Warren 30", media=["https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"])
     chair.send(f"YES {chair.code()}")
     item_id = open_item(rt)
     page = alice.text(f"/console/items/{item_id}")
     assert "Maria Nguyen" in page and "+15155550142" in page
     assert "first: Biden 12, Pete 45, Warren 30" in page       # the inbound text
     assert "Reply YES" in page                                  # our read-back
-    assert 'src="https://example.test/ws1.jpg"' in page         # the worksheet photo
+    assert 'src="https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"' in page  # the photo
     assert "Buttigieg 45" in page and "confirmed" in page       # the report
 
 

@@ -260,40 +260,64 @@ def test_the_chair_can_confirm_a_voice_report_by_text(client, rt, roster):
     assert current(rt) == {"first": FIRST_COUNTS}
 
 
-def test_wrong_pins_lock_the_precinct_for_voice_and_sms_alike(client, rt, roster):
-    call = Call(client, STRANGER)
+PIN_PROMPT = "Precinct D S M 42, Des Moines 42. Enter the chair's PIN, then press pound."
+WAY_THROUGH = ("Nothing was recorded. Hotline staff will call the chair's registered phone. The chair "
+               "can also text the results from that phone, with no PIN.")
+
+
+def to_pin(call: Call, pin: str) -> None:
     call.start()
     call.press("1")
     call.press("37642")
-    for left in range(rt.config.pin_max_failures - 1, 0, -1):
+    call.press(pin)
+
+
+def test_wrong_pins_from_other_phones_slow_the_precinct_but_never_shut_the_chair_out(client, rt, roster):
+    # Before: five wrong PINs locked DSM-42 for 15 minutes, for callers and texters on any other phone.
+    for i in range(rt.config.pin_max_failures):  # five callers, one wrong PIN each
+        call = Call(client, f"+1515555{9000 + i}")
+        to_pin(call, "1111")
+        assert call.says()[0].startswith("That PIN is not right for precinct D S M 42.")
+    assert count(rt, BacklogItem, BacklogItem.kind == "pin_lockout") == 1
+
+    borrowed = Call(client, "+15155558888")  # the chair on a borrowed phone takes its turn like any try
+    to_pin(borrowed, "4321")
+    assert borrowed.says() == [("Precinct D S M 42 had too many wrong PINs, so it takes one PIN try every "
+                                "3 minutes. " + WAY_THROUGH), MENU]
+    texter = Phone(client, rt, "+15155557777")  # the same slow-down holds for texts
+    texter.send("DSM-42 PIN 4321 first: Biden 12")
+    assert texter.last().kind == "pin_slowed"
+    assert current(rt) == {}
+    with rt.db.transaction() as uow:  # and staff get one call-back to the registered phone, not one per try
+        [(phone, priority)] = uow.session.execute(select(BacklogItem.phone, BacklogItem.priority).where(
+            BacklogItem.kind == "callback_request")).all()
+    assert (phone, priority) == (CHAIR, 0)
+
+    chair = Call(client, CHAIR)  # the registered phone is never slowed, and its right PIN ends the slow-down
+    to_pin(chair, "4321")
+    assert "Which results are you reporting?" in chair.said()
+    assert count(rt, BacklogItem, BacklogItem.kind == "pin_lockout", BacklogItem.resolved_at.is_(None)) == 0
+    again = Call(client, "+15155558888")
+    to_pin(again, "4321")
+    assert "Which results are you reporting?" in again.said()
+
+
+def test_wrong_pins_on_the_keypad_lock_only_the_phone_that_typed_them(client, rt, roster):
+    call = Call(client, STRANGER)
+    to_pin(call, "1111")
+    for left in range(rt.config.pin_max_failures - 2, 0, -1):
         call.press("1111")
         assert call.says() == [
             f"That PIN is not right for precinct D S M 42. {left} {'try' if left == 1 else 'tries'} left. "
-            "Nothing was recorded.",
-            "Precinct D S M 42, Des Moines 42. Enter the chair's PIN, then press pound."]
+            "Nothing was recorded.", PIN_PROMPT]
     call.press("1111")
-    assert call.says() == [
-        ("PIN entry for precinct D S M 42 is locked for 15 minutes after too many wrong PINs. Hotline "
-        "staff have been told and will call the chair."), MENU]
-    assert count(rt, BacklogItem, BacklogItem.kind == "pin_lockout") == 1
-
-    again = Call(client, "+15155558888")  # even the right PIN, from any phone, waits out the lock
-    again.start()
-    again.press("1")
-    again.press("37642")
-    again.press("4321")
-    assert again.says()[0].startswith("PIN entry for precinct D S M 42 is locked")
-    texter = Phone(client, rt, "+15155557777")  # the same lock holds for texts
-    texter.send("DSM-42 PIN 4321 first: Biden 12")
-    assert texter.last().kind == "pin_locked"
-    assert current(rt) == {}
-
-    chair = Call(client, CHAIR)  # but the chair on the registered phone is not locked out by them
-    chair.start()
-    chair.press("1")
-    chair.press("37642")
-    chair.press("4321")
-    assert not chair.says()[0].startswith("PIN entry for precinct D S M 42 is locked")
+    locked = "Too many wrong PINs from this phone, so it cannot try a PIN for now. " + WAY_THROUGH
+    assert call.says() == [locked, MENU]
+    again = Call(client, STRANGER)  # that phone stays locked, even with the right PIN...
+    to_pin(again, "4321")
+    assert again.says() == [locked, MENU]
+    chair = Call(client, CHAIR)  # ...while the chair's registered phone is not
+    to_pin(chair, "4321")
     assert "Which results are you reporting?" in chair.said()
 
 
@@ -454,7 +478,8 @@ def test_keys_for_a_prompt_the_call_already_left_repeat_the_current_one(client, 
 
 
 def test_forged_voice_webhooks_are_refused(client, rt, roster):
-    form = {"CallSid": "CAforged", "From": CHAIR, "Digits": "1"}
+    form = {"CallSid": "CA" + "f" * 32, "AccountSid": "AC" + "0" * 32, "From": CHAIR, "To": "+15155550100",
+            "Digits": "1"}
     assert client.post("/twilio/voice/menu?t=1", data=form,
                        headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}).status_code == 403
     assert client.post("/twilio/voice", data=form).status_code == 403

@@ -214,7 +214,7 @@ def test_voicemail_becomes_a_backlog_item_with_its_transcript(client, rt, staffe
         "transcribeCallback": "/twilio/voice/message/transcript?t=2"}
     record = call.find("Record").attrib
     call.post(record["action"], RecordingUrl="https://api.twilio.com/recordings/RE1",
-              RecordingDuration="14", RecordingSid="RE1")
+              RecordingDuration="14", RecordingSid="RE" + "1" * 32)
     assert call.verbs() == ["Say", "Hangup"]
     [item] = items(rt, "voicemail")
     assert (item.phone, item.precinct.code, item.detail["recording_url"]) == (
@@ -227,8 +227,10 @@ def test_voicemail_becomes_a_backlog_item_with_its_transcript(client, rt, staffe
 
 
 def _transcript(sid: str) -> dict[str, str]:
-    return {"CallSid": sid, "TranscriptionText": "Precinct 42 here, please call me.",
-            "TranscriptionStatus": "completed", "RecordingSid": "RE1"}
+    from tests.support.stack import ACCOUNT_SID
+    return {"CallSid": sid, "AccountSid": ACCOUNT_SID, "From": CHAIR, "To": "+15155550100",
+            "TranscriptionText": "Precinct 42 here, please call me.", "TranscriptionStatus": "completed",
+            "RecordingSid": "RE" + "1" * 32, "TranscriptionSid": "TR" + "1" * 32}
 
 
 def _sign(url: str, sid: str) -> str:

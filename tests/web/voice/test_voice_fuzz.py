@@ -40,6 +40,7 @@ def test_any_keys_at_any_step_get_twiml(client, rt, caller, presses):
        turn=st.text(max_size=6), digits=st.text(max_size=10))
 def test_made_up_steps_and_turns_are_refused_cleanly(client, rt, step, turn, digits):
     url = f"/twilio/voice/{step}?turn={turn}"
-    form = {"CallSid": "CA" + "5" * 32, "From": "+15155550142", "To": "+15155550100", "Digits": digits}
+    form = {"CallSid": "CA" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15155550142",
+            "To": "+15155550100", "Digits": digits}
     resp = client.post(url, data=form, headers={"X-Twilio-Signature": sign(url, form)})
     assert resp.status_code < 500

@@ -80,7 +80,10 @@ def test_notices_read_back_the_keys_pressed_or_say_that():
                                                     "on your worksheet.")
     assert wording.notice("bad_count", "*#") == "Sorry, that is not a number I can use."
     assert wording.notice("invalid") == "Sorry, that is not one of the choices."
-    assert wording.pin_locked("DSM-42", 900).startswith(
-        "PIN entry for precinct D S M 42 is locked for 15 minutes")
+    assert wording.pin_refused("DSM-42", "slowed", 180, "registered").startswith(
+        "Precinct D S M 42 had too many wrong PINs, so it takes one PIN try every 3 minutes.")
+    assert wording.pin_refused("DSM-42", "phone", 180, "own").endswith(
+        "Hotline staff will call you back on this phone. You can also text your results from it, "
+        "with no PIN.")
     assert wording.code_prompt("+15155550142").startswith(
         "We texted a 4-digit code to the chair's registered phone, ending 0 1 4 2.")

@@ -5,7 +5,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from tests.support.stack import sign
+from tests.support.stack import ACCOUNT_SID, sign
 
 TWILIO_NUMBER = "+15155550100"
 
@@ -21,7 +21,7 @@ class Call:
 
     def post(self, url: str, sid: str | None = None, **params: str) -> ET.Element:
         """One signed webhook, as Twilio sends it; the answer must be TwiML."""
-        form = {"CallSid": sid or self.sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+        form = {"CallSid": sid or self.sid, "AccountSid": ACCOUNT_SID, "From": self.caller,
                 "To": TWILIO_NUMBER, "CallStatus": "in-progress", "Direction": "inbound",
                 "ApiVersion": "2010-04-01", **params}
         resp = self.client.post(url, data=form, headers={"X-Twilio-Signature": sign(url, form)})
