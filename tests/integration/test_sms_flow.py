@@ -106,12 +106,12 @@ def test_unregistered_phone_with_pin_sends_code_to_registered_phone(client, rt, 
     assert current(rt)["first"] == {"Biden": 12, "Buttigieg": 45, "Sanders": 40}
 
 
-def test_wrong_pins_lock_the_precinct_and_open_backlog(client, rt, chair):
+def test_wrong_pins_lock_the_guessing_phone_and_open_backlog(client, rt, chair):
     stranger = Phone(client, rt, "+15155559999")
     for _ in range(rt.config.pin_max_failures):
         stranger.send("DSM-42 PIN 0000 first: Biden 12")
     assert stranger.last().kind == "pin_locked"
-    stranger.send("DSM-42 PIN 4321 first: Biden 12")  # even the right PIN waits out the lock
+    stranger.send("DSM-42 PIN 4321 first: Biden 12")  # this phone waits out its lock, right PIN or not
     assert stranger.last().kind == "pin_locked"
     with rt.db.transaction() as uow:
         assert uow.session.scalar(select(func.count()).select_from(BacklogItem)
