@@ -155,7 +155,7 @@ def known_device(name: str) -> str | None:
     """The device id (nonce) if this browser signed in as `name` before, its cookie entry intact."""
     name = name.strip().lower()
     for who, nonce, signature in _device_entries():
-        if who == name and hmac.compare_digest(signature, _device_signature(who, nonce)):
+        if who == name and hmac.compare_digest(signature.encode(), _device_signature(who, nonce).encode()):
             return nonce
     return None
 

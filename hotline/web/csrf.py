@@ -29,7 +29,8 @@ def _check() -> None:
         return
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
     expected = session.get(FIELD, "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, then a 500).
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="This form has expired or came from another site. "
                                "Go back, reload the page and try again.")
 

@@ -45,3 +45,16 @@ def test_sign_in_never_fails_with_a_5xx_or_sends_you_off_site(app, rt, accounts,
     with rt.db.transaction() as uow:
         longest = uow.session.scalar(select(func.max(func.length(LogEntry.actor))))
     assert (longest or 0) <= 64
+
+
+def test_a_form_token_or_device_cookie_with_non_ascii_characters_is_refused_not_a_500(app, accounts):
+    # hmac.compare_digest raises TypeError on str with non-ASCII characters: found by the test above.
+    client = app.test_client()
+    client.get("/login")
+    resp = client.post("/login", data={"username": "alice", "password": "x", "csrf_token": "tök\u00e9n"})
+    assert resp.status_code == 400
+    client.set_cookie("hotline_device", "alice.nonce.s\u00efgnature", path="/login")
+    with client.session_transaction() as sess:
+        token = sess["csrf_token"]
+    resp = client.post("/login", data={"username": "alice", "password": "wrong-one", "csrf_token": token})
+    assert resp.status_code == 401
