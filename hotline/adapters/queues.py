@@ -59,11 +59,15 @@ FAIL_FAST_SECONDS = 1.0
 
 
 class FailFastConnection(Connection):
-    """After a failed connect, further connects in this process fail at once for a second.
+    """After a failed connect, or an answer that did not come in time, further connects in this
+    process fail at once for a second.
 
     While Redis is down each webhook would otherwise wait out connect timeouts and retries on
     every call (seconds each), and a flood arriving then would pile up behind three web workers.
-    Callers already treat Redis errors as "the sweeper will catch up", so failing fast loses nothing.
+    A Redis that is stalled rather than down (accepting, never answering) cost each request a
+    full read timeout, several on a public page (rate limit, cache): a review measured 3-6 s per
+    page. Callers already treat Redis errors as "the sweeper will catch up" (the limits fail open),
+    so failing fast loses nothing.
     """
 
     down_until = 0.0  # shared by every client in the process
@@ -74,6 +78,13 @@ class FailFastConnection(Connection):
         try:
             super().connect_check_health(check_health, retry_socket_connect)
         except (RedisConnectionError, RedisTimeoutError):
+            FailFastConnection.down_until = time.monotonic() + FAIL_FAST_SECONDS
+            raise
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().read_response(*args, **kwargs)
+        except RedisTimeoutError:  # redis-py has dropped the socket: the next call connects anew
             FailFastConnection.down_until = time.monotonic() + FAIL_FAST_SECONDS
             raise
 

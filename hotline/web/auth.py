@@ -128,16 +128,18 @@ def safe_next(target: str | None) -> str:
 
 
 # --- The known-device cookie (OWASP's "device cookies" against username lock-out attacks) ---
-# Each entry: a random nonce, an HMAC (the app's SECRET_KEY) over the username and nonce, the
-# username. A browser keeps entries for the last few staff members who signed in on it.
+# Each entry: a random nonce, an HMAC (the app's SECRET_KEY) over the username, the nonce and the
+# account's device epoch (from its password hash: a new password voids every entry), the username.
+# A browser keeps entries for the last few staff members who signed in on it.
 DEVICE_COOKIE = "hotline_device"
 DEVICE_MAX_AGE = 400 * 24 * 3600  # long-lived: about as long as browsers keep a cookie
 DEVICE_ENTRIES = 5
 
 
-def _device_signature(name: str, nonce: str) -> str:
+def _device_signature(name: str, nonce: str, epoch: str) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, f"hotline known device\0{name}\0{nonce}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"hotline known device\0{name}\0{nonce}\0{epoch}".encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def _device_entries() -> list[tuple[str, str, str]]:
@@ -154,8 +156,12 @@ def _device_entries() -> list[tuple[str, str, str]]:
 def known_device(name: str) -> str | None:
     """The device id (nonce) if this browser signed in as `name` before, its cookie entry intact."""
     name = name.strip().lower()
-    for who, nonce, signature in _device_entries():
-        if who == name and hmac.compare_digest(signature.encode(), _device_signature(who, nonce).encode()):
+    mine = [(nonce, signature) for who, nonce, signature in _device_entries() if who == name]
+    if not mine:
+        return None
+    epoch = staff.device_epoch(runtime().units, name)
+    for nonce, signature in mine:
+        if epoch and hmac.compare_digest(signature.encode(), _device_signature(name, nonce, epoch).encode()):
             return nonce
     return None
 
@@ -163,7 +169,8 @@ def known_device(name: str) -> str | None:
 def _remember_device(resp: Response, name: str) -> None:
     """Give the browser a fresh entry for `name` (it signed in), keeping other staff members' entries."""
     nonce = secrets.token_hex(16)
-    entries = [f"{nonce}.{_device_signature(name, nonce)}.{name}"]
+    epoch = staff.device_epoch(runtime().units, name)
+    entries = [f"{nonce}.{_device_signature(name, nonce, epoch)}.{name}"]
     entries += [f"{n}.{sig}.{who}" for who, n, sig in _device_entries() if who != name]
     resp.set_cookie(DEVICE_COOKIE, "~".join(entries[:DEVICE_ENTRIES]), max_age=DEVICE_MAX_AGE,
                     path=url_for("auth.login"), secure=runtime().config.production, httponly=True,
@@ -210,6 +217,8 @@ def login() -> Any:
             headers["Retry-After"] = str(max(1, result.wait_seconds))
             reason = "login-locked" if result.locked else "login-slowed"
             refusals.count(runtime().redis, "/login", reason, request.remote_addr)
+        elif result.unknown:  # not in the verification log: a stranger could invent names without end
+            refusals.count(runtime().redis, "/login", "login-unknown-user", request.remote_addr)
         return page, status, headers
     session.clear()  # a new session at sign-in: nothing set before it carries over
     session[UID] = result.user.id

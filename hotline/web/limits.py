@@ -36,6 +36,12 @@ class _OneLine(logging.Filter):
         return True
 
 
+def _address() -> str:
+    """Whom a limit counts: the client's address, IPv6 by its /64 (one subscriber's block: rotating
+    through it must not buy a fresh allowance per address)."""
+    return refusals.limited_as(get_remote_address())
+
+
 def _public_limit() -> str:
     return f"{runtime().config.public_requests_per_minute}/minute"
 
@@ -50,7 +56,7 @@ def init_app(app: Flask) -> Limiter:
     rt = app.extensions["hotline"]
     # The runtime's connection pool: its short timeouts and fail-fast connects keep a dead Redis
     # from holding up requests; the URI only picks the storage type.
-    limiter = Limiter(get_remote_address, app=app, storage_uri="redis://",
+    limiter = Limiter(_address, app=app, storage_uri="redis://",
                       storage_options={"connection_pool": rt.redis.connection_pool},
                       strategy="sliding-window-counter", key_prefix="hotline-limits",
                       swallow_errors=True, headers_enabled=False)

@@ -136,6 +136,35 @@ def test_after_a_failed_connect_redis_calls_fail_at_once_for_a_moment():
     assert "moment ago" not in str(third.value)
 
 
+def test_after_a_redis_that_does_not_answer_calls_fail_at_once_for_a_moment():
+    # A stalled Redis (accepting connections, never answering) cost every request a full read
+    # timeout; the review of issue 21 measured 3-6 s per public page. Now only the first waits.
+    import socket
+
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from hotline.adapters import queues as queue_module
+    with socket.socket() as silent:  # listens (the kernel accepts), never reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        client = Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1, socket_timeout=0.3,
+                                connection_class=queue_module.FailFastConnection)
+        queue_module.FailFastConnection.down_until = 0.0
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError):
+            client.ping()
+        assert time.monotonic() - started >= 0.25  # the first call waited out its timeout
+        started = time.monotonic()
+        with pytest.raises(RedisConnectionError, match="moment ago"):
+            client.ping()
+        assert time.monotonic() - started < 0.1
+        queue_module.FailFastConnection.down_until = 0.0
+        client.close()
+
+
 def test_a_flood_waiting_in_the_paced_lane_never_hides_a_chairs_text_from_the_sweeper(rt):
     from hotline.services.sms import inbox
     from tests.support.chairs import load_roster

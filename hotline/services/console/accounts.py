@@ -7,8 +7,16 @@ Sign-in throttles (issue 21, finding 4):
 - per username, from anywhere: from the `login_failures_per_username`-th failure on, the next try
   must wait 2, 4, 8... seconds (at most a minute): slowed down, never locked for the night;
 - a browser that signed in as that user before (a "known device", its id verified by the web
-  layer) is exempt from the username's slow-down; its failures count against its address and its
-  own device counter, and that many failures make it an unknown device again for a while.
+  layer) is exempt from the username's slow-down and from a locked address (on the night the
+  office is one address); its failures count against its own device counter only, and that many
+  failures make it an unknown device again for a while.
+
+What a stranger can make us write is bounded: refused tries (slowed, locked) write nothing here
+(the web layer counts them in Redis), wrong passwords are logged only for usernames that exist
+(whose tries the slow-down spaces out), and unknown usernames share UNKNOWN_BUCKETS counters, so
+the counter table does not grow with the names an attacker invents (and a name's slow-down still
+does not say whether it exists). Addresses are counted as `refusals.limited_as` has them: IPv6 per
+/64, the block one subscriber holds.
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.adapters.models import StaffUser, utcnow
+from hotline.adapters.refusals import limited_as
 from hotline.config import Config
 from hotline.domain import lockout
 from hotline.domain.verification import normalize_phone
@@ -154,11 +163,13 @@ class SignIn:
 
     `refused`: sign-in is refused for now (ADDRESS_LOCKED, USERNAME_SLOWED): the password was not
     checked, or this wrong one just locked the address. `wait_seconds`: how long until the address
-    lock ends or the username may be tried again (0: at once)."""
+    lock ends or the username may be tried again (0: at once). `unknown`: a wrong try for a
+    username that does not exist (not logged; the web layer counts it)."""
 
     user: Account | None
     refused: str = ""
     wait_seconds: int = 0
+    unknown: bool = False
 
     @property
     def locked(self) -> bool:
@@ -194,6 +205,27 @@ def sign_out(units: Units, username: str) -> None:
         vlog.record(uow.session, "logout", actor=username)
 
 
+UNKNOWN_BUCKETS = 1024  # counters shared by usernames that do not exist
+
+
+def _username_key(user: StaffUser | None, name: str) -> str:
+    if user is not None:
+        return f"login-user:{user.username}"
+    bucket = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % UNKNOWN_BUCKETS
+    return f"login-user:?{bucket}"
+
+
+def device_epoch(units: Units, username: str) -> str:
+    """What a known-device cookie for `username` is bound to: a digest of the account's password
+    hash, so a new password (after a stolen laptop, say) ends every browser's exemption at once.
+    Empty for a username that does not exist."""
+    with units.reading() as s:
+        user = by_username(s, username.strip().lower()[:80])
+        if user is None:
+            return ""
+        return hashlib.sha256(f"device epoch\0{user.password_hash}".encode()).hexdigest()[:16]
+
+
 def _device_key(device: str) -> str:
     return "login-device:" + hashlib.sha256(device.encode()).hexdigest()[:40]
 
@@ -206,7 +238,7 @@ def authenticate(s: Session, username: str, password: str, remote: str, *, confi
     window = config.login_lockout_seconds
     name = username.strip().lower()[:80]  # usernames are at most 80 characters
     who, remote = name[:LOG_FIELD_MAX], (remote or "?")[:LOG_FIELD_MAX]
-    address_key = f"login-addr:{remote}"
+    address_key = f"login-addr:{limited_as(remote)}"
     device_key = _device_key(device) if device else None
     known = device_key is not None and not limits.locked_until(s, device_key)
     # A browser that has signed in as this user before answers only to its own counter: on the
@@ -214,19 +246,16 @@ def authenticate(s: Session, username: str, password: str, remote: str, *, confi
     # passwords from it must not lock out the staff already at work.
     until = None if known else limits.locked_until(s, address_key)
     if until:
-        wait = lockout.seconds_left(until, utcnow())
-        vlog.record(s, "login_refused", actor=who, remote=remote, reason=ADDRESS_LOCKED, wait_seconds=wait)
-        return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=wait)
+        return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=lockout.seconds_left(until, utcnow()))
     user = by_username(s, name)
-    username_key = f"login-user:{user.username if user else name}"
-    until = None if known else limits.locked_until(s, username_key)
+    username_key = _username_key(user, name)
+    # Held until commit: concurrent guesses at one username wait here, each seeing the last's count.
+    until = None if known else limits.locked_until(s, username_key, for_update=True)
     if until:
-        wait = lockout.seconds_left(until, utcnow())
-        vlog.record(s, "login_refused", actor=who, remote=remote, reason=USERNAME_SLOWED, wait_seconds=wait)
-        return SignIn(None, refused=USERNAME_SLOWED, wait_seconds=wait)
+        return SignIn(None, refused=USERNAME_SLOWED, wait_seconds=lockout.seconds_left(until, utcnow()))
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok or not user.active:
-        reason = "inactive" if user is not None and ok else "wrong password or unknown user"
+        reason = "inactive" if user is not None and ok else "wrong password"
         if known and device_key:  # counts against this browser only (see above)
             limits.hit(s, device_key, limit=config.login_failures_per_username,
                        window_seconds=window, lock_seconds=window)
@@ -236,12 +265,13 @@ def authenticate(s: Session, username: str, password: str, remote: str, *, confi
                              lock_seconds=window)
         slowed = limits.slow(s, username_key, after=config.login_failures_per_username,
                              window_seconds=window, cap_seconds=SLOWDOWN_CAP_SECONDS).locked_until
-        vlog.record(s, "login_failed", actor=who, remote=remote, reason=reason)
+        if user is not None:
+            vlog.record(s, "login_failed", actor=who, remote=remote, reason=reason)
         now = utcnow()
         if address.locked_until is not None:
             wait = lockout.seconds_left(address.locked_until, now)
-            return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=wait)
-        return SignIn(None, wait_seconds=lockout.seconds_left(slowed, now))
+            return SignIn(None, refused=ADDRESS_LOCKED, wait_seconds=wait, unknown=user is None)
+        return SignIn(None, wait_seconds=lockout.seconds_left(slowed, now), unknown=user is None)
     # A success clears its address's count (staff behind one office address mistype too) and its
     # device's, never the username's: a stranger's guesses stay slowed down.
     limits.clear(s, address_key)

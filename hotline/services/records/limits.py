@@ -26,9 +26,13 @@ def _row(s: Session, key: str) -> RateCounter:
     return row
 
 
-def locked_until(s: Session, key: str, now: datetime | None = None) -> datetime | None:
-    """When the key is locked, until when; else None."""
-    row = s.execute(select(RateCounter).where(RateCounter.key == key)).scalar_one_or_none()
+def locked_until(s: Session, key: str, now: datetime | None = None, *, for_update: bool = False
+                 ) -> datetime | None:
+    """When the key is locked, until when; else None. `for_update` holds the counter's row for the
+    rest of the transaction, so that concurrent tries (PostgreSQL) queue behind this one instead
+    of all reading "not locked" before any of them counts."""
+    query = select(RateCounter).where(RateCounter.key == key)
+    row = s.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
     now = now or utcnow()
     if row is not None and row.locked_until is not None and row.locked_until > now:
         return row.locked_until

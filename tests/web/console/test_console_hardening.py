@@ -44,9 +44,11 @@ def entries(rt, kind: str) -> list[LogEntry]:
                                         .order_by(LogEntry.id)).scalars())
 
 
-def refused(rt) -> dict[tuple[str, str], int]:
-    """This hour's refused requests by (route, reason), as the refusal counter has them."""
-    return refusals.hours(rt.redis, how_many=1)[0][1].counts
+def refused(rt, sources: bool = False):
+    """This hour's refused requests by (route, reason), as the refusal counter has them (or the
+    addresses it counted them from)."""
+    tally = refusals.hours(rt.redis, how_many=1)[0][1]
+    return [source for source, _ in tally.sources] if sources else tally.counts
 
 
 def proxied_app(rt, proxies: int = 1):
@@ -73,8 +75,10 @@ def test_a_locked_address_cannot_sign_in_by_naming_another_in_x_forwarded_for(ap
     assert resp.status_code == 429 and "sign-in from it is paused. Try again in 15 minutes" in said(resp)
     assert 890 <= int(resp.headers["Retry-After"]) <= 900
     assert entries(rt, "login") == []
-    row = entries(rt, "login_refused")[-1]
-    assert row.actor == "alice" and row.detail["remote"] == "10.0.0.1"
+    # Refused without a look at the password: counted (with the real address), never logged one by one.
+    assert entries(rt, "login_refused") == []
+    assert refused(rt)[("/login", "login-locked")] >= 2
+    assert "10.0.0.1" in refused(rt, sources=True)
     # Rotating the header gets no fresh tries either; another real address is not affected.
     resp = login(app.test_client(), "nobody-else", "x", addr="10.0.0.1",
                  headers={"X-Forwarded-For": "192.0.2.77"})
@@ -117,11 +121,37 @@ def test_rotating_addresses_still_slows_the_username_down(app, rt, accounts):
                             .values(locked_until=utcnow() - timedelta(seconds=1)))
     resp = login(app.test_client(), "bob", "guess-again", addr="192.0.2.102")
     assert resp.status_code == 401 and "wait 4 seconds" in said(resp)
-    assert [e.detail["reason"] for e in entries(rt, "login_refused")] == ["username slowed down"] * 2
+    assert entries(rt, "login_refused") == [] and refused(rt)[("/login", "login-slowed")] == 2
     # Not a lock for the night: the slow-down never waits more than a minute.
     with rt.db.transaction() as uow:
         row = uow.session.execute(select(RateCounter).where(RateCounter.key == "login-user:bob")).scalar_one()
         assert row.locked_until - utcnow() <= timedelta(seconds=60)
+
+
+def test_invented_usernames_write_no_log_rows_and_share_a_fixed_set_of_counters(app, rt, accounts):
+    # Review of the hardening: each new name a stranger typed was a log row and a counter row
+    # for good. Now unknown names are counted in Redis and share UNKNOWN_BUCKETS counters.
+    from hotline.services.console.accounts import UNKNOWN_BUCKETS
+    for i in range(40):
+        login(app.test_client(), f"invented-{i}-" + "x" * 60, "wrong-password", addr=f"198.18.{i}.1")
+    assert entries(rt, "login_failed") == [] and entries(rt, "login_refused") == []
+    assert refused(rt)[("/login", "login-unknown-user")] == 40
+    with rt.db.transaction() as uow:
+        keys = list(uow.session.execute(select(RateCounter.key)
+                                        .where(RateCounter.key.like("login-user:%"))).scalars())
+    assert keys and all(k.startswith("login-user:?") and int(k[12:]) < UNKNOWN_BUCKETS for k in keys)
+    # A real username's wrong password is still logged, under its own counter.
+    login(app.test_client(), "alice", "wrong-password", addr="198.18.99.1")
+    assert [e.actor for e in entries(rt, "login_failed")] == ["alice"]
+
+
+def test_an_ipv6_subscriber_cannot_rotate_through_its_block_for_fresh_tries(app, rt, accounts):
+    limit = rt.config.login_failures_per_address
+    for i in range(limit):
+        login(app.test_client(), f"someone-{i}", "wrong-password", addr=f"2001:db8:1:2::{i + 1:x}")
+    resp = login(app.test_client(), "alice", addr="2001:db8:1:2:ffff::1")  # same /64
+    assert resp.status_code == 429
+    assert login(app.test_client(), "alice", addr="2001:db8:1:3::1").status_code == 302  # another /64
 
 
 def test_a_known_device_signs_in_while_a_stranger_hammers_the_username(app, rt, accounts):
@@ -147,6 +177,20 @@ def test_a_known_device_signs_in_while_a_stranger_hammers_the_username(app, rt, 
     forged = app.test_client()
     forged.set_cookie(DEVICE_COOKIE, cookie.value.replace(".alice", ".bob"), path="/login")
     assert login(forged, "bob", addr="10.0.1.1").status_code == 429
+
+
+def test_a_new_password_ends_every_browsers_known_device_exemption(app, rt, accounts):
+    # Review of the hardening: a copied device cookie outlived sign-out and a password change.
+    from hotline.services.console import accounts as staff
+    mine = app.test_client()
+    assert login(mine, "alice", addr="10.0.1.1").status_code == 302
+    for i in range(rt.config.login_failures_per_username + 2):
+        login(app.test_client(), "alice", f"guess-{i}", addr=f"192.0.2.{i + 1}")
+    with rt.db.transaction() as uow:
+        alice_id = staff.by_username(uow.session, "alice").id
+    staff.change(rt.units, alice_id, actor="carol", password="a-new-password-1")
+    resp = login(mine, "alice", "a-new-password-1", addr="10.0.1.1")
+    assert resp.status_code == 429  # the old entry no longer exempts this browser
 
 
 def test_a_known_devices_own_wrong_passwords_are_limited_too(app, rt, accounts):
@@ -178,8 +222,11 @@ def test_sign_in_log_rows_are_cut_to_size(rt, accounts):
     app = proxied_app(rt, 1)
     resp = login(app.test_client(), "x" * 5000, "wrong-password", headers={"X-Forwarded-For": "y" * 5000})
     assert resp.status_code == 401
+    assert entries(rt, "login_failed") == []  # an unknown name is counted, not logged
+    resp = login(app.test_client(), "alice", "wrong-password", headers={"X-Forwarded-For": "y" * 5000})
     entry = entries(rt, "login_failed")[-1]
-    assert len(entry.actor) <= 64 and len(entry.detail["remote"]) <= 64
+    assert entry.actor == "alice" and len(entry.detail["remote"]) <= 64
+    assert all(len(source) <= 64 for source in refused(rt, sources=True))
 
 
 # --- Finding 5: where sign-in sends you next --------------------------------------------------
