@@ -107,6 +107,12 @@ class Config:
     log_previous_public_keys: tuple[str, ...] = ()
     checkpoint_dir: Path | None = None
     checkpoint_interval_seconds: int = 60
+    # Worksheet photos (MMS) are downloaded from Twilio and kept here: a folder under the instance
+    # path by default, or S3-compatible storage with HOTLINE_MEDIA_URL=s3://bucket/prefix (the
+    # endpoint of a non-AWS server in HOTLINE_MEDIA_S3_ENDPOINT; credentials from the AWS_* variables).
+    media_url: str | None = None
+    media_s3_endpoint: str | None = None
+    media_max_bytes: int = 5 * 1024 * 1024  # larger media are refused, and the chair told
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -172,6 +178,9 @@ class Config:
             checkpoint_dir=_path(e.get("HOTLINE_CHECKPOINT_DIR")),
             checkpoint_interval_seconds=_int(e.get("HOTLINE_CHECKPOINT_INTERVAL_SECONDS"),
                                              cls.checkpoint_interval_seconds),
+            media_url=e.get("HOTLINE_MEDIA_URL") or None,
+            media_s3_endpoint=e.get("HOTLINE_MEDIA_S3_ENDPOINT") or None,
+            media_max_bytes=_int(e.get("HOTLINE_MEDIA_MAX_BYTES"), cls.media_max_bytes),
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -203,6 +212,11 @@ class Config:
         return self.checkpoint_dir or self.instance_path / "checkpoints"
 
     @property
+    def media_path(self) -> Path:
+        """The local folder worksheet photos are kept in when HOTLINE_MEDIA_URL is not set."""
+        return self.instance_path / "media"
+
+    @property
     def verify_signatures(self) -> bool:
         return not self.dev_skip_twilio_signature
 
@@ -213,6 +227,10 @@ class Config:
                               + ", ".join(ENVIRONMENTS) + " (spelled exactly, lower case)")
         if self.trusted_proxies < 0:
             raise ConfigError("HOTLINE_TRUSTED_PROXIES must be 0 or more")
+        if self.media_url and not (self.media_url.startswith("s3://") and len(self.media_url) > 5):
+            raise ConfigError("HOTLINE_MEDIA_URL must look like s3://bucket/prefix (unset: the instance folder)")
+        if self.media_max_bytes < 1:
+            raise ConfigError("HOTLINE_MEDIA_MAX_BYTES must be 1 or more")
         if self.production:
             problems = []
             if not self.public_base_url or not self.public_base_url.startswith("https://"):

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from redis import Redis
 
 from hotline.adapters.db import WORKER, Database
+from hotline.adapters.media_store import MediaStore, make_media_store
 from hotline.adapters.queues import JobTable, Queues, connect
 from hotline.adapters.sending_rate import SendingRate
 from hotline.adapters.twilio_calls import Caller, make_caller
 from hotline.adapters.twilio_sms import Sender, make_sender
 from hotline.config import Config
 from hotline.services.units import Units
-from workers import duties, failures, sending, sms
+from workers import duties, failures, media, sending, sms
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Runtime:
     units: Units
     sender: Sender
     caller: Caller
+    media: MediaStore
     rate: SendingRate | None = None
 
     @property
@@ -45,7 +47,7 @@ class Runtime:
 # What RQ runs for each kind of job: passed as callables, so renaming one is a code change the
 # tests see, not a string that fails in production.
 JOBS = JobTable(inbound=sms.process_inbound, send=sending.send_message, throttled=sms.note_throttled,
-                duty=duties.run_duty, on_failure=failures.on_failure)
+                duty=duties.run_duty, photo=media.fetch_photo, on_failure=failures.on_failure)
 
 
 def build(config: Config, rank: int = WORKER) -> Runtime:
@@ -60,4 +62,5 @@ def build(config: Config, rank: int = WORKER) -> Runtime:
     queues = Queues(redis, JOBS)
     rate = SendingRate(redis, config.sending_rate) if config.sending_rate else None
     return Runtime(db=db, redis=redis, queues=queues, units=Units(db, queues, config),
-                   sender=make_sender(config), caller=make_caller(config), rate=rate)
+                   sender=make_sender(config), caller=make_caller(config), media=make_media_store(config),
+                   rate=rate)

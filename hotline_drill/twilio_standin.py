@@ -4,7 +4,8 @@ The real `twilio` client is pointed at it (TWILIO_API_BASE_URL). It answers like
 with a message resource, or an error body with Twilio's code; failures can be scripted or drawn
 at random. It also keeps "inbound" messages (what phones sent to our numbers) so the
 reconciliation job can list them, and can push each outbound text to a Redis list per phone
-so drill clients can read their replies the way a phone would.
+so drill clients can read their replies the way a phone would. It serves MMS media too
+(`.../Messages/MM.../Media/ME...`, with the account's basic auth), as the hotline's photo job fetches it.
 """
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ from werkzeug.wrappers import Request, Response
 from hotline_drill.cluster import ACCOUNT_SID
 
 
+# A stand-in worksheet photo: what a phone's camera sends starts like this (JPEG/JFIF).
+WORKSHEET_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"signed worksheet " * 200 + b"\xff\xd9"
+
+
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
@@ -44,6 +49,8 @@ class StandIn:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: BaseWSGIServer | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # MMS media by their ME... sid: (content type, bytes); any other media sid gets WORKSHEET_JPEG.
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def __call__(self, environ: dict, start_response):  # type: ignore[no-untyped-def]
         return self.dispatch(Request(environ))(environ, start_response)
@@ -51,6 +58,8 @@ class StandIn:
     def dispatch(self, request: Request) -> Response:
         if request.path == "/drill/inbound" and request.method == "POST":
             return self._record_inbound(request)
+        if "/Messages/" in request.path and "/Media/" in request.path and request.method == "GET":
+            return self._media(request)
         if not request.path.endswith("/Messages.json"):
             return _json({"code": 20404, "message": "not found", "status": 404}, 404)
         if request.authorization is None:
@@ -58,6 +67,12 @@ class StandIn:
         if request.method == "GET":
             return self._list(request)
         return self._create(request)
+
+    def _media(self, request: Request) -> Response:
+        if request.authorization is None:
+            return _json({"code": 20003, "message": "Authenticate", "status": 401}, 401)
+        content_type, body = self.media.get(request.path.rsplit("/", 1)[-1], ("image/jpeg", WORKSHEET_JPEG))
+        return Response(body, status=200, mimetype=content_type)
 
     def _injected_failure(self) -> tuple[int, int] | None:
         with self.lock:

@@ -1,4 +1,8 @@
-"""Requests per second on /api/results with a few thousand precincts reported (gunicorn, real Redis).
+"""Requests per second on the cached public results with a few thousand precincts reported
+(gunicorn, real Redis), against a static file served by the same gunicorn in the same run.
+
+Measured one after another, each for SECONDS: /api/results, a 304 to /api/results with its ETag
+(when it sends one), the /results page, and /static/hotline.css (the yardstick).
 
 Usage: .venv/bin/python scripts/bench_results.py [PRECINCTS] [SECONDS]
 """
@@ -77,27 +81,46 @@ def main() -> None:
                         break
                 except requests.RequestException:
                     time.sleep(0.1)
-            latencies: list[float] = []
-            deadline = time.monotonic() + seconds
-
-            def reader(_: int) -> None:
-                http = requests.Session()
-                while time.monotonic() < deadline:
-                    t = time.perf_counter()
-                    http.get(base, timeout=10).raise_for_status()
-                    latencies.append((time.perf_counter() - t) * 1000)
-
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(reader, range(8)))
+            etag = requests.get(base, timeout=10).headers.get("ETag")
+            targets = [("/api/results", base, {}, 200)]
+            if etag:
+                targets.append(("/api/results 304", base, {"If-None-Match": etag}, 304))
+            targets += [("/results", f"http://127.0.0.1:{port}/results", {}, 200),
+                        ("/static/hotline.css", f"http://127.0.0.1:{port}/static/hotline.css", {}, 200)]
+            measured = [(name, measure(url, headers, status, seconds)) for name, url, headers, status in targets]
         finally:
             web.terminate()
             web.wait(timeout=10)
-    latencies.sort()
     print(f"{summary['precincts_reporting']} of {summary['precincts_total']} precincts reporting; "
           f"computing the results from the database: {compute_ms:.0f} ms (a cache miss)")
-    print(f"/api/results, 3 gunicorn workers, 8 concurrent readers, {seconds:.0f} s: "
-          f"{len(latencies) / seconds:.0f} requests/s, p50 {latencies[len(latencies) // 2]:.1f} ms, "
-          f"p99 {latencies[int(len(latencies) * 0.99)]:.1f} ms")
+    print(f"3 gunicorn workers, 8 concurrent readers, {seconds:.0f} s each:")
+    static_rate = measured[-1][1][0]
+    for name, (rate, p50, p99, size) in measured:
+        print(f"  {name:22} {rate:6.0f} requests/s  p50 {p50:5.1f} ms  p99 {p99:5.1f} ms  "
+              f"{size:7d} bytes sent  {rate / static_rate:4.2f}x the static file")
+
+
+def measure(url: str, headers: dict[str, str], status: int, seconds: float) -> tuple[float, float, float, int]:
+    """Requests/s, p50 and p99 in ms and the body size, from 8 readers for `seconds`."""
+    latencies: list[float] = []
+    sizes: list[int] = []
+    deadline = time.monotonic() + seconds
+
+    def reader(_: int) -> None:
+        http = requests.Session()
+        while time.monotonic() < deadline:
+            t = time.perf_counter()
+            resp = http.get(url, headers=headers, timeout=10)
+            if resp.status_code != status:
+                raise RuntimeError(f"{url}: {resp.status_code}, expected {status}")
+            latencies.append((time.perf_counter() - t) * 1000)
+            sizes.append(int(resp.headers.get("Content-Length") or len(resp.content)))  # on the wire
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(reader, range(8)))
+    latencies.sort()
+    return (len(latencies) / seconds, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)],
+            sizes[-1] if sizes else 0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from typing import Protocol
 
 from redis import Redis
 
+from hotline.adapters.media_store import MediaStore
 from hotline.adapters.queues import Queues
 from hotline.adapters.sending_rate import SendingRate
 from hotline.adapters.twilio_sms import Sender
@@ -19,6 +20,7 @@ class JobRuntime(Protocol):
     queues: Queues
     sender: Sender
     rate: SendingRate | None
+    media: MediaStore
 
 
 _installed: JobRuntime | None = None

@@ -40,6 +40,8 @@ DUTIES = (
          lambda rt, stale: recovery.requeue_texts(rt.units, rt.queues.waiting_ids(), stale)),
     Duty("requeue-replies", "outbound", _sweep,  # outbox rows that never got a job
          lambda rt, stale: recovery.requeue_replies(rt.units, rt.queues.waiting_ids(), stale)),
+    Duty("requeue-photos", "photos", _sweep,  # worksheet photos waiting for a download that has no job
+         lambda rt, stale: recovery.requeue_photos(rt.units, rt.queues.waiting_ids(), stale)),
     Duty("settle-sends", "settled", _sweep,  # sends whose worker died before recording Twilio's answer
          lambda rt, stale: recovery.settle_sends(rt.units, rt.sender, stale)),
     Duty("remind-incomplete", "incomplete", _sweep,  # precincts missing a stage long after the first

@@ -325,3 +325,27 @@ class CallEvent(Base):
     digits: Mapped[Optional[str]] = mapped_column(String(64))
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WorksheetPhoto(Base):
+    """One worksheet photo a chair texted (MMS), downloaded from Twilio and kept by its SHA-256.
+
+    `status`: pending (the download is queued: "photo arriving"), stored, refused (not a picture, or
+    too large; the chair was told), failed (every try failed; staff have a backlog item). The
+    source URL is Twilio's and is kept for staff tracing only: never shown, never logged.
+    """
+
+    __tablename__ = "worksheet_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    content_type: Mapped[Optional[str]] = mapped_column(String(40))
+    bytes: Mapped[Optional[int]]
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the text with it came in
+    stored_at: Mapped[Optional[datetime]]
+    precinct: Mapped[Precinct] = relationship(lazy="joined")

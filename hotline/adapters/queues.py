@@ -27,11 +27,12 @@ Q_OUTBOUND = "outbound"  # every other outbound message
 # back. Behind a peak's backlog a duty would wait out its slot and be dropped.
 Q_DUTIES = "duties"
 Q_DEFAULT = "default"    # notes for staff (a number over its hourly allowance)
+Q_MEDIA = "media"        # downloading worksheet photos from Twilio: behind the chairs' texts
 Q_UNKNOWN = "unknown"    # texts from numbers not on the roster: never ahead of chairs
 # Order matters: a worker takes from the first non-empty queue in this list.
-ALL_QUEUES = (Q_REPLIES, Q_DUTIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_UNKNOWN)
+ALL_QUEUES = (Q_REPLIES, Q_DUTIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_MEDIA, Q_UNKNOWN)
 SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
-PROCESSOR_QUEUES = (Q_DUTIES, Q_INBOUND, Q_DEFAULT, Q_UNKNOWN)
+PROCESSOR_QUEUES = (Q_DUTIES, Q_INBOUND, Q_DEFAULT, Q_MEDIA, Q_UNKNOWN)
 # The Redis list the unknown numbers' lane waits in (admission measures how backed up it is).
 UNKNOWN_LANE_KEY = Queue.redis_queue_namespace_prefix + Q_UNKNOWN
 
@@ -40,6 +41,9 @@ ALIVE_PREFIX = "hotline:alive:"  # + worker name; renewed every few seconds by e
 RESULTS_VERSION_KEY = "hotline:results:version"  # bumped on every change to the public results
 # Retries back off so a short outage of the database or Twilio is ridden out.
 RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
+# A photo download waits longer between tries: Twilio's media may not be there yet, and a failing
+# download must not crowd the queue. After the last one, staff get a backlog item.
+MEDIA_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class JobTable:
     send: Callable[..., Any]        # (outbound_id): send one outbox row
     throttled: Callable[..., Any]   # (phone): tell staff a number went over its allowance
     duty: Callable[..., Any]        # (name): one scheduled run of a housekeeping duty
+    photo: Callable[..., Any]       # (photo_id): download one worksheet photo from Twilio and keep it
     # Called by RQ on every failure; after the last retry it hands the work to staff, so nothing a
     # chair sent is dropped silently.
     on_failure: Callable[..., Any]
@@ -115,20 +120,20 @@ class Queues:
         self._on_failure = Callback(table.on_failure)
 
     def _enqueue(self, queue: str, func: Callable[..., Any], arg: Any, job_id: str, *more: Any,
-                 revive: bool = False, fresh: bool = False) -> bool:
+                 revive: bool = False, fresh: bool = False, retry: Retry | None = None) -> bool:
         """`fresh`: the row was created just now, so no job can have its id yet; the plain enqueue
         (one round trip) is then as safe as RQ's check-and-enqueue script (two)."""
         try:
             # Our own pipeline: RQ then sends its queue-registry update with the job, not apart.
             pipe = self.redis.pipeline()
             self.by_name[queue].enqueue_call(func, args=(arg, *more), job_id=job_id, unique=not fresh,
-                                             retry=RETRY, on_failure=self._on_failure, timeout=60, result_ttl=300,
+                                             retry=retry or RETRY, on_failure=self._on_failure, timeout=60, result_ttl=300,
                                              failure_ttl=7 * 86400, pipeline=pipe)
             pipe.execute()
             return True
         except DuplicateJobError:
             if revive and self._orphaned(job_id):
-                return self._enqueue(queue, func, arg, job_id, *more)
+                return self._enqueue(queue, func, arg, job_id, *more, retry=retry)
             return True  # already queued or running: the row will be handled once
         except RedisError as exc:
             log.warning("enqueue %s failed, the sweeper will retry: %s", job_id, exc)
@@ -205,6 +210,11 @@ class Queues:
         """Queue one outbound message; priority 0 goes ahead of everything else."""
         queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
         return self._enqueue(queue, self.table.send, outbound_id, f"out-{outbound_id}", revive=revive, fresh=fresh)
+
+    def photo(self, photo_id: int, revive: bool = False, fresh: bool = False) -> bool:
+        """Queue the download of one worksheet photo (its own queue, behind the chairs' texts)."""
+        return self._enqueue(Q_MEDIA, self.table.photo, photo_id, f"photo-{photo_id}", revive=revive,
+                             fresh=fresh, retry=MEDIA_RETRY)
 
     def results_changed(self) -> None:
         """Tell every web process that the public results changed (their caches key on this)."""

@@ -28,6 +28,9 @@ class LaterJobs:
     def throttled(self, phone: str) -> bool:
         return False
 
+    def photo(self, photo_id: int, revive: bool = False, fresh: bool = False) -> bool:
+        return False
+
     def results_changed(self) -> None:
         """The web processes' caches notice at their next change (or restart)."""
 

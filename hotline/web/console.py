@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.services.console import accounts, casefile, claims, contact, entry, review
+from hotline.services.console import accounts, casefile, claims, contact, entry, photos, review
 from hotline.web import runtime
 from hotline.web.auth import login_required, safe_next, username
 
@@ -66,6 +66,23 @@ def queue() -> str:
     return render_template("console/queue.html", f=f, counties=q.counties, counts=q.counts,
                            approvals=q.approvals, label=claims.label, rows_html=rows, version=version,
                            claim_minutes=rt.config.claim_ttl_seconds // 60)
+
+
+@bp.get("/photos/<sha256>")
+@login_required
+def photo(sha256: str) -> Any:
+    """Our stored copy of a worksheet photo, by its SHA-256, as the type it was checked to be."""
+    rt = runtime()
+    copy = photos.stored_copy(rt.units, rt.media, sha256)
+    if copy is None:
+        return render_template("console/missing.html", what="that photo"), 404
+    resp = Response(copy.data, mimetype=copy.content_type)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Disposition"] = f'inline; filename="{sha256.lower()}"'
+    # The same hash is the same bytes forever; only signed-in staff may hold it.
+    resp.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    resp.headers["ETag"] = f'"{sha256.lower()}"'
+    return resp
 
 
 @bp.get("/queue.json")

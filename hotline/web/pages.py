@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, render_template
 
 from hotline.services.console import board, history
 from hotline.services.ops import health as health_check
+from hotline.services.results import public as results
 from hotline.web import runtime
 from hotline.web.auth import login_required
 
@@ -16,7 +17,9 @@ def home() -> str:
     """What this system is and where to look."""
     rt = runtime()
     figures = board.headline(rt.units)
-    return render_template("home.html", precincts=figures.precincts, reporting=figures.reporting,
+    published = results.summary_published(rt.units, rt.redis).data  # the same count as /results
+    return render_template("home.html", reporting=published["precincts_reporting"],
+                           precincts=published["precincts_total"], recorded=figures.reporting,
                            inbound=figures.texts, twilio=rt.config.twilio_enabled)
 
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, g, render_template, request
+from markupsafe import Markup
 
 from hotline.services.log import checkpoints
 from hotline.services.results import public as results
@@ -18,11 +21,27 @@ def _json(body: bytes) -> Response:
     return resp
 
 
+def _cached(answer: results.Answer, mimetype: str, cache_control: str) -> Response:
+    """A cached answer: `304` when the reader has it already, gzipped when the reader takes gzip."""
+    if request.if_none_match.contains_weak(answer.etag.strip('"')):
+        resp = Response(status=304)
+    elif request.accept_encodings["gzip"] > 0:
+        resp = Response(answer.gzipped, mimetype=mimetype)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(answer.body, mimetype=mimetype)
+    resp.headers["ETag"] = answer.etag
+    resp.headers["Vary"] = "Accept-Encoding"
+    resp.headers["Cache-Control"] = cache_control
+    return resp
+
+
 @bp.get("/api/results")
 def api_results() -> Response:
-    """Statewide and county totals with "N of M precincts reporting"."""
+    """Statewide and county totals with "N of M precincts reporting" (with an ETag: `304` to
+    `If-None-Match` until the figures change)."""
     rt = runtime()
-    return _json(results.summary_json(rt.units, rt.redis))
+    return _cached(results.summary_answer(rt.units, rt.redis), "application/json", "public, max-age=5")
 
 
 @bp.get("/api/results/precincts")
@@ -71,8 +90,45 @@ def _error(status: int, message: str) -> Response:
     return resp
 
 
+# The results page's body, and the whole page as a visitor who is not signed in sees it, rendered
+# once per published summary (the summary object is the cache's: a new one means new figures).
+_rendered: dict[str, tuple[results.Published, results.Answer]] = {}
+_rendered_lock = threading.Lock()
+
+
+def _render_once(kind: str, published: results.Published, render: Callable[[], str]) -> results.Answer:
+    with _rendered_lock:
+        hit = _rendered.get(kind)
+    if hit is not None and hit[0] is published:
+        return hit[1]
+    answer = results.Answer.of(render().encode(), f"{kind}:{published.answer.etag}".encode())
+    with _rendered_lock:
+        _rendered[kind] = (published, answer)
+    return answer
+
+
+def _live(published: results.Published) -> results.Answer:
+    return _render_once("live", published, lambda: render_template(
+        "results_live.html", data=published.data, published=published))
+
+
 @bp.get("/results")
-def results_page() -> str:
-    """The public results page."""
+def results_page() -> Response | str:
+    """The public results page: server-rendered; results.js refreshes it from /results/live."""
     rt = runtime()
-    return render_template("results.html", data=json.loads(results.summary_json(rt.units, rt.redis)))
+    published = results.summary_published(rt.units, rt.redis)
+    live = _live(published)
+
+    def page() -> str:
+        return render_template("results.html", live=Markup(live.body.decode()), etag=live.etag)
+
+    if g.get("user") is not None:
+        return page()  # staff see their own links in the header: rendered for them
+    return _cached(_render_once("page", published, page), "text/html", "no-cache")
+
+
+@bp.get("/results/live")
+def results_live() -> Response:
+    """The results page's body alone, for results.js (with an ETag: `304` until the figures change)."""
+    rt = runtime()
+    return _cached(_live(results.summary_published(rt.units, rt.redis)), "text/html", "no-cache")

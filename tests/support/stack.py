@@ -19,7 +19,7 @@ from hotline.app import create_app
 from hotline.config import Config
 from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.adapters.models import Base
-from hotline.adapters.queues import ALL_QUEUES, FailFastConnection
+from hotline.adapters.queues import ALL_QUEUES, Q_MEDIA, FailFastConnection
 from hotline.runtime import Runtime, build
 from workers import context as jobs_context
 
@@ -132,7 +132,12 @@ class BurstWorker(SimpleWorker):
         pass
 
 
-def work(rt: Runtime, queues: tuple[str, ...] = ALL_QUEUES) -> None:
+# What `work` runs unless told otherwise: every queue but the photo downloads, which would reach
+# for api.twilio.com; tests of photos run Q_MEDIA against a stand-in (tests/support/media.py).
+WITHOUT_MEDIA = tuple(q for q in ALL_QUEUES if q != Q_MEDIA)
+
+
+def work(rt: Runtime, queues: tuple[str, ...] = WITHOUT_MEDIA) -> None:
     """Run every queued job (and the jobs they queue) with a real RQ worker, then return."""
     worker = BurstWorker(list(queues), connection=rt.redis)
     worker.work(burst=True, with_scheduler=False, logging_level="WARNING")

@@ -116,6 +116,9 @@ CODE_EXPIRED = "That code has expired. Send the results again and we will send a
 CANCELLED = "Cancelled: the unconfirmed report for {code} was dropped. Nothing was recorded."
 NOTHING_TO_CANCEL = "There is no unconfirmed report to cancel."
 PHOTO_SAVED = "Photo saved with the {code} report. Thank you."
+# A photo we could not keep: not a picture (a video, a document) or over the size limit.
+PHOTO_REFUSED = ("Your photo for {code} could not be used: it is not a picture or is over {limit}. "
+                 "Text a photo of the signed worksheet.")
 PHOTO_ALONE = "Photo received. Please also text the numbers, e.g. '" + EXAMPLE + "'."
 CALL_BACK = ("A hotline staff member will call this number (ending {tail}). Please keep your phone "
              "on. You can still text your results meanwhile.")

@@ -19,6 +19,7 @@ from hotline.services.console.views import (
     submission_view,
 )
 from hotline.services.records import roster
+from hotline.services.records.photos import PhotoView
 from hotline.services.units import Units
 
 
@@ -42,7 +43,7 @@ class CaseFile:
     registered: list[str]           # the chair's registered phones
     events: list[history.Event]
     submissions: list[SubmissionView]
-    photos: list[str]
+    photos: list[PhotoView]
     worksheets: list[SheetView]
     identity: str | None            # "sent" or "verified": the newest callback code
     my_phone: str | None            # the phone click-to-call rings first for the viewer
@@ -74,6 +75,6 @@ def _gather(s: Session, found: BacklogItem | None, p: Precinct | None, viewer: s
         item=item_view(found) if found else None, holder=claims.holder(found) if found else None,
         precinct=precinct_view(p) if p else None, chair=p.chair.name if p and p.chair else None,
         phones=phones, registered=contact.phones_for(s, p) if p else [],
-        events=history.timeline(s, p, phones), submissions=subs, photos=history.photos(subs),
+        events=history.timeline(s, p, phones), submissions=subs, photos=history.photos(s, p) if p else [],
         worksheets=[sheet_view(ws) for ws in history.worksheets(s, p)] if p else [],
         identity=contact.identity_status(s, p) if p else None, my_phone=me.phone if me else None)

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "delivery_failure": "Our text did not arrive",
     "unknown_sender": "Text from an unregistered phone",
     "log_rewrite": "Verification log no longer matches a signed checkpoint",
+    "photo_failed": "Worksheet photo could not be downloaded",
 }
 QUEUE_LIMIT = 500  # rows shown at once; the counts still cover everything
 

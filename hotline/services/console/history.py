@@ -20,7 +20,8 @@ from hotline.adapters.models import (
     Worksheet,
 )
 from hotline.domain.texts import redact
-from hotline.services.console.views import SubmissionView
+from hotline.services.records import photos as photo_rows
+from hotline.services.records.photos import PhotoView
 from hotline.services.units import Units
 
 LIMIT = 200  # events per kind; a precinct with more than this has a bigger problem than paging
@@ -38,18 +39,22 @@ class Event:
     kind: str
     text: str
     status: str = ""
-    media: tuple[str, ...] = ()
+    media: int = 0  # how many photos the text brought
+    photos: tuple[PhotoView, ...] = ()  # our copies of them (Twilio's URLs are never shown)
 
 
 def timeline(s: Session, precinct: Precinct | None, phones: Sequence[str]) -> list[Event]:
     """Inbound texts, call steps and outbound texts or calls for these phones, oldest first."""
     events: list[Event] = []
     if phones:
-        for m in s.execute(select(InboundMessage).where(InboundMessage.from_number.in_(phones))
-                           .order_by(InboundMessage.id.desc()).limit(LIMIT)).scalars():
+        texts = list(s.execute(select(InboundMessage).where(InboundMessage.from_number.in_(phones))
+                               .order_by(InboundMessage.id.desc()).limit(LIMIT)).scalars())
+        kept = photo_rows.for_texts(s, [m.id for m in texts if m.media_urls])
+        for m in texts:
             # PINs stay out of staff screens, as they stay out of the log.
             events.append(Event(m.received_at, "in", m.from_number, m.channel,
-                                redact(m.body), m.outcome or "not handled yet", tuple(m.media_urls or ())))
+                                redact(m.body), m.outcome or "not handled yet", len(m.media_urls or ()),
+                                tuple(kept.get(m.id, ()))))
         for c in s.execute(select(CallEvent).where(CallEvent.from_number.in_(phones))
                            .order_by(CallEvent.id.desc()).limit(LIMIT)).scalars():
             keys = "****" if "pin" in c.step or c.step.startswith("staff") else c.digits  # PINs
@@ -79,9 +84,9 @@ def worksheets(s: Session, precinct: Precinct) -> list[Worksheet]:
                           .order_by(Worksheet.created_at.desc())).scalars())
 
 
-def photos(subs: Sequence[Submission | SubmissionView]) -> list[str]:
-    """Worksheet photos sent with any of these submissions, without repeats."""
-    return list(dict.fromkeys(url for sub in subs for url in (sub.photo_urls or [])))
+def photos(s: Session, precinct: Precinct) -> list[PhotoView]:
+    """The precinct's worksheet photos (our stored copies, or where their download stands), oldest first."""
+    return photo_rows.for_precinct(s, precinct.id)
 
 
 @dataclass(frozen=True)

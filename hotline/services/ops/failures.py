@@ -9,14 +9,14 @@ from hotline.adapters.models import InboundMessage, OutboundMessage
 from hotline.domain.texts import redact
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
-from hotline.services.records import backlog, outbox
+from hotline.services.records import backlog, outbox, photos
 from hotline.services.units import Units
 
 logger = logging.getLogger(__name__)
 
 
 def gave_up(units: Units, func_name: str, row_id: int | None, error: str) -> None:
-    """Open a backlog item for the inbox or outbox row whose job failed for good."""
+    """Open a backlog item for the inbox, outbox or photo row whose job failed for good."""
     logger.error("job %s(%s) failed after all retries: %s", func_name, row_id, error)
     try:
         with units.begin() as uow:
@@ -39,6 +39,8 @@ def gave_up(units: Units, func_name: str, row_id: int | None, error: str) -> Non
                                   summary="A text could not be sent after several tries",
                                   detail={"outbound_id": row_id, "body": out.body if out else None,
                                           "error": error[:500]})
+            elif func_name.endswith("fetch_photo") and row_id is not None:
+                photos.give_up(uow, row_id, error)
             chain.record(s, "job_failed", job=func_name, row_id=row_id, error=error[:500])
     except SQLAlchemyError:
         # The database itself is the problem; the failed-job registry still holds the job.

@@ -13,7 +13,7 @@ from datetime import timedelta
 from redis import Redis
 from sqlalchemy import or_, select
 
-from hotline.adapters.models import OutboundMessage, utcnow
+from hotline.adapters.models import OutboundMessage, WorksheetPhoto, utcnow
 from hotline.adapters.twilio_sms import Sender
 from hotline.services.ops import delivery
 from hotline.services.records.outbox import READY
@@ -70,6 +70,17 @@ def requeue_replies(units: Units, waiting: set[str], stale_seconds: float | None
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(500)).all()
     return sum(units.jobs.send(oid, priority, revive=True) for oid, priority in rows
                if f"out-{oid}" not in waiting)
+
+
+def requeue_photos(units: Units, waiting: set[str], stale_seconds: float | None = None) -> int:
+    """Queue worksheet photos still waiting for their download whose job is in no queue (lost
+    with Redis, or never queued); a job waiting for its retry is left alone."""
+    cutoff = utcnow() - timedelta(seconds=_stale(units, stale_seconds))
+    with units.reading() as session:
+        ids = list(session.execute(select(WorksheetPhoto.id).where(
+            WorksheetPhoto.status == "pending", WorksheetPhoto.received_at <= cutoff)
+            .order_by(WorksheetPhoto.id).limit(200)).scalars())
+    return sum(units.jobs.photo(pid, revive=True) for pid in ids if f"photo-{pid}" not in waiting)
 
 
 def settle_sends(units: Units, sender: Sender, stale_seconds: float | None = None) -> int:

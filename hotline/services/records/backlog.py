@@ -12,7 +12,8 @@ from hotline.services.log import chain as vlog
 # Lower is more urgent. Call-backs from registered chairs outrank everything else.
 PRIORITY = {"callback_request": 0, "failed_check": 1, "pin_lockout": 1, "code_lockout": 1,
             "voicemail": 2, "unparsed_text": 2, "delivery_failure": 2, "unknown_sender": 3,
-            "log_rewrite": 1}  # the verification log no longer extends its signed checkpoint
+            "log_rewrite": 1,  # the verification log no longer extends its signed checkpoint
+            "photo_failed": 2}  # a worksheet photo could not be downloaded from Twilio after every try
 KINDS = tuple(PRIORITY)
 
 

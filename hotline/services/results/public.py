@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.adapters.models import CandidateRow, County, Precinct, Report, Submission, utcnow
 from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
 from hotline.domain.caucus_math import county_ratio, sde
+from hotline.domain.central_time import clock_and_day
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.services.units import Units
@@ -77,18 +81,35 @@ def _county_ratios(s: Session) -> dict[int, Any]:
 
 def summary(s: Session) -> dict[str, Any]:
     """Statewide and per-county totals with "N of M precincts reporting"."""
+    return _summary(s)[0]
+
+
+def _summary(s: Session) -> tuple[dict[str, Any], dict[str, list[str]], list[PrecinctResult]]:
+    """The published summary, every county's precinct codes, and the published precincts."""
     rows = publishable(s)
     names = list(s.execute(select(CandidateRow.name).order_by(CandidateRow.ballot_order)).scalars())
-    totals_by_county = dict(s.execute(select(County.name, func.count(Precinct.id))
-                                      .join(Precinct, Precinct.county_id == County.id).group_by(County.name)).all())
-    counties: dict[str, list[PrecinctResult]] = {c: [] for c in sorted(totals_by_county)}
+    codes: dict[str, list[str]] = {}
+    for county, code in s.execute(select(County.name, Precinct.code).join(Precinct, Precinct.county_id == County.id)
+                                  .order_by(County.name, Precinct.code)):
+        codes.setdefault(county, []).append(code)
+    counties: dict[str, list[PrecinctResult]] = {c: [] for c in sorted(codes)}
     for r in rows:
         counties[r.county].append(r)
-    return {"updated_at": utcnow().isoformat(timespec="seconds"),
-            "precincts_reporting": len(rows), "precincts_total": sum(totals_by_county.values()),
-            "statewide": _totals(rows, names),
-            "counties": [{"county": c, "precincts_reporting": len(rs), "precincts_total": totals_by_county[c],
-                          "candidates": _totals(rs, names)} for c, rs in counties.items()]}
+    now = utcnow()
+    data = {"updated_at": now.isoformat(timespec="seconds"), "updated_central": clock_and_day(now),
+            "precincts_reporting": len(rows), "precincts_total": sum(len(c) for c in codes.values()),
+            "statewide": _totals(rows, names), "counties": []}
+    for c, rs in counties.items():
+        candidates = _totals(rs, names)
+        data["counties"].append({"county": c, "precincts_reporting": len(rs), "precincts_total": len(codes[c]),
+                                 "leading": _leading(candidates), "candidates": candidates})
+    return data, codes, rows
+
+
+def _leading(candidates: list[dict[str, Any]]) -> list[str]:
+    """The candidate(s) with the most SDEs (more than one on a tie), none before any SDE is won."""
+    top = max((Decimal(c["sde"]) for c in candidates), default=Decimal(0))
+    return [c["candidate"] for c in candidates if Decimal(c["sde"]) == top] if top > 0 else []
 
 
 def _totals(rows: list[PrecinctResult], names: list[str]) -> list[dict[str, Any]]:
@@ -129,15 +150,61 @@ def as_json(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A cached public answer: the body, the same gzipped, and an ETag that names its content."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, content: bytes | None = None) -> Answer:
+        """The answer for `body`; its ETag hashes `content` (the body unless given: the figures
+        without the time the cache was built, so every web process gives the same ETag)."""
+        digest = hashlib.sha256(body if content is None else content).hexdigest()[:20]
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
+
+
+@dataclass(frozen=True)
+class Published:
+    """The published summary, as the results page and `/api/results` read it (one per results version)."""
+
+    data: dict[str, Any]                        # the summary, as `/api/results` has it
+    answer: Answer                              # `/api/results`
+    precincts: dict[str, list[str]]             # county -> its precinct codes
+    reported: frozenset[str]                    # codes of the precincts whose results are published
+    anchors: dict[str, str]                     # county -> its id on the results page (for links)
+
+
+def published(s: Session) -> Published:
+    """The summary for the pages and the API, from one read snapshot."""
+    data, codes, rows = _summary(s)
+    figures = {k: v for k, v in data.items() if k not in ("updated_at", "updated_central")}
+    reported = frozenset(r.precinct for r in rows)
+    anchors: dict[str, str] = {}
+    for county in codes:
+        base = "county-" + (re.sub(r"[^a-z0-9]+", "-", county.lower()).strip("-") or "x")
+        anchor, n = base, 1
+        while anchor in anchors.values():
+            n += 1
+            anchor = f"{base}-{n}"
+        anchors[county] = anchor
+    return Published(data, Answer.of(as_json(data), as_json(figures)), codes, reported, anchors)
+
+
 class Cache:
     """Per-process cache keyed by a version number in Redis, bumped whenever results change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._store: dict[str, tuple[int, bytes]] = {}
+        self._store: dict[str, tuple[int, Any]] = {}
 
-    def get(self, units: Units, redis: Redis, key: str, build: Callable[[Session], bytes]) -> bytes:
-        """The cached body under `key`, built again from a read snapshot once the results changed."""
+    def get(self, units: Units, redis: Redis, key: str, build: Callable[[Session], T]) -> T:
+        """The cached value under `key`, built again from a read snapshot once the results changed."""
         try:
             version = int(redis.get(VERSION_KEY) or 0)
         except RedisError:
@@ -145,21 +212,31 @@ class Cache:
         with self._lock:
             hit = self._store.get(key)
         if hit and hit[0] == version and version >= 0:
-            return hit[1]
+            return hit[1]  # type: ignore[no-any-return]
         with units.reading() as s:
-            body = build(s)
+            value = build(s)
         with self._lock:
-            self._store[key] = (version, body)
-        return body
+            self._store[key] = (version, value)
+        return value
 
 
 # One cache per process: every web request for the public results reads it.
 _cache = Cache()
 
 
+def summary_published(units: Units, redis: Redis) -> Published:
+    """The published summary for the pages (cached until the results change)."""
+    return _cache.get(units, redis, "summary", published)
+
+
+def summary_answer(units: Units, redis: Redis) -> Answer:
+    """`/api/results`: statewide and county totals as JSON, gzipped and with an ETag (cached)."""
+    return summary_published(units, redis).answer
+
+
 def summary_json(units: Units, redis: Redis) -> bytes:
     """Statewide and county totals as JSON (cached until the results change)."""
-    return _cache.get(units, redis, "summary", lambda s: as_json(summary(s)))
+    return summary_answer(units, redis).body
 
 
 def precincts_json(units: Units, redis: Redis) -> bytes:
@@ -170,4 +247,3 @@ def precincts_json(units: Units, redis: Redis) -> bytes:
 def precincts_csv(units: Units, redis: Redis) -> bytes:
     """Per-precinct results as CSV (cached until the results change)."""
     return _cache.get(units, redis, "precincts.csv", lambda s: as_csv(precinct_rows(s)))
-

@@ -18,7 +18,7 @@ from hotline.domain.model import Candidate
 from hotline.domain.parsing import CallMe, Cancel, Confirm, Done, Help, Report, Status, parse_message
 from hotline.domain.texts import mask, redact
 from hotline.services.log import chain
-from hotline.services.records import outbox, roster
+from hotline.services.records import outbox, photos, roster
 from hotline.services.sms import admission, commands, confirm, report
 from hotline.services.sms.message import Answer, Incoming
 from hotline.services.units import UnitOfWork, Units
@@ -92,6 +92,10 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
                          registered=[p.code for p in text.registered], body=redact(msg.body),
                          media=len(msg.media_urls or []))
             answer = dispatch(uow, text)
+            if msg.media_urls:  # worksheet photos: each downloaded by its own job, once this commits
+                precinct_id = photos.precinct_of(uow, answer.submission_id or msg.submission_id,
+                                                 [p.id for p in text.registered])
+                photos.expect(uow, msg, precinct_id, answer.submission_id or msg.submission_id)
             for r in answer.replies:
                 outbox.queue_sms(uow, r.to or phone, r.body, r.kind, priority=r.priority,
                                  precinct_id=r.precinct_id, inbound_id=msg.id)

@@ -135,6 +135,6 @@ def photo_only(uow: UnitOfWork, text: Incoming) -> Answer:
         return say("photo_alone", replies.PHOTO_ALONE)
     sub.photo_urls = list(sub.photo_urls or []) + list(text.msg.media_urls)
     chain.record(s, "photo_saved", precinct=sub.precinct.code, phone=text.phone,
-                 submission_id=sub.id, urls=list(text.msg.media_urls))
+                 submission_id=sub.id, photos=len(text.msg.media_urls))  # no URLs in the log
     return Answer("photo_saved", (Reply(replies.PHOTO_SAVED.format(code=sub.precinct.code), "photo_saved",
                                         priority=1),), sub.id)

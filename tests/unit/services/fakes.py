@@ -33,6 +33,10 @@ class FakeJobs:
         self.queued.append(("throttled", phone))
         return True
 
+    def photo(self, photo_id: int, revive: bool = False, fresh: bool = False) -> bool:
+        self.queued.append(("photo", photo_id))
+        return True
+
     def results_changed(self) -> None:
         self.queued.append(("results_changed",))
 

@@ -283,14 +283,23 @@ def test_media_from_anywhere_but_twilio_is_dropped_and_noted(client, rt, caplog)
     assert "dropped 2 media URL(s)" in caplog.text
 
 
-def test_stored_media_of_another_host_are_never_rendered(app):
-    bad = ["javascript:alert(1)", "https://evil.example/x.jpg", "data:image/png;base64,AAAA"]
-    good = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0"
-    event = Event(at=__import__("datetime").datetime(2020, 2, 3, 20, 0), direction="in", phone="+15155550142",
-                  kind="sms", text="hi", media=(*bad, good))
+def test_photos_are_shown_as_our_copies_never_as_media_urls(app):
+    from datetime import datetime, timezone
+
+    from hotline.services.records.photos import PhotoView
+    at = datetime(2020, 2, 3, 20, 0, tzinfo=timezone.utc)
+    stored = PhotoView(1, "DSM-42", 7, None, "stored", "ab" * 32, "image/jpeg", 1234, at, None)
+    arriving = PhotoView(2, "DSM-42", 7, None, "pending", None, None, None, at, None)
+    refused = PhotoView(3, "DSM-42", 7, None, "refused", None, None, None, at, "not a picture (text/html)")
+    event = Event(at=at, direction="in", phone="+15155550142", kind="sms", text="hi", media=4,
+                  photos=(stored, arriving, refused))
     with app.test_request_context("/"):
         thread = render_template("console/_thread.html", events=[event])
-        facts = render_template("console/_facts.html", precinct=None, item=None, photos=[*bad, good])
+        facts = render_template("console/_facts.html", precinct=None, item=None,
+                                photos=[stored, arriving, refused])
     for html in (thread, facts):
-        assert good in html
-        assert "javascript:" not in html and "evil.example" not in html and "data:" not in html
+        assert f'href="/console/photos/{"ab" * 32}"' in html
+        assert "photo arriving" in html and "photo refused: not a picture (text/html)" in html
+        assert "http" not in html  # no URL of Twilio's, nor anybody else's
+    assert f'src="/console/photos/{"ab" * 32}"' in facts
+    assert "1 photo(s) not kept" in thread
