@@ -349,3 +349,32 @@ class WorksheetPhoto(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the text with it came in
     stored_at: Mapped[Optional[datetime]]
     precinct: Mapped[Precinct] = relationship(lazy="joined")
+
+
+class ResultChange(Base):
+    """One change to a precinct's published figures: the versioned public results feed.
+
+    `sequence` is global and gapless (one change, one number); `old`/`new` are the published
+    figures before and after ({"first": {...}, "final": {...}, "delegates": {...}}), None when
+    the precinct was (or became) unpublished. Nothing personal: no phones, no staff names."""
+
+    __tablename__ = "result_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    precinct_code: Mapped[str] = mapped_column(String(32), index=True)
+    stages: Mapped[list[Any]] = mapped_column(default=list)
+    old: Mapped[Optional[dict[str, Any]]]
+    new: Mapped[Optional[dict[str, Any]]]
+    reason: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(16))
+
+
+class ResultSequence(Base):
+    """A single row locked by every change to the published results, so the sequence has one
+    order and no two writers take the same number (FOR UPDATE on PostgreSQL)."""
+
+    __tablename__ = "result_sequence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+    at: Mapped[Optional[datetime]]

@@ -36,27 +36,74 @@ def _cached(answer: results.Answer, mimetype: str, cache_control: str) -> Respon
     return resp
 
 
+def _sequence_arg(name: str) -> int | None:
+    """A whole number >= 0 from the query string (None when absent); ValueError otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise ValueError(raw)
+    return int(raw)
+
+
 @bp.get("/api/results")
 def api_results() -> Response:
-    """Statewide and county totals with "N of M precincts reporting" (with an ETag: `304` to
-    `If-None-Match` until the figures change)."""
+    """Statewide and county totals with "N of M precincts reporting", the feed's `sequence` and
+    `as_of` (with an ETag named for the sequence: `304` to `If-None-Match` until the figures
+    change). `?at=SEQ`: the results exactly as they stood at that sequence."""
     rt = runtime()
-    return _cached(results.summary_answer(rt.units, rt.redis), "application/json", "public, max-age=5")
+    if "at" not in request.args:
+        return _cached(results.summary_answer(rt.units, rt.redis), "application/json", "public, max-age=5")
+    try:
+        at = _sequence_arg("at")
+    except ValueError:
+        return _error(400, "at must be a sequence number: a whole number, 0 or more.")
+    assert at is not None
+    try:
+        answer = results.summary_at(rt.units, rt.redis, at)
+    except results.BeyondSequence:
+        return _error(404, f"The results have not reached sequence {at} yet; see sequence in /api/results.")
+    return _cached(answer, "application/json", "public, max-age=3600")
+
+
+@bp.get("/api/results/changes")
+def api_results_changes() -> Response:
+    """The precinct-level changes to the published results after `since` (default 0), oldest
+    first, `limit` at a time (default 500, at most 2000), with a `next` cursor."""
+    try:
+        since = _sequence_arg("since") or 0
+        limit = _sequence_arg("limit")
+    except ValueError:
+        return _error(400, "since and limit must be whole numbers (since 0 or more, limit 1 to 2000).")
+    if limit is not None and not 1 <= limit <= results.CHANGES_MAX:
+        return _error(400, f"limit must be between 1 and {results.CHANGES_MAX}.")
+    try:
+        data = results.changes(runtime().units, since, limit or results.CHANGES_LIMIT)
+    except results.BeyondSequence:
+        return _error(404, f"The results have not reached sequence {since} yet; see sequence in /api/results.")
+    return _json(results.as_json(data))
 
 
 @bp.get("/api/results/precincts")
 def api_precincts() -> Response:
-    """Per-precinct results as JSON."""
+    """Per-precinct results as JSON: {"sequence", "as_of", "precincts": [rows]}."""
     rt = runtime()
-    return _json(results.precincts_json(rt.units, rt.redis))
+    download = results.precincts_json(rt.units, rt.redis)
+    resp = _json(download.body)
+    resp.headers["X-Results-Sequence"] = str(download.sequence)
+    return resp
 
 
 @bp.get("/api/results/precincts.csv")
 def api_precincts_csv() -> Response:
-    """Per-precinct results as CSV."""
+    """Per-precinct results as CSV; the sequence they were made at is in the `X-Results-Sequence`
+    header and the file's name."""
     rt = runtime()
-    resp = Response(results.precincts_csv(rt.units, rt.redis), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = "attachment; filename=precinct-results.csv"
+    download = results.precincts_csv(rt.units, rt.redis)
+    resp = Response(download.body, mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f"attachment; filename=precinct-results-seq-{download.sequence}.csv"
+    resp.headers["X-Results-Sequence"] = str(download.sequence)
     return resp
 
 

@@ -21,6 +21,7 @@ from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.adapters.models import Base
 from hotline.adapters.queues import ALL_QUEUES, Q_MEDIA, FailFastConnection
 from hotline.runtime import Runtime, build
+from hotline.services.results import public as results_public
 from workers import context as jobs_context
 
 TOKEN = "test-auth-token"
@@ -85,6 +86,7 @@ def _wipe(rt: Runtime) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
         conn.execute(text("INSERT INTO log_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+        conn.execute(text("INSERT INTO result_sequence (id, value) VALUES (1, 0)"))
 
 
 @pytest.fixture
@@ -100,6 +102,7 @@ def rt(config: Config) -> Iterator[Runtime]:
     runtime = build(config)
     runtime.redis.flushdb()
     _wipe(runtime)
+    results_public.forget_cached()
     jobs_context.install(runtime)
     yield runtime
     jobs_context.install(None)

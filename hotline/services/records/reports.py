@@ -15,7 +15,7 @@ from hotline.domain.model import Stage
 from hotline.domain.verification import CodeState
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog, checking, outbox
+from hotline.services.records import backlog, checking, feed, outbox
 from hotline.services.units import UnitOfWork
 
 AWAITING = SubmissionStatus.AWAITING.value
@@ -183,7 +183,10 @@ def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
             item.summary, item.submission_id = f"{precinct.code}: " + checking.summary(findings), sub.id
         else:
             backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
-        return Confirmed(findings, [stage for stage in Stage if stage not in current])
+        missing = [stage for stage in Stage if stage not in current]
+    # The public results feed: a change to the published figures takes the next sequence number.
+    feed.note(s, precinct.id, precinct.code, sub.source, "confirmed")
+    return Confirmed(findings, missing)
 
 
 def current_reports(s: Session, precinct_id: int) -> dict[Stage, Report]:
@@ -222,5 +225,6 @@ def explain(uow: UnitOfWork, precinct: Precinct, staff: str, note: str) -> Submi
     if sub.confirm_phone:
         outbox.queue_sms(uow, sub.confirm_phone, replies.explained(precinct.code, note), "explained",
                          priority=1, precinct_id=precinct.id)
+    feed.note(s, precinct.id, precinct.code, "staff", "explained")
     uow.after_commit(uow.jobs.results_changed)
     return sub

@@ -18,12 +18,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import CandidateRow, County, Precinct, Report, Submission, utcnow
+from hotline.adapters.models import CandidateRow, County, Precinct, Report, ResultChange, Submission, utcnow
 from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain.central_time import clock_and_day
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
+from hotline.services.records import feed
 from hotline.services.units import Units
 
 CSV_COLUMNS = ["county", "precinct", "candidate", "first", "final", "county_delegates", "sde"]
@@ -47,18 +48,37 @@ def publishable(s: Session) -> list[PrecinctResult]:
     for r in rows:
         current.setdefault(r.precinct_id, {})[r.stage] = r.counts
     latest = _latest_confirmations(s)
+    published: dict[str, feed.Figures] = {}
+    for pid, code in s.execute(select(Precinct.id, Precinct.code)):
+        stages, sub = current.get(pid, {}), latest.get(pid)
+        if sub is not None and feed.publishes(stages, sub.flagged, sub.explained_at):
+            published[code] = stages
+    return _results(s, published)
+
+
+def _results(s: Session, published: dict[str, feed.Figures]) -> list[PrecinctResult]:
+    """The published precincts (code -> figures by stage) with their county and SDEs, by code."""
     ratios = _county_ratios(s)
     out = []
     for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
-        stages = current.get(p.id, {})
-        sub = latest.get(p.id)
-        if len(stages) < 3 or sub is None or (sub.flagged and sub.explained_at is None):
+        stages = published.get(p.code)
+        if stages is None:
             continue
         ratio = ratios.get(p.county_id)
         dels = stages[Stage.DELEGATES.value]
         out.append(PrecinctResult(p.code, p.county.name, stages["first"], stages["final"], dels,
                                   sde(dels, ratio) if ratio is not None else {}))
     return out
+
+
+def published_at(s: Session, sequence: int) -> list[PrecinctResult]:
+    """The published precincts exactly as they stood at `sequence`, rebuilt from the feed: each
+    precinct's newest recorded figures at or before it (SDEs from the roster's county ratios)."""
+    latest: dict[str, feed.Figures | None] = {}
+    for code, new in s.execute(select(ResultChange.precinct_code, ResultChange.new)
+                               .where(ResultChange.sequence <= sequence).order_by(ResultChange.sequence)):
+        latest[code] = new
+    return _results(s, {code: figs for code, figs in latest.items() if figs is not None})
 
 
 def _latest_confirmations(s: Session) -> dict[int, Submission]:
@@ -84,9 +104,16 @@ def summary(s: Session) -> dict[str, Any]:
     return _summary(s)[0]
 
 
-def _summary(s: Session) -> tuple[dict[str, Any], dict[str, list[str]], list[PrecinctResult]]:
-    """The published summary, every county's precinct codes, and the published precincts."""
-    rows = publishable(s)
+def _summary(s: Session, at: int | None = None) -> tuple[dict[str, Any], dict[str, list[str]], list[PrecinctResult]]:
+    """The published summary, every county's precinct codes, and the published precincts: as they
+    stand now, or (`at`) as they stood at that sequence of the feed."""
+    sequence, as_of = feed.current(s)
+    if at is None:
+        rows = publishable(s)
+    else:
+        rows = published_at(s, at)
+        sequence = at
+        as_of = s.execute(select(ResultChange.at).where(ResultChange.sequence == at)).scalar_one_or_none()
     names = list(s.execute(select(CandidateRow.name).order_by(CandidateRow.ballot_order)).scalars())
     codes: dict[str, list[str]] = {}
     for county, code in s.execute(select(County.name, Precinct.code).join(Precinct, Precinct.county_id == County.id)
@@ -95,8 +122,9 @@ def _summary(s: Session) -> tuple[dict[str, Any], dict[str, list[str]], list[Pre
     counties: dict[str, list[PrecinctResult]] = {c: [] for c in sorted(codes)}
     for r in rows:
         counties[r.county].append(r)
-    now = utcnow()
+    now = utcnow() if at is None or as_of is None else as_of
     data = {"updated_at": now.isoformat(timespec="seconds"), "updated_central": clock_and_day(now),
+            "sequence": sequence, "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
             "precincts_reporting": len(rows), "precincts_total": sum(len(c) for c in codes.values()),
             "statewide": _totals(rows, names), "counties": []}
     for c, rs in counties.items():
@@ -162,11 +190,12 @@ class Answer:
     etag: str
 
     @classmethod
-    def of(cls, body: bytes, content: bytes | None = None) -> Answer:
+    def of(cls, body: bytes, content: bytes | None = None, prefix: str = "") -> Answer:
         """The answer for `body`; its ETag hashes `content` (the body unless given: the figures
-        without the time the cache was built, so every web process gives the same ETag)."""
+        without the time the cache was built, so every web process gives the same ETag), after
+        `prefix` (the results' sequence: the ETag names the release)."""
         digest = hashlib.sha256(body if content is None else content).hexdigest()[:20]
-        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{prefix}{digest}"')
 
 
 @dataclass(frozen=True)
@@ -184,6 +213,7 @@ def published(s: Session) -> Published:
     """The summary for the pages and the API, from one read snapshot."""
     data, codes, rows = _summary(s)
     figures = {k: v for k, v in data.items() if k not in ("updated_at", "updated_central")}
+    etag_prefix = f"seq-{data['sequence']}-"
     reported = frozenset(r.precinct for r in rows)
     anchors: dict[str, str] = {}
     for county in codes:
@@ -193,7 +223,7 @@ def published(s: Session) -> Published:
             n += 1
             anchor = f"{base}-{n}"
         anchors[county] = anchor
-    return Published(data, Answer.of(as_json(data), as_json(figures)), codes, reported, anchors)
+    return Published(data, Answer.of(as_json(data), as_json(figures), etag_prefix), codes, reported, anchors)
 
 
 class Cache:
@@ -224,6 +254,14 @@ class Cache:
 _cache = Cache()
 
 
+def forget_cached() -> None:
+    """Drop every cached answer of this process (tests start each on a fresh database)."""
+    with _cache._lock:
+        _cache._store.clear()
+    with _at_lock:
+        _at_cache.clear()
+
+
 def summary_published(units: Units, redis: Redis) -> Published:
     """The published summary for the pages (cached until the results change)."""
     return _cache.get(units, redis, "summary", published)
@@ -239,11 +277,83 @@ def summary_json(units: Units, redis: Redis) -> bytes:
     return summary_answer(units, redis).body
 
 
-def precincts_json(units: Units, redis: Redis) -> bytes:
-    """Per-precinct results as JSON (cached until the results change)."""
-    return _cache.get(units, redis, "precincts", lambda s: as_json(precinct_rows(s)))
+@dataclass(frozen=True)
+class Download:
+    """A bulk download and the sequence of the feed it was made at (from the same read snapshot)."""
+
+    body: bytes
+    sequence: int
 
 
-def precincts_csv(units: Units, redis: Redis) -> bytes:
-    """Per-precinct results as CSV (cached until the results change)."""
-    return _cache.get(units, redis, "precincts.csv", lambda s: as_csv(precinct_rows(s)))
+def _download(s: Session, build: Callable[[list[dict[str, Any]]], bytes]) -> Download:
+    return Download(build(precinct_rows(s)), feed.current(s)[0])
+
+
+def _precincts_document(s: Session) -> Download:
+    sequence, as_of = feed.current(s)
+    return Download(as_json({"sequence": sequence, "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
+                             "precincts": precinct_rows(s)}), sequence)
+
+
+def precincts_json(units: Units, redis: Redis) -> Download:
+    """Per-precinct results as JSON, with the sequence they were made at (cached until the results change)."""
+    return _cache.get(units, redis, "precincts", _precincts_document)
+
+
+def precincts_csv(units: Units, redis: Redis) -> Download:
+    """Per-precinct results as CSV, with the sequence they were made at (cached until the results change)."""
+    return _cache.get(units, redis, "precincts.csv", lambda s: _download(s, as_csv))
+
+
+class BeyondSequence(LookupError):
+    """A sequence the feed has not reached."""
+
+
+# `/api/results?at=SEQ`: an answer per sequence, built once (the results at a sequence never change).
+_at_cache: dict[int, Answer] = {}
+_at_lock = threading.Lock()
+AT_CACHE_SIZE = 256
+
+
+def summary_at(units: Units, redis: Redis, sequence: int) -> Answer:
+    """`/api/results?at=SEQ`: the summary exactly as it stood at that sequence (cached by SEQ).
+    Raises BeyondSequence for a sequence the feed has not reached."""
+    now = summary_published(units, redis).data["sequence"]
+    with _at_lock:
+        if _at_cache and now < max(_at_cache):
+            _at_cache.clear()  # the feed went back (a fresh database): what we kept is not its past
+        hit = _at_cache.get(sequence)
+    if hit is not None:
+        return hit
+    with units.reading() as s:
+        if sequence < 0 or sequence > feed.current(s)[0]:
+            raise BeyondSequence(sequence)
+        data = _summary(s, at=sequence)[0]
+    answer = Answer.of(as_json(data), prefix=f"seq-{sequence}-at-")
+    with _at_lock:
+        if len(_at_cache) >= AT_CACHE_SIZE:
+            _at_cache.pop(next(iter(_at_cache)))
+        _at_cache[sequence] = answer
+    return answer
+
+
+CHANGES_LIMIT, CHANGES_MAX = 500, 2000
+
+
+def changes(units: Units, since: int, limit: int = CHANGES_LIMIT) -> dict[str, Any]:
+    """`/api/results/changes?since=SEQ`: the precinct-level changes after `since`, oldest first, at
+    most `limit` (capped at CHANGES_MAX); `next` is the cursor for the following page (None when
+    this page reaches the current sequence). Raises BeyondSequence past the current sequence."""
+    limit = max(1, min(limit, CHANGES_MAX))
+    with units.reading() as s:
+        sequence, as_of = feed.current(s)
+        if since < 0 or since > sequence:
+            raise BeyondSequence(since)
+        rows = [{"sequence": r.sequence, "at": r.at.isoformat(timespec="seconds"), "precinct": r.precinct_code,
+                 "stages": r.stages, "old": r.old, "new": r.new, "reason": r.reason, "channel": r.channel}
+                for r in s.execute(select(ResultChange).where(ResultChange.sequence > since)
+                                   .order_by(ResultChange.sequence).limit(limit + 1)).scalars()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"since": since, "sequence": sequence, "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
+            "limit": limit, "next": rows[-1]["sequence"] if more else None, "changes": rows}

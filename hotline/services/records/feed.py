@@ -1,0 +1,99 @@
+"""The versioned results feed: every change to a precinct's published figures, numbered.
+
+The publish rule lives here (`publishes`): a precinct's figures are public once all three stages
+have a current report and its newest confirmation is not flagged (or was explained). `note`
+runs inside the transaction that may have changed them (a confirmation, an explanation): it
+locks the sequence row, compares the precinct's published figures with the ones the feed last
+recorded for it, and when they differ takes the next sequence number and writes one row, so the
+change and its row commit together. Nothing personal is written: no phone, no staff name.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from hotline.adapters.models import Report, ResultChange, ResultSequence, Submission, utcnow
+from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
+from hotline.domain.model import Stage
+
+STAGES = [stage.value for stage in Stage]
+Figures = dict[str, dict[str, int]]
+
+# Reasons, as the public feed gives them.
+FIRST_REPORT = "first report"
+CORRECTION = "correction by the chair"
+STAFF_ENTRY = "staff entry approved"
+FLAG_EXPLAINED = "flag explained"
+HELD = "held: the newest report failed the checks"
+
+SEQUENCE_LOCK = select(ResultSequence.value).where(ResultSequence.id == 1).with_for_update()
+CURRENT = select(Report.stage, Report.counts).where(Report.precinct_id == bindparam("precinct_id"),
+                                                    Report.status == ReportStatus.CURRENT.value)
+NEWEST_CONFIRMED = (select(Submission.flagged, Submission.explained_at)
+                    .where(Submission.precinct_id == bindparam("precinct_id"),
+                           Submission.status == SubmissionStatus.CONFIRMED.value)
+                    .order_by(Submission.confirmed_at.desc(), Submission.id.desc()).limit(1))
+LAST_RECORDED = (select(ResultChange.new).where(ResultChange.precinct_code == bindparam("code"))
+                 .order_by(ResultChange.sequence.desc()).limit(1))
+
+
+def publishes(stages: dict[str, Any], flagged: bool | None, explained_at: datetime | None) -> bool:
+    """The publish rule: all three stages current, the newest confirmation not flagged or explained."""
+    return set(STAGES) <= stages.keys() and flagged is not None and (not flagged or explained_at is not None)
+
+
+def figures(s: Session, precinct_id: int) -> Figures | None:
+    """One precinct's published figures as they stand in this transaction (None: not published)."""
+    stages = {r.stage: dict(r.counts) for r in s.execute(CURRENT, {"precinct_id": precinct_id})}
+    newest = s.execute(NEWEST_CONFIRMED, {"precinct_id": precinct_id}).first()
+    if newest is None or not publishes(stages, newest.flagged, newest.explained_at):
+        return None
+    return {stage: stages[stage] for stage in STAGES}
+
+
+def current(s: Session) -> tuple[int, datetime | None]:
+    """The current sequence and when it was taken (0 and None before any change)."""
+    row = s.execute(select(ResultSequence.value, ResultSequence.at).where(ResultSequence.id == 1)).first()
+    return (row.value, row.at) if row is not None else (0, None)
+
+
+def _lock(s: Session) -> int:
+    """The current sequence, read under a row lock kept to the end of the transaction."""
+    value = s.execute(SEQUENCE_LOCK).scalar_one_or_none()
+    if value is None:  # a database made without the migration's first row
+        s.execute(insert(ResultSequence).values(id=1, value=0))
+        value = 0
+    return value
+
+
+def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: str) -> ResultChange | None:
+    """Record the change to one precinct's published figures, if there is one.
+
+    `cause` is "confirmed" (a report was confirmed through `channel`) or "explained" (staff
+    explained its flag). Called after the change is made, inside the same transaction."""
+    sequence = _lock(s)  # first: a concurrent writer's row for this precinct is seen below
+    old = s.execute(LAST_RECORDED, {"code": precinct_code}).scalar_one_or_none()
+    had_row = s.execute(select(ResultChange.id).where(ResultChange.precinct_code == precinct_code)
+                        .limit(1)).first() is not None
+    new = figures(s, precinct_id)
+    if old == new:
+        return None
+    if cause == "explained":
+        reason = FLAG_EXPLAINED
+    elif new is None:
+        reason = HELD
+    elif channel == "staff":
+        reason = STAFF_ENTRY
+    else:
+        reason = CORRECTION if had_row else FIRST_REPORT
+    now = utcnow()
+    changed = [st for st in STAGES if (old or {}).get(st) != (new or {}).get(st)]
+    row = ResultChange(sequence=sequence + 1, at=now, precinct_code=precinct_code, stages=changed,
+                       old=old, new=new, reason=reason, channel=channel)
+    s.add(row)
+    s.execute(ResultSequence.__table__.update().where(ResultSequence.__table__.c.id == 1)
+              .values(value=sequence + 1, at=now))
+    return row
