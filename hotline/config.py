@@ -113,6 +113,8 @@ class Config:
     media_url: str | None = None
     media_s3_endpoint: str | None = None
     media_max_bytes: int = 5 * 1024 * 1024  # larger media are refused, and the chair told
+    # A stored worksheet photo is published once staff mark it as matching the report; on, at once.
+    publish_photos_at_once: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -181,6 +183,7 @@ class Config:
             media_url=e.get("HOTLINE_MEDIA_URL") or None,
             media_s3_endpoint=e.get("HOTLINE_MEDIA_S3_ENDPOINT") or None,
             media_max_bytes=_int(e.get("HOTLINE_MEDIA_MAX_BYTES"), cls.media_max_bytes),
+            publish_photos_at_once=_bool(e.get("HOTLINE_PUBLISH_PHOTOS_AT_ONCE"), cls.publish_photos_at_once),
         )
         return replace(cfg, **overrides) if overrides else cfg
 

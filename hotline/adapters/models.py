@@ -348,6 +348,11 @@ class WorksheetPhoto(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the text with it came in
     stored_at: Mapped[Optional[datetime]]
+    # Staff's latest mark against the recorded report: matches, differs, unreadable (None: not
+    # checked yet); every mark, earlier ones included, is in the verification log (`photo_marked`).
+    mark: Mapped[Optional[str]] = mapped_column(String(16))
+    marked_by: Mapped[Optional[str]] = mapped_column(String(80))
+    marked_at: Mapped[Optional[datetime]]
     precinct: Mapped[Precinct] = relationship(lazy="joined")
 
 

@@ -26,7 +26,7 @@ def board() -> str:
     """Every precinct's state, filterable, with "N of M reporting" per county and statewide."""
     county, state, code = (request.args.get(k) or None for k in ("county", "state", "code"))
     data = board_svc.show(runtime().units, county=county, state=state, code=code)
-    return render_template("admin/board.html", board=data, states=board_svc.STATES,
+    return render_template("admin/board.html", board=data, states=board_svc.STATES, photos=board_svc.PHOTO,
                            f={"county": county, "state": state, "code": code})
 
 

@@ -85,6 +85,29 @@ def photo(sha256: str) -> Any:
     return resp
 
 
+@bp.post("/photos/<int:photo_id>/mark")
+@login_required
+def mark_photo(photo_id: int) -> Response:
+    """Mark a stored photo against the recorded report: matches, differs (on to a correction), unreadable."""
+    back = safe_next(request.form.get("next"))
+    try:
+        marked = photos.mark(runtime().units, photo_id, request.form.get("outcome", ""), username())
+    except photos.MarkError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    if marked.outcome == "differs":
+        flash("Photo marked as differing from the recorded report. Enter the numbers from the paper "
+              "worksheet below; the correction counts once another staff member approves it.")
+        return redirect(url_for("entry.enter", code=marked.code, worksheet=marked.worksheet_id))
+    if marked.outcome == "unreadable":
+        flash(f"Photo marked as unreadable. A text to {marked.texted} asks the chair for a new, clear photo."
+              if marked.texted else "Photo marked as unreadable. The chair has no registered phone: "
+              "call them and ask for a new photo.")
+    else:
+        flash("Photo marked as matching the recorded report.")
+    return redirect(back)
+
+
 @bp.get("/queue.json")
 @login_required
 def queue_json() -> Response:

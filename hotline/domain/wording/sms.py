@@ -119,6 +119,9 @@ PHOTO_SAVED = "Photo saved with the {code} report. Thank you."
 # A photo we could not keep: not a picture (a video, a document) or over the size limit.
 PHOTO_REFUSED = ("Your photo for {code} could not be used: it is not a picture or is over {limit}. "
                  "Text a photo of the signed worksheet.")
+# Staff could not read a stored worksheet photo against the report: ask the chair for another.
+PHOTO_UNREADABLE = ("Hotline: we could not read the worksheet photo for {code}. Please text a new, clear "
+                    "photo of the signed worksheet.")
 PHOTO_ALONE = "Photo received. Please also text the numbers, e.g. '" + EXAMPLE + "'."
 CALL_BACK = ("A hotline staff member will call this number (ending {tail}). Please keep your phone "
              "on. You can still text your results meanwhile.")

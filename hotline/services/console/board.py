@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hotline.adapters.models import InboundMessage, Precinct, Report, Submission
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
+from hotline.services.records import photos as photo_rows
 from hotline.services.results import public as results
 from hotline.services.units import Units
 
@@ -28,6 +29,11 @@ STATES = {
 }
 
 
+# What the newest stored worksheet photo says about the recorded report (the board's photo column).
+PHOTO = {"matches": "matches", "differs": "differs", "unreadable": "unreadable",
+         "not_checked": "not checked", "missing": "missing"}
+
+
 @dataclass(frozen=True)
 class Row:
     code: str
@@ -37,6 +43,7 @@ class Row:
     stages: tuple[str, ...]
     reporting: bool
     last_confirmed: datetime | None
+    photo: str = "missing"  # a key of PHOTO
 
 
 @dataclass
@@ -91,6 +98,7 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
     awaiting = set(s.execute(select(Submission.precinct_id).where(Submission.status == AWAITING)).scalars())
     latest = _latest_confirmed(s)
     reporting = {r.precinct for r in results.publishable(s)}
+    marks = photo_rows.board_marks(s)
     statewide, tallies, rows = Tally("Statewide"), {}, []
     for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
         stages = current.get(p.id, set())
@@ -105,7 +113,8 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
             continue
         sub = latest.get(p.id)
         rows.append(Row(p.code, p.name, p.county.name, st, tuple(x.value for x in Stage if x.value in stages),
-                        p.code in reporting, sub.confirmed_at if sub else None))
+                        p.code in reporting, sub.confirmed_at if sub else None,
+                        (marks[p.id] or "not_checked") if p.id in marks else "missing"))
     return Board(rows, [tallies[k] for k in sorted(tallies)], statewide)
 
 

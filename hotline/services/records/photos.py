@@ -15,6 +15,9 @@ from hotline.services.units import UnitOfWork
 
 PENDING, STORED, REFUSED, FAILED = "pending", "stored", "refused", "failed"
 STATUSES = (PENDING, STORED, REFUSED, FAILED)
+# Staff's marks of a stored photo against the recorded report (None: not checked yet).
+MATCHES, DIFFERS, UNREADABLE = "matches", "differs", "unreadable"
+MARKS = (MATCHES, DIFFERS, UNREADABLE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class PhotoView:
     bytes: int | None
     received_at: datetime
     error: str | None
+    mark: str | None = None
+    marked_by: str | None = None
+    marked_at: datetime | None = None
 
     @property
     def arriving(self) -> bool:
@@ -43,7 +49,8 @@ class PhotoView:
 
 def view(row: WorksheetPhoto) -> PhotoView:
     return PhotoView(row.id, row.precinct.code, row.inbound_id, row.submission_id, row.status, row.sha256,
-                     row.content_type, row.bytes, row.received_at, row.error)
+                     row.content_type, row.bytes, row.received_at, row.error, row.mark, row.marked_by,
+                     row.marked_at)
 
 
 def expect(uow: UnitOfWork, msg: InboundMessage, precinct_id: int | None, submission_id: int | None) -> list[int]:
@@ -82,6 +89,25 @@ def for_precinct(s: Session, precinct_id: int) -> list[PhotoView]:
     rows = s.execute(select(WorksheetPhoto).where(WorksheetPhoto.precinct_id == precinct_id)
                      .order_by(WorksheetPhoto.id)).scalars()
     return [view(r) for r in rows]
+
+
+def publishable(s: Session, precinct_id: int, at_once: bool) -> list[PhotoView]:
+    """The precinct's photos the public may see, oldest first: stored ones marked as matching the
+    recorded report (every stored one when `at_once`, HOTLINE_PUBLISH_PHOTOS_AT_ONCE)."""
+    q = select(WorksheetPhoto).where(WorksheetPhoto.precinct_id == precinct_id, WorksheetPhoto.status == STORED)
+    if not at_once:
+        q = q.where(WorksheetPhoto.mark == MATCHES)
+    return [view(r) for r in s.execute(q.order_by(WorksheetPhoto.id)).scalars()]
+
+
+def board_marks(s: Session) -> dict[int, str | None]:
+    """Per precinct with a stored photo, the newest stored photo's mark (None: not checked)."""
+    out: dict[int, str | None] = {}
+    rows = s.execute(select(WorksheetPhoto.precinct_id, WorksheetPhoto.mark)
+                     .where(WorksheetPhoto.status == STORED).order_by(WorksheetPhoto.id))
+    for pid, mark in rows:
+        out[pid] = mark  # a later photo replaces an earlier one
+    return out
 
 
 def for_texts(s: Session, inbound_ids: Sequence[int]) -> dict[int, list[PhotoView]]:
