@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import STEP_TIMEOUT_MS, time_budget
-from tests.support.chairs import Phone
+from tests.support.chairs import Phone, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(time_budget())]
 
@@ -22,10 +22,7 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth"
 
 def publish(client: Any, rt: Any, phone: str, texts: tuple[str, ...]) -> None:
     """A chair texts all three stages and confirms each: the precinct is published."""
-    chair = Phone(client, rt, phone)
-    for text in texts:
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
+    report(Phone(client, rt, phone), *texts)
 
 
 def open_tab(browser: Any, live_url: str, width: int, height: int, **options: Any) -> Iterator[tuple[Any, list[str]]]:

@@ -8,16 +8,10 @@ from sqlalchemy import delete, select, update
 
 from hotline.adapters.models import Precinct, ResultChange, ResultSequence
 from hotline.services.records import feed
-from tests.support.chairs import Phone, load_roster
+from tests.support.chairs import Phone, load_roster, report
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
-
-
-def report(chair: Phone, *texts: str) -> None:
-    for text in texts:
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
 
 
 def test_concurrent_changes_take_distinct_sequences_in_commit_order(client, rt):

@@ -65,6 +65,13 @@ class Phone:
         raise AssertionError("no code was sent to this phone")
 
 
+def report(chair: Phone, *texts: str) -> None:
+    """`chair` texts each of `texts` and confirms it with the code the read-back carries."""
+    for text in texts:
+        chair.send(text)
+        chair.send(f"YES {chair.code()}")
+
+
 FLAGGED_NIGHT = ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
                  "final: Pete 55, Bernie 48, Warren 32",
                  "delegates: Pete 2, Bernie 3, Warren 2")  # the caucus math gives Pete 3, Bernie 2

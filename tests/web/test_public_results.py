@@ -9,19 +9,13 @@ from datetime import datetime, timezone
 import pytest
 
 from hotline.domain.central_time import clock
-from tests.support.chairs import Phone, load_roster, statements_run
+from tests.support.chairs import Phone, load_roster, report, statements_run
 from tests.web.console.staff import PASSWORD, Staff, _fast_hashes, accounts  # noqa: F401
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
 DELEGATES = "delegates: Pete 3, Bernie 2, Warren 2"
 STAFF_LINKS = ('href="/outbox"', 'href="/console/"', "Work queue", "Approvals")
-
-
-def report(chair: Phone, *texts: str) -> None:
-    for text in texts:
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
 
 
 @pytest.fixture

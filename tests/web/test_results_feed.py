@@ -9,7 +9,7 @@ import io
 import pytest
 
 from hotline.services.console import review
-from tests.support.chairs import Phone, load_roster
+from tests.support.chairs import Phone, load_roster, report
 from tests.web.console.staff import _fast_hashes, accounts  # noqa: F401
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
@@ -19,12 +19,6 @@ BAD_DELEGATES = "delegates: Pete 2, Bernie 3, Warren 2"
 RECOUNT = "final: Pete 56, Bernie 47, Warren 32"
 PHONE = "+15155550142"
 PERSONAL = ("5155550142", "3195550105", "alex", "Maria")
-
-
-def report(chair: Phone, *texts: str) -> None:
-    for text in texts:
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
 
 
 @pytest.fixture

@@ -75,9 +75,8 @@ def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: 
     `cause` is "confirmed" (a report was confirmed through `channel`) or "explained" (staff
     explained its flag). Called after the change is made, inside the same transaction."""
     sequence = _lock(s)  # first: a concurrent writer's row for this precinct is seen below
-    old = s.execute(LAST_RECORDED, {"code": precinct_code}).scalar_one_or_none()
-    had_row = s.execute(select(ResultChange.id).where(ResultChange.precinct_code == precinct_code)
-                        .limit(1)).first() is not None
+    last = s.execute(LAST_RECORDED, {"code": precinct_code}).first()  # None: never recorded
+    had_row, old = last is not None, last.new if last is not None else None
     new = figures(s, precinct_id)
     if old == new:
         return None

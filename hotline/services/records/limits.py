@@ -39,6 +39,10 @@ def locked_until(s: Session, key: str, now: datetime | None = None, *, for_updat
     return None
 
 
+def _counter(row: RateCounter) -> lockout.Counter:
+    return lockout.Counter(row.count, row.window_started_at, row.locked_until)
+
+
 def _store(row: RateCounter, counter: lockout.Counter) -> None:
     row.count, row.window_started_at, row.locked_until = counter.count, counter.window_started_at, counter.locked_until
 
@@ -46,7 +50,7 @@ def _store(row: RateCounter, counter: lockout.Counter) -> None:
 def hit(s: Session, key: str, *, limit: int, window_seconds: int, lock_seconds: int) -> Tally:
     """Count one failure; at `limit` failures within the window the key locks for `lock_seconds`."""
     now, row = utcnow(), _row(s, key)
-    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    before = _counter(row)
     after = lockout.fail(before, now, limit=limit, window=timedelta(seconds=window_seconds),
                          lock=timedelta(seconds=lock_seconds))
     _store(row, after)
@@ -58,7 +62,7 @@ def hit(s: Session, key: str, *, limit: int, window_seconds: int, lock_seconds: 
 def allow(s: Session, key: str, *, limit: int, window_seconds: int) -> bool:
     """True for the first `limit` calls per window (e.g. replies to an unknown number)."""
     row = _row(s, key)
-    counter, allowed = lockout.allow(lockout.Counter(row.count, row.window_started_at, row.locked_until),
+    counter, allowed = lockout.allow(_counter(row),
                                      utcnow(), limit=limit, window=timedelta(seconds=window_seconds))
     _store(row, counter)
     return allowed
@@ -74,7 +78,7 @@ def slow(s: Session, key: str, *, after: int, window_seconds: int, cap_seconds: 
     """Count one failure on a key that slows down instead of locking (see `lockout.slow`); the
     tally's `locked_until` is when the next try is allowed (None: at once)."""
     now, row = utcnow(), _row(s, key)
-    after_c = lockout.slow(lockout.Counter(row.count, row.window_started_at, row.locked_until), now,
+    after_c = lockout.slow(_counter(row), now,
                            after=after, window=timedelta(seconds=window_seconds),
                            cap=timedelta(seconds=cap_seconds))
     _store(row, after_c)
@@ -94,7 +98,7 @@ def precinct_tried(s: Session, key: str, *, wrong: bool, limit: int, window_seco
     """Count one PIN try (`wrong` or not) on a slow-down counter: at `limit` wrong ones in the
     window, the next try must wait `gap_seconds` (`locked_until` holds when it may come)."""
     now, row = utcnow(), _row(s, key)
-    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    before = _counter(row)
     window = timedelta(seconds=window_seconds)
     after = lockout.precinct_tried(before, now, wrong=wrong, limit=limit, window=window,
                                    gap=timedelta(seconds=gap_seconds))
@@ -108,7 +112,7 @@ def spend(s: Session, key: str, *, limit: int, window_seconds: int) -> datetime 
     """Spend one from a budget of `limit` per window; when this spends the last, until when the
     key is paused (else None)."""
     now, row = utcnow(), _row(s, key)
-    before = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    before = _counter(row)
     after = lockout.spend(before, now, limit=limit, window=timedelta(seconds=window_seconds))
     _store(row, after)
     return after.locked_until if after.locked(now) and not before.locked(now) else None
@@ -119,5 +123,5 @@ def precinct_slowed(s: Session, key: str, *, limit: int, window_seconds: int) ->
     row = s.execute(select(RateCounter).where(RateCounter.key == key)).scalar_one_or_none()
     if row is None:
         return False
-    counter = lockout.Counter(row.count, row.window_started_at, row.locked_until)
+    counter = _counter(row)
     return lockout.precinct_slowed(counter, utcnow(), limit=limit, window=timedelta(seconds=window_seconds))

@@ -10,17 +10,11 @@ from sqlalchemy import func, select
 
 from hotline.adapters.models import LogEntry, Precinct, Worksheet
 from tests.web.console.staff import flashes, open_item
-from tests.support.chairs import Phone
+from tests.support.chairs import Phone, report
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
 DELEGATES = "delegates: Pete 3, Bernie 2, Warren 2"
-
-
-def report(chair: Phone, *texts: str) -> None:
-    for text in texts:
-        chair.send(text)
-        chair.send(f"YES {chair.code()}")
 
 
 def upload(member, kind: str, text: str):
