@@ -256,6 +256,9 @@ class LogEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # 16 random bytes (hex) that hide phone and actor in the hash (see services/log/chain.py);
+    # NULL for entries written before public proofs, which hash the two values themselves.
+    salt: Mapped[Optional[str]] = mapped_column(String(32))
 
 
 class LogHead(Base):
@@ -383,3 +386,23 @@ class ResultSequence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
     at: Mapped[Optional[datetime]]
+
+
+class CoinTossRow(Base):
+    """The outcome of a coin toss that decided a precinct's delegates (the newest row counts).
+
+    `winners` and `groups` are group names (the tie's winners, and the tied groups it decided);
+    `channel` is sms, voice or staff; `recorded_by` is the chair's phone or the staff username
+    (never public). `log_seq` is the seq of its `coin_toss_recorded` verification log entry.
+    """
+
+    __tablename__ = "coin_tosses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submissions.id"))
+    winners: Mapped[list[Any]] = mapped_column(default=list)
+    groups: Mapped[list[Any]] = mapped_column(default=list)
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    log_seq: Mapped[Optional[int]]

@@ -24,6 +24,7 @@ class Context:
     attendance: int | None
     viability: int | None
     allocation: Allocation | None
+    toss: tuple[str, ...] | None = None  # the recorded coin-toss winners (None: not recorded)
 
     @property
     def attendance_reported(self) -> bool:
@@ -39,8 +40,10 @@ def stage_dict(counts: object) -> dict[str, int] | None:
     return dict(counts) if counts else None  # type: ignore[call-overload]
 
 
-def build_context(results: PrecinctResults, rules: RuleSet) -> Context:
-    """Compute A (reported, else the first-alignment total), V and the rule-consistent allocations."""
+def build_context(results: PrecinctResults, rules: RuleSet,
+                  toss: tuple[str, ...] | None = None) -> Context:
+    """Compute A (reported, else the first-alignment total), V and the rule-consistent allocations;
+    `toss` is the recorded coin-toss winners, if any."""
     first, final, dels = stage_dict(results.first), stage_dict(results.final), stage_dict(results.delegates)
     order = tuple(dict.fromkeys([*(first or {}), *(final or {}), *(dels or {})]))
     attendance = results.attendance if results.attendance is not None else (
@@ -51,4 +54,5 @@ def build_context(results: PrecinctResults, rules: RuleSet) -> Context:
     viability = viability_number(attendance, d, rules) if d and attendance else None
     allocation = (allocations(final, d, attendance, rules)
                   if d and attendance and final and not negative else None)
-    return Context(results, rules, order, first, final, dels, attendance, viability, allocation)
+    return Context(results, rules, order, first, final, dels, attendance, viability, allocation,
+                   tuple(toss) if toss else None)

@@ -27,9 +27,10 @@ class Evaluation:
 
 
 def evaluate(results: PrecinctResults, rules: RuleSet = IOWA_2020, *, expect_complete: bool = False,
-             others: Iterable[PrecinctResults] = ()) -> Evaluation:
-    """Run every check and return the findings (errors first) with the allocation they used."""
-    ctx = build_context(results, rules)
+             others: Iterable[PrecinctResults] = (), toss: tuple[str, ...] | None = None) -> Evaluation:
+    """Run every check and return the findings (errors first) with the allocation they used;
+    `toss` is the recorded coin-toss winners, if any."""
+    ctx = build_context(results, rules, toss)
     findings: list[Finding] = _stage_missing(ctx) if expect_complete else []
     findings += _negative(ctx)
     if not any(f.code == "negative-count" for f in findings):
@@ -40,9 +41,10 @@ def evaluate(results: PrecinctResults, rules: RuleSet = IOWA_2020, *, expect_com
 
 
 def check(results: PrecinctResults, rules: RuleSet = IOWA_2020, *, expect_complete: bool = False,
-          others: Iterable[PrecinctResults] = ()) -> list[Finding]:
-    """All findings for one precinct report, errors first; `others` are reports to compare for copies."""
-    return evaluate(results, rules, expect_complete=expect_complete, others=others).findings
+          others: Iterable[PrecinctResults] = (), toss: tuple[str, ...] | None = None) -> list[Finding]:
+    """All findings for one precinct report, errors first; `others` are reports to compare for copies,
+    `toss` the recorded coin-toss winners."""
+    return evaluate(results, rules, expect_complete=expect_complete, others=others, toss=toss).findings
 
 
 def _stage_missing(ctx: Context) -> list[Finding]:

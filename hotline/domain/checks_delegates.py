@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from hotline.domain import coin_toss
 from hotline.domain.allocation import names_text
 from hotline.domain.check_context import ERROR, INFO, WARNING, Context
 from hotline.domain.findings import Finding
@@ -118,6 +119,7 @@ _TIE_WORDS = {"over": "which of {g} gives up a delegate", "under": "which of {g}
 
 
 def _coin_toss(ctx: Context) -> list[Finding]:
+    """A tie the reported delegates (if any) fit: checked against the recorded toss, if there is one."""
     alloc = ctx.allocation
     assert alloc is not None
     what = "; ".join(_TIE_WORDS[t.kind].format(g=names_text(t.groups)) for t in alloc.ties)
@@ -126,7 +128,29 @@ def _coin_toss(ctx: Context) -> list[Finding]:
         tail = f"the reported delegates match one of the {count} rule-consistent outcomes."
     else:
         tail = f"{count} outcomes are consistent with the rules."
-    return [Finding("coin-toss", INFO, f"A coin toss decides {what}; {tail}")]
+    winners = ctx.toss if coin_toss.applies(alloc, ctx.toss) else None
+    if winners is None:
+        pairs = coin_toss.more_votes_fewer(ctx.final or {}, ctx.delegates or {}) if _judged(ctx) else []
+        if pairs:
+            x, y = pairs[0]
+            return [Finding("coin-toss-unrecorded", WARNING,
+                            f"A coin toss decides {what}; {tail} Only the toss explains why {x}, with more"
+                            f" final votes ({ctx.final[x]}) than {y} ({ctx.final[y]}), has fewer county"
+                            " delegates, and who won it is not recorded yet.", x,
+                            f"Coin toss between {names_text(alloc.tied_groups)} not recorded yet - text"
+                            " COIN and the winner.")]
+        return [Finding("coin-toss", INFO, f"A coin toss decides {what}; {tail} Who won it is not"
+                        " recorded yet.")]
+    won = f"The coin toss was recorded as won by {names_text(list(winners))}"
+    if ctx.delegates is not None and _judged(ctx) and not coin_toss.matches(alloc, winners, ctx.delegates):
+        favoured = coin_toss.favoured(alloc, winners, ctx.delegates)
+        gives = (f"The worksheet gives {names_text(favoured)} the delegate" if favoured
+                 else "The reported delegates do not follow the toss")
+        return [Finding("coin-toss-mismatch", ERROR, f"{gives}, but the coin toss was recorded as won by"
+                        f" {names_text(list(winners))}.", favoured[0] if len(favoured) == 1 else None,
+                        f"{gives}, but the coin toss was recorded as won by {names_text(list(winners))}"
+                        " - check the worksheet.")]
+    return [Finding("coin-toss", INFO, f"A coin toss decides {what}; {tail} {won}.")]
 
 
 def _more_votes_fewer(ctx: Context) -> list[Finding]:

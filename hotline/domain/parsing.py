@@ -52,6 +52,17 @@ class CallMe:
 
 
 @dataclass(frozen=True)
+class Coin:
+    """COIN and the winner(s) of a coin toss: each word's possible candidates, the words that
+    name nobody, and the precinct code if the chair gave one."""
+
+    precinct: str | None = None
+    choices: tuple[frozenset[str], ...] = ()
+    unknown: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Section:
     """One result set: its stage (None if the chair named none) and counts by display name, in order given."""
 
@@ -95,7 +106,7 @@ def missing_parts(report: Report) -> list[str]:
     return []
 
 
-Message = Confirm | Cancel | Help | Status | Done | CallMe | Report
+Message = Confirm | Cancel | Help | Status | Done | CallMe | Coin | Report
 
 # Twilio answers these itself (opt-out / opt-in); a chair who sends one is not reporting.
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit", "revoke", "optout"})
@@ -126,14 +137,14 @@ def parse_message(text: str, candidates: Sequence[Candidate], *,
         return command
     if not cleaned:
         return Report(errors=(EMPTY,))
+    if report_text.is_coin(cleaned[:MAX_LENGTH]):
+        coin = report_text.read_coin(cleaned[:MAX_LENGTH], _names(candidates), known_precincts)
+        return Coin(coin.precinct, coin.choices, coin.unknown, coin.errors)
     words = cleaned.lower().split()
     if len(words) == 1 and words[0].strip("!.") in OPT_OUT_WORDS:
         return Report(errors=(OPTED_OUT.format(token=quote(cleaned)),))
     errors = [TOO_LONG] if len(cleaned) > MAX_LENGTH else []
-    try:
-        index = _index(tuple(candidates))
-    except TypeError:  # a candidate built with a list of aliases is unhashable: index it uncached
-        index = NameIndex(candidates)
+    index = _names(candidates)
     report = report_text.read(cleaned[:MAX_LENGTH], index, known_precincts)
     errors += report.errors
     if not report.sections and not errors:
@@ -141,6 +152,13 @@ def parse_message(text: str, candidates: Sequence[Candidate], *,
     sections = tuple(Section(stage, counts) for stage, counts in report.sections)
     return Report(report.precinct, report.pin, sections, report.attendance, report.correction,
                   tuple(dict.fromkeys(errors)))
+
+
+def _names(candidates: Sequence[Candidate]) -> NameIndex:
+    try:
+        return _index(tuple(candidates))
+    except TypeError:  # a candidate built with a list of aliases is unhashable: index it uncached
+        return NameIndex(candidates)
 
 
 @lru_cache(maxsize=8)
@@ -179,6 +197,9 @@ def as_dict(message: Message) -> dict:
                   "counts": {}, "errors": []}
     if isinstance(message, Confirm):
         base["code"] = message.code
+    if isinstance(message, Coin):
+        base.update(precinct=message.precinct, errors=list(message.errors), unknown=list(message.unknown),
+                    winners=[sorted(names) for names in message.choices])
     if isinstance(message, Report):
         base.update(precinct=message.precinct, stage=message.stage.value if message.stage else None,
                     counts=dict(message.counts), errors=list(message.errors), pin=message.pin,

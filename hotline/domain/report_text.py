@@ -266,3 +266,40 @@ def _canonical(code: str) -> str:
 
 def _known_or(known: KnownCodes | None, code: str) -> str:
     return known.by_canonical.get(_canonical(code), str(int(code))) if known is not None else str(int(code))
+
+
+# Words a COIN text may carry besides the precinct and the winners ("COIN toss won by Sanders").
+_COIN_FILLER = frozenset({"coin", "toss", "tossed", "won", "win", "wins", "winner", "winners", "by", "and",
+                          "the", "was", "is", "flip", "flipped", "to", "went", "for", "please", "pls", "thanks"})
+
+
+@dataclass(frozen=True)
+class CoinParts:
+    """What a COIN text says: the precinct code (if any), each named winner's possible
+    candidates, and the words that name nobody."""
+
+    precinct: str | None
+    choices: tuple[frozenset[str], ...]
+    unknown: tuple[str, ...]
+    errors: tuple[str, ...]
+
+
+def is_coin(text: str) -> bool:
+    """Whether a cleaned text is a COIN command: "COIN ..." or "DSM-6 COIN ..."."""
+    words = [t.text for t in tokenize(text)[:5]]
+    return "coin" in words and words[0] not in _STAGE_WORDS
+
+
+def read_coin(text: str, index: NameIndex, known_precincts: Collection[str] | None) -> CoinParts:
+    """Read a COIN text: who won the coin toss, and for which precinct."""
+    tokens = [t for t in tokenize(text) if t.text not in _COIN_FILLER]
+    items = _drop_filler(_merge_names(_classify(tokens, index)))
+    errors: list[str] = []
+    _, items = _take_pin(items, errors)
+    precinct, items = _take_precinct(items, known_precincts, errors)
+    choices = tuple(item.names for item in items if item.kind == "name")
+    unknown = tuple(item.raw for item in items if item.kind != "name")
+    return CoinParts(precinct, choices, unknown, tuple(errors))
+
+
+_STAGE_WORDS = frozenset(words[0] for words, (kind, _) in _PHRASES.items() if kind == "stage")

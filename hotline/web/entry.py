@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hotline.services.console import casefile, claims, entry
+from hotline.services.console import coin_toss as tosses
 from hotline.services.console.views import UnknownPrecinct
 from hotline.services.records import roster
 from hotline.web import forms, runtime
@@ -34,9 +35,28 @@ def precinct(code: str) -> Any:
     """A precinct's chair, phones, every message and report, photos and worksheets."""
     try:
         case = casefile.precinct(runtime().units, code, username())
+        toss = tosses.view(runtime().units, code)
     except UnknownPrecinct:
         return _missing(code)
-    return render_template("console/precinct.html", **fields_of(case))
+    return render_template("console/precinct.html", toss=toss, **fields_of(case))
+
+
+@bp.post("/precincts/<code>/coin-toss")
+@login_required
+def coin_toss(code: str) -> Any:
+    """Record or change who won the precinct's coin toss (one select per tie)."""
+    winners = [w.strip() for w in request.form.getlist("winner") if w.strip()]
+    try:
+        done = tosses.record(runtime().units, code, username(), winners)
+    except UnknownPrecinct:
+        return _missing(code)
+    except tosses.TossRefused as exc:
+        flash(f"Coin toss not recorded: {exc}.", "error")
+    else:
+        held = " The reported delegates do not fit it: the precinct is held until that is sorted out." \
+            if done.flagged else ""
+        flash(f"Coin toss recorded for {code.upper()}: {' and '.join(done.toss.winners)} won.{held}")
+    return redirect(url_for("entry.precinct", code=code.upper()))
 
 
 def _entry_page(code: str, status: int = 200, **extra: Any) -> Any:

@@ -118,6 +118,13 @@ def after() -> Response:
     return steps.keys("after")
 
 
+@bp.post("/coin")
+@voice_webhook
+def coin() -> Response:
+    """After a delegates report whose math leaves a coin toss: one key per tied group, who won."""
+    return steps.keys("coin")
+
+
 @bp.post("/callback")
 @voice_webhook
 def callback() -> Response:

@@ -16,8 +16,10 @@ def format_counts(counts: Mapping[str, int]) -> str:
 
 
 def readback(precinct: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
-             attendance: int | None, code: str, warning: str = "", updated: bool = False) -> str:
-    """The read-back of exactly what was understood, ending with the confirmation code."""
+             attendance: int | None, code: str, warning: str = "", updated: bool = False,
+             coin: Sequence[Sequence[str]] = ()) -> str:
+    """The read-back of exactly what was understood, ending with the confirmation code (and, when
+    the delegate math leaves a coin toss, the question who won it)."""
     head = f"{precinct} {'updated ' if updated else ''}read-back:"
     lines = [head] + [f"{stage.label}: {format_counts(counts)}" for stage, counts in sections]
     if attendance is not None:
@@ -27,7 +29,49 @@ def readback(precinct: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
         lines.append(f"Reply YES {code} to confirm as written, or send the corrected numbers.")
     else:
         lines.append(f"Reply YES {code} to confirm, or send corrected numbers.")
+    if coin:
+        lines.append(coin_question(coin))
     return "\n".join(lines)
+
+
+def _names(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def coin_question(ties: Sequence[Sequence[str]]) -> str:
+    """Asked in a read-back whose delegate math leaves a coin toss."""
+    between = "; ".join(_names(groups) for groups in ties)
+    return (f"Coin toss between {between}: who won? Text COIN and the name, e.g. COIN {ties[0][0]}")
+
+
+def coin_recorded(precinct: str, winners: Sequence[str], problem: str = "") -> str:
+    """A coin toss is recorded (and, when the delegates sent contradict it, what to check)."""
+    text = f"{precinct}: coin toss recorded: {_names(winners)} won."
+    if problem:
+        text += f" It does not fit the delegates sent: {problem} Not published yet; hotline staff will call you."
+    return text + " If that is wrong, text COIN and the right name."
+
+
+def coin_refused(precinct: str | None, why: str, example: str | None = None) -> str:
+    """A COIN text that records nothing, and why."""
+    head = f"{precinct}: " if precinct else ""
+    hint = f" Text COIN and the winner, e.g. COIN {example}." if example else ""
+    return f"{head}{why[0].upper()}{why[1:]}.{hint} Nothing was recorded."
+
+
+def coin_no_delegates(precinct: str) -> str:
+    return (f"{precinct}: no county delegates are recorded yet, so there is no coin toss to record. "
+            "Send the delegates and reply YES first. Nothing was recorded.")
+
+
+def coin_which_precinct(codes: Sequence[str]) -> str:
+    return (f"This phone is registered for more than one precinct ({', '.join(codes)}). Start with the "
+            f"precinct code, e.g. '{codes[0]} COIN Sanders'. Nothing was recorded.")
+
+
+COIN_NOT_REGISTERED = ("Only the chair's registered phone can record a coin toss for {code}. Text it from "
+                       "that phone, or text CALL and hotline staff will record it. Nothing was recorded.")
 
 
 def callback_code_request(precinct: str, sender_tail: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
@@ -75,7 +119,8 @@ def parse_problems(errors: Sequence[str]) -> str:
 HELP = ("Caucus hotline. Text your results, e.g. 'first: Biden 12, Pete 45', then 'final: ...', "
         "then 'delegates: Pete 3, Sanders 2' (one text or several). Add 'att 123' for attendance. "
         "We read it back with a code; reply YES and the code to confirm. STATUS shows what we "
-        "have, NO drops an unconfirmed report, DONE when finished, CALL for a call back.")
+        "have, NO drops an unconfirmed report, DONE when finished, CALL for a call back, "
+        "COIN and a name for who won a coin toss.")
 
 UNREGISTERED = ("This phone is not registered to a precinct. Start with your precinct code and "
                 "PIN, e.g. 'DSM-42 PIN 1234 first: Biden 12, Pete 45'. We will text a code to the "

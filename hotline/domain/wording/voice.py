@@ -113,6 +113,7 @@ NOTICES = {
     "code_locked": ("Too many wrong codes, so that report was not recorded. Hotline staff will "
                     "call the chair."),
     "code_expired": "That code is no longer valid. To send a new code, press 1.",
+    "coin_refused": "The coin toss could not be recorded. Please text COIN and the winner's name instead.",
     "no_phone": ("The PIN is right, but precinct {code} has no registered phone to confirm from. "
                  "Hotline staff will help you."),
     "already": "That report was already confirmed.",
@@ -243,6 +244,20 @@ def recorded(code: str, stage_label: str, missing: Sequence[str], flagged: bool)
         text += f" Still to report: {join_words([m.lower() for m in missing])}."
     else:
         text += " All three results are in. Thank you!"
+    return text
+
+
+def coin_prompt(groups: Sequence[str]) -> str:
+    """Asked after a delegates report whose math leaves a coin toss: one key per tied group."""
+    keys = ", ".join(f"{n} if {g} won" for n, g in enumerate(groups, 1))
+    return f"A coin toss decided between {join_words(list(groups))}. Press {keys}."
+
+
+def coin_recorded(code: str, winners: Sequence[str], flagged: bool) -> str:
+    """What the caller hears once the coin toss is recorded."""
+    text = f"Coin toss recorded for precinct {spoken_code(code)}: {join_words(list(winners))} won."
+    if flagged:
+        text += " It does not fit the delegates reported, so hotline staff will review them with you."
     return text
 
 

@@ -6,13 +6,14 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import Precinct, Report, Submission
-from hotline.domain import checks
+from hotline.adapters.models import CoinTossRow, Precinct, Report, Submission
+from hotline.domain import checks, coin_toss
 from hotline.domain.checks import Finding, Severity
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fingerprint
 from hotline.domain.model import PrecinctResults, Stage
 
-__all__ = ["Finding", "preview", "current", "as_json", "is_flagged", "summary", "chair_warning"]
+__all__ = ["Finding", "preview", "current", "evaluation", "preview_ties", "toss_winners", "as_json", "is_flagged",
+           "summary", "chair_warning"]
 
 
 CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
@@ -30,6 +31,8 @@ SAME_FIRST = select(Report.precinct_id).where(
 SAME_FINAL = select(Report.precinct_id).where(
     Report.status == CURRENT, Report.stage == "final", Report.fingerprint == bindparam("fingerprint"),
     Report.precinct_id.in_(bindparam("precinct_ids", expanding=True)))
+LATEST_TOSS = (select(CoinTossRow.winners).where(CoinTossRow.precinct_id == bindparam("precinct_id"))
+               .order_by(CoinTossRow.id.desc()).limit(1))
 
 Stages = Mapping[Stage, Mapping[str, int]]
 
@@ -65,11 +68,37 @@ def _twins(s: Session, results: PrecinctResults, precinct_id: int) -> list[Preci
     return out
 
 
+def toss_winners(s: Session, precinct_id: int) -> tuple[str, ...] | None:
+    """The winners of the precinct's newest recorded coin toss (None: none recorded)."""
+    winners = s.execute(LATEST_TOSS, {"precinct_id": precinct_id}).scalar()
+    return tuple(winners) if winners else None
+
+
+def _evaluate(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
+              current: Stages | None = None) -> checks.Evaluation:
+    results = _results(s, precinct, overlay, attendance, current)
+    return checks.evaluate(results, expect_complete=precinct.chair_done_at is not None,
+                           others=_twins(s, results, precinct.id), toss=toss_winners(s, precinct.id))
+
+
 def _run(s: Session, precinct: Precinct, overlay: Stages, attendance: int | None,
          current: Stages | None = None) -> list[Finding]:
-    results = _results(s, precinct, overlay, attendance, current)
-    return checks.check(results, expect_complete=precinct.chair_done_at is not None,
-                        others=_twins(s, results, precinct.id))
+    return _evaluate(s, precinct, overlay, attendance, current).findings
+
+
+def evaluation(s: Session, precinct: Precinct) -> checks.Evaluation:
+    """The checks on the precinct's confirmed reports, with the allocation they were judged against."""
+    return _evaluate(s, precinct, {}, None)
+
+
+def preview_ties(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapping[str, int]]],
+                 attendance: int | None) -> tuple[tuple[str, ...], ...]:
+    """The coin tosses a read-back should ask about: the ties the precinct's math would have with
+    these sections confirmed, unless the newest recorded toss already decides them."""
+    alloc = _evaluate(s, precinct, dict(sections), attendance).allocation
+    if coin_toss.applies(alloc, toss_winners(s, precinct.id)):
+        return ()
+    return coin_toss.questions(alloc)
 
 
 def preview(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapping[str, int]]],

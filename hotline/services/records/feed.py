@@ -27,6 +27,7 @@ FIRST_REPORT = "first report"
 CORRECTION = "correction by the chair"
 STAFF_ENTRY = "staff entry approved"
 FLAG_EXPLAINED = "flag explained"
+COIN_TOSS = "coin toss recorded"
 HELD = "held: the newest report failed the checks"
 
 SEQUENCE_LOCK = select(ResultSequence.value).where(ResultSequence.id == 1).with_for_update()
@@ -72,8 +73,8 @@ def _lock(s: Session) -> int:
 def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: str) -> ResultChange | None:
     """Record the change to one precinct's published figures, if there is one.
 
-    `cause` is "confirmed" (a report was confirmed through `channel`) or "explained" (staff
-    explained its flag). Called after the change is made, inside the same transaction."""
+    `cause` is "confirmed" (a report was confirmed through `channel`), "explained" (staff
+    explained its flag) or "coin_toss" (a toss was recorded, which can hold or release figures). Called after the change is made, inside the same transaction."""
     sequence = _lock(s)  # first: a concurrent writer's row for this precinct is seen below
     last = s.execute(LAST_RECORDED, {"code": precinct_code}).first()  # None: never recorded
     had_row, old = last is not None, last.new if last is not None else None
@@ -84,6 +85,8 @@ def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: 
         reason = FLAG_EXPLAINED
     elif new is None:
         reason = HELD
+    elif cause == "coin_toss":
+        reason = COIN_TOSS
     elif channel == "staff":
         reason = STAFF_ENTRY
     else:

@@ -15,11 +15,11 @@ from sqlalchemy.orm import aliased, defer
 from hotline.adapters.db import hold_for_transaction
 from hotline.adapters.models import InboundMessage, utcnow
 from hotline.domain.model import Candidate
-from hotline.domain.parsing import CallMe, Cancel, Confirm, Done, Help, Report, Status, parse_message
+from hotline.domain.parsing import CallMe, Cancel, Coin, Confirm, Done, Help, Report, Status, parse_message
 from hotline.domain.texts import mask, redact
 from hotline.services.log import chain
 from hotline.services.records import outbox, photos, roster
-from hotline.services.sms import admission, commands, confirm, report
+from hotline.services.sms import admission, coin, commands, confirm, report
 from hotline.services.sms.message import Answer, Incoming
 from hotline.services.units import UnitOfWork, Units
 
@@ -29,7 +29,7 @@ Handler = Callable[[UnitOfWork, Incoming, Any], Answer]
 # What each kind of text is answered by (the parser decides the kind).
 HANDLERS: dict[type, Handler] = {
     Report: report.handle, Confirm: confirm.handle, Cancel: commands.cancel, Help: commands.help_,
-    Status: commands.status, Done: commands.done, CallMe: commands.call_me,
+    Status: commands.status, Done: commands.done, CallMe: commands.call_me, Coin: coin.handle,
 }
 
 # How many texts a phone has sent this hour, up to and including a given row: its place against

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from hotline.adapters.models import InboundMessage, Precinct, Submission
 from hotline.domain import verification
 from hotline.domain.lifecycle import SubmissionStatus
+from hotline.domain.model import Stage
 from hotline.domain.parsing import Report, missing_parts, parse_message
 from hotline.domain.texts import continued_parts, join_bodies, redact
 from hotline.domain.wording import sms as replies
@@ -19,6 +20,8 @@ from hotline.services.units import UnitOfWork
 
 # The replies a repeated report may send again (see _repeated).
 READBACK_KINDS = ("readback", "callback_code", "callback_notice")
+# Findings that mean the delegate math leaves a coin toss (the read-back asks who won it).
+COIN_CODES = ("coin-toss", "coin-toss-unrecorded")
 
 
 def handle(uow: UnitOfWork, text: Incoming, parsed: Report) -> Answer:
@@ -67,9 +70,19 @@ def _read_back(uow: UnitOfWork, text: Incoming, parsed: Report, target: authoris
                   "callback_code", to=confirm_phone, precinct_id=precinct.id),
             Reply(replies.callback_code_sent(precinct.code, verification.phone_tail(confirm_phone)),
                   "callback_notice", precinct_id=precinct.id)), sub_id)
+    coin = (checking.preview_ties(uow.session, precinct, sections, parsed.attendance)
+            if any(f.code in COIN_CODES for f in issued.findings) and _with_delegates(uow, precinct, sections)
+            else ())
     body = replies.readback(precinct.code, sections, parsed.attendance, issued.code,
-                            warning=checking.chair_warning(issued.findings), updated=assembled)
+                            warning=checking.chair_warning(issued.findings), updated=assembled, coin=coin)
     return Answer("readback", (Reply(body, "readback", precinct_id=precinct.id),), sub_id)
+
+
+def _with_delegates(uow: UnitOfWork, precinct: Precinct, sections: list) -> bool:
+    """Whether the precinct would have county delegates with this report confirmed (a coin toss
+    can be recorded only then)."""
+    return any(stage is Stage.DELEGATES for stage, _ in sections) or \
+        Stage.DELEGATES in reports.current_reports(uow.session, precinct.id)
 
 
 def _earlier_parts(uow: UnitOfWork, text: Incoming) -> list[InboundMessage]:

@@ -49,6 +49,8 @@ class CallState:
     attendance: int | None = None  # keyed before the first alignment; None when not counted
     warning: str = ""
     submission_id: int | None = None
+    coin_ties: list[list[str]] = field(default_factory=list)  # tied groups of each toss to ask who won
+    coin_winners: list[str] = field(default_factory=list)  # the winners keyed so far, one per toss
     queue: str | None = None
     callback_wanted: bool = False
     callback_number: str | None = None
@@ -177,6 +179,8 @@ def _simple(call: CallState) -> tuple[str, ivr.Ask]:
         return wording.pin_prompt(call.precinct or "", call.precinct_name), until_pound
     if step == "code":
         return wording.code_prompt(call.confirm_phone or ""), until_pound
+    if step == "coin" and len(call.coin_winners) < len(call.coin_ties):
+        return wording.coin_prompt(call.coin_ties[len(call.coin_winners)]), one_key
     if step == "callback":
         return wording.callback_prompt(call.callback_number or ""), one_key
     if step in ("callback_number", "staff", "attendance"):

@@ -17,10 +17,10 @@ from hotline.domain.wording import sms as replies
 from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import NOTICES
 from hotline.services.log import chain
-from hotline.services.records import backlog, outbox, reports, roster
+from hotline.services.records import backlog, coin_toss, outbox, reports, roster
 from hotline.services.units import UnitOfWork, Units
 from hotline.services.voice import desk
-from hotline.services.voice.call_state import CallState
+from hotline.services.voice.call_state import BadKeys, CallState
 
 
 def record(units: Units, redis: Redis, call: CallState, counts: Mapping[str, int]) -> ivr.Reply | None:
@@ -63,8 +63,45 @@ def _recorded(uow: UnitOfWork, call: CallState, sub: Submission) -> None:
     missing = reports.confirm(uow, sub, actor=call.caller).missing
     stage = Stage(sub.reports[0].stage) if sub.reports else Stage(call.stage or "first")
     call.counts, call.submission_id = {}, None
-    call.go("after", wording.recorded(sub.precinct.code, stage.label, [m.label for m in missing],
-                                      sub.flagged))
+    said = wording.recorded(sub.precinct.code, stage.label, [m.label for m in missing], sub.flagged)
+    ties = _undecided_ties(uow, sub.precinct) if stage is Stage.DELEGATES else ()
+    if ties:  # the math leaves a coin toss: ask who won it, one tie at a time
+        call.coin_ties, call.coin_winners = [list(groups) for groups in ties], []
+        call.go("coin", said)
+        return
+    call.go("after", said)
+
+
+def _undecided_ties(uow: UnitOfWork, precinct: Precinct) -> tuple[tuple[str, ...], ...]:
+    state = coin_toss.state(uow.session, precinct)
+    return () if state.applies else state.ties
+
+
+def coin(units: Units, _redis: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    """One key per tied group: who won this toss; once every toss is answered, record them."""
+    if len(call.coin_winners) >= len(call.coin_ties):
+        call.go("after")
+        return None
+    groups = call.coin_ties[len(call.coin_winners)]
+    if not (keys.isdigit() and 1 <= int(keys) <= len(groups)):
+        raise BadKeys("invalid")
+    call.coin_winners.append(groups[int(keys) - 1])
+    if len(call.coin_winners) < len(call.coin_ties):
+        call.go("coin")
+        return None
+    with units.begin() as uow:
+        precinct = roster.precinct_by_code(uow.session, call.precinct or "")
+        assert precinct is not None
+        try:
+            done = coin_toss.record(uow, precinct, list(dict.fromkeys(call.coin_winners)), "voice", call.caller)
+        except coin_toss.TossRefused:
+            call.coin_ties, call.coin_winners = [], []
+            call.go("after", NOTICES["coin_refused"])
+            return None
+        said = wording.coin_recorded(precinct.code, done.toss.winners, done.flagged)
+    call.coin_ties, call.coin_winners = [], []
+    call.go("after", said)
+    return None
 
 
 def _send_code(uow: UnitOfWork, call: CallState, precinct: Precinct, counts: Mapping[str, int]) -> None:

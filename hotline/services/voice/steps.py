@@ -24,10 +24,10 @@ from hotline.services.voice.call_state import STAGE_KEYS, BadKeys, CallState, pr
 # Every step takes the same arguments, so `handle` can dispatch on the step's name.
 Step = Callable[[Units, Redis, CallState, str, list[Candidate]], "ivr.Reply | None"]
 BACK = {"menu": "menu", "precinct": "menu", "choose": "precinct", "pin": "precinct",
-        "stage": "precinct", "attendance": "stage", "count": "stage", "code": "readback", "after": "stage",
+        "stage": "precinct", "attendance": "stage", "count": "stage", "code": "readback", "after": "stage", "coin": "after",
         "callback": "menu", "callback_number": "callback", "staff": "staff", "staff_next": "staff_next"}
 # After these, silence means the caller is done: say goodbye instead of queueing them.
-QUIET_ENDS = {"after", "callback", "callback_number", "staff", "staff_next"}
+QUIET_ENDS = {"after", "coin", "callback", "callback_number", "staff", "staff_next"}
 
 
 def start(units: Units, redis: Redis, sid: str, caller: str) -> tuple[CallState | None, ivr.Reply]:
@@ -245,7 +245,7 @@ def _after(_u: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]
 
 STEPS: dict[str, Step] = {
     "menu": _menu, "precinct": _precinct, "choose": _choose, "pin": _pin, "stage": _stage,
-    "attendance": _attendance, "count": _count, "readback": _readback, "code": report.code, "after": _after,
+    "attendance": _attendance, "count": _count, "readback": _readback, "code": report.code, "after": _after, "coin": report.coin,
     "callback": followup.callback, "callback_number": followup.callback_number,
     "staff": staff.staff_pin, "staff_next": staff.staff_next,
 }
