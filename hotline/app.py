@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hotline.adapters.db import WEB
 from hotline.config import Config
 from hotline.runtime import Runtime, build
-from hotline.web import console_app, errors, limits, pages, public, twilio_sms, twilio_voice
+from hotline.web import console_app, errors, limits, pages, precinct_pages, public, twilio_sms, twilio_voice
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "proxy every client would share the proxy's address for lock-outs and rate limits")
 
     # Twilio's webhooks, the public pages, then the staff console and administration.
+    assert precinct_pages.bp is public.bp  # the precinct pages are public routes, imported above
     for module in (twilio_sms, twilio_voice, pages, public):
         app.register_blueprint(module.bp)
     limits.init_app(app)  # before the console's hooks: a request over its limit stops here

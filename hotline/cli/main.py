@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import audit, data, parse, pins, records, system, users, worksheets
+from hotline.cli import audit, data, parse, pins, records, system, users, verify_public, worksheets
 
 
 @click.group()
@@ -12,5 +12,6 @@ def cli() -> None:
 
 
 for command in (*data.COMMANDS, *system.COMMANDS, *records.COMMANDS, *pins.COMMANDS, parse.parse_command,
-                audit.audit_command, users.users_command, worksheets.worksheets_command):
+                audit.audit_command, users.users_command, worksheets.worksheets_command,
+                verify_public.verify_public_command):
     cli.add_command(command)

@@ -47,7 +47,7 @@ def rechain(session, start: int) -> None:
     prev = entries[start - 2].hash if start > 1 else chain.GENESIS
     for e in entries[start - 1:]:
         e.prev_hash = prev
-        e.hash = prev = chain._digest(e.seq, e.at, e.kind, e.precinct_code, e.phone, e.actor, e.detail, e.prev_hash)
+        e.hash = prev = chain.digest(e)
     head = session.get(LogHead, 1)
     head.seq, head.hash = entries[-1].seq, entries[-1].hash
 

@@ -67,7 +67,8 @@ def test_the_page_draws_bars_lists_precincts_and_links_only_to_what_exists(clien
     for anchor in re.findall(r'href="#([^"]+)"', page):
         assert f'id="{anchor}"' in page
     polk = page[page.index('id="county-polk"'):page.index('id="county-story"')]
-    assert '<span class="label">Reporting:</span> <span class="code">DSM-42</span>' in polk
+    assert ('<span class="label">Reporting:</span> <span class="code"><a href="/results/precincts/DSM-42">DSM-42</a>'
+            '</span>') in polk
     assert '<span class="label">Not yet:</span> <span class="code">DSM-7</span>' in polk
     assert "IC-5" in page and "5155550142" not in page
 

@@ -99,6 +99,7 @@ def mark(units: Units, photo_id: int, outcome: str, staff: str) -> Marked:
                                     .order_by(Worksheet.created_at.desc(), Worksheet.id.desc()).limit(1))
         chain.record(s, "photo_marked", precinct=precinct.code, phone=texted, actor=staff, photo_id=row.id,
                      sha256=row.sha256, outcome=outcome, previous=previous)
+        uow.after_commit(uow.jobs.results_changed)  # the precinct's public page shows published photos
         return Marked(precinct.code, outcome, texted, worksheet_id)
 
 

@@ -1,16 +1,16 @@
 """The append-only, hash-chained verification log."""
 from __future__ import annotations
 
-import hashlib
 import json
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterator
 
 from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import LogEntry, LogHead, utcnow
+from hotline.domain.log_entry import entry_hash
 
 GENESIS = "0" * 64
 ENTRIES = LogEntry.__table__
@@ -20,12 +20,10 @@ HEAD_UPDATE = LogHead.__table__.update().where(LogHead.__table__.c.id == 1).valu
     seq=bindparam("seq"), hash=bindparam("hash"))
 
 
-def _digest(seq: int, at: datetime, kind: str, precinct: str | None, phone: str | None,
-            actor: str | None, detail: dict[str, Any], prev_hash: str) -> str:
-    payload = json.dumps([seq, at.isoformat(timespec="microseconds"), kind, precinct, phone,
-                          actor, detail, prev_hash], sort_keys=True, separators=(",", ":"),
-                         ensure_ascii=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def digest(entry: LogEntry) -> str:
+    """The hash a stored entry must have (recomputed from its columns)."""
+    return entry_hash(entry.seq, entry.at, entry.kind, entry.precinct_code, entry.phone, entry.actor,
+                      entry.detail, entry.prev_hash, entry.salt)
 
 
 def _head(session: Session) -> list[Any]:
@@ -74,12 +72,14 @@ def record(session: Session, kind: str, *, precinct: str | None = None, phone: s
     detail = json.loads(json.dumps(detail, default=str))  # what is hashed is what is stored
     at = utcnow()
     seq = head[0] + 1
-    digest = _digest(seq, at, kind, precinct, phone, actor, detail, head[1])
+    # The salt hides phone and actor in the hash, so the entry can be shown in public (proofs).
+    salt = secrets.token_hex(16)
+    hashed = entry_hash(seq, at, kind, precinct, phone, actor, detail, head[1], salt)
     conn = session.connection()  # plain statements need no ORM session machinery
     conn.execute(ENTRY_INSERT, {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
-                                       "phone": phone, "actor": actor, "detail": detail,
-                                       "prev_hash": head[1], "hash": digest})
-    head[0], head[1], head[2] = seq, digest, False
+                                "phone": phone, "actor": actor, "detail": detail,
+                                "prev_hash": head[1], "hash": hashed, "salt": salt})
+    head[0], head[1], head[2] = seq, hashed, False
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,7 @@ def verify(session: Session, batch: int = 2000, after: int = 0, after_hash: str 
             return ChainBreak(expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
         if entry.prev_hash != prev_hash:
             return ChainBreak(entry.seq, "does not point at the entry before it")
-        digest = _digest(entry.seq, entry.at, entry.kind, entry.precinct_code, entry.phone,
-                         entry.actor, entry.detail, entry.prev_hash)
-        if digest != entry.hash:
+        if digest(entry) != entry.hash:
             return ChainBreak(entry.seq, "was altered after it was written")
         prev_hash, expected_seq = entry.hash, expected_seq + 1
     head = session.get(LogHead, 1)

@@ -15,7 +15,7 @@ from hotline.services.units import Units
 
 PAGE = 200
 EXPORT_BATCH = 2000
-COLUMNS = ["seq", "at", "kind", "precinct", "phone", "actor", "detail", "prev_hash", "hash"]
+COLUMNS = ["seq", "at", "kind", "precinct", "phone", "actor", "detail", "prev_hash", "hash", "salt"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def as_dict(e: LogEntry) -> dict[str, Any]:
     """The entry with every column, as exported."""
     return {"seq": e.seq, "at": e.at.isoformat(timespec="microseconds"), "kind": e.kind,
             "precinct": e.precinct_code, "phone": e.phone, "actor": e.actor, "detail": e.detail,
-            "prev_hash": e.prev_hash, "hash": e.hash}
+            "prev_hash": e.prev_hash, "hash": e.hash, "salt": e.salt}
 
 
 def export_batch(s: Session, f: Filters, after_seq: int = 0, limit: int = EXPORT_BATCH) -> list[dict[str, Any]]:

@@ -54,6 +54,8 @@ def fetch(units: Units, store: MediaStore, photo_id: int) -> str:
         chain.record(uow.session, "photo_stored", precinct=row.precinct.code,
                      phone=msg.from_number if msg else None, photo_id=row.id, inbound_id=row.inbound_id,
                      submission_id=row.submission_id, sha256=sha, bytes=len(got.data), type=got.content_type)
+        if uow.config.publish_photos_at_once:  # published as soon as stored: the public page changes
+            uow.after_commit(uow.jobs.results_changed)
     logger.info("photo %s stored: %s (%d bytes)", photo_id, sha[:12], len(got.data))
     return STORED
 

@@ -100,6 +100,19 @@ def publishable(s: Session, precinct_id: int, at_once: bool) -> list[PhotoView]:
     return [view(r) for r in s.execute(q.order_by(WorksheetPhoto.id)).scalars()]
 
 
+def unmark_matching(s: Session, precinct_id: int, precinct_code: str, actor: str | None, stages: Sequence[str]) -> int:
+    """A correction changed the precinct's figures: photos marked as matching were checked against
+    the old ones, so they go back to "not checked" (and out of the public page until staff look
+    again). Each is logged. How many were unmarked."""
+    rows = list(s.execute(select(WorksheetPhoto).where(WorksheetPhoto.precinct_id == precinct_id,
+                                                       WorksheetPhoto.mark == MATCHES)).scalars())
+    for row in rows:
+        row.mark, row.marked_by, row.marked_at = None, None, None
+        chain.record(s, "photo_marked", precinct=precinct_code, actor=actor, photo_id=row.id, sha256=row.sha256,
+                     outcome=None, previous=MATCHES, reason="figures corrected: " + ", ".join(stages))
+    return len(rows)
+
+
 def board_marks(s: Session) -> dict[int, str | None]:
     """Per precinct with a stored photo, the newest stored photo's mark (None: not checked)."""
     out: dict[int, str | None] = {}

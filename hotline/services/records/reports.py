@@ -15,7 +15,7 @@ from hotline.domain.model import Stage
 from hotline.domain.verification import CodeState
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog, checking, feed, outbox
+from hotline.services.records import backlog, checking, feed, outbox, photos
 from hotline.services.units import UnitOfWork
 
 AWAITING = SubmissionStatus.AWAITING.value
@@ -154,10 +154,13 @@ def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
         precinct = sub.precinct
         # Read once and kept up to date here: the checks and the missing stages need it too.
         current = current_reports(s, precinct.id)
+        corrected: list[str] = []
         for report in sub.reports:
             stage = Stage(report.stage)
             old = current.get(stage)
             if old is not None:
+                if old.counts != report.counts:
+                    corrected.append(report.stage)
                 old.status, old.superseded_by_id = lifecycle.supersede(old.status).value, report.id
                 vlog.record(s, "report_superseded", precinct=precinct.code, actor=actor,
                             report_id=old.id, superseded_by=report.id, stage=report.stage)
@@ -184,6 +187,8 @@ def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
         else:
             backlog.auto_resolve(s, key, "a newer confirmed report passes the checks")
         missing = [stage for stage in Stage if stage not in current]
+        if corrected:  # a photo checked against the old figures must be checked again
+            photos.unmark_matching(s, precinct.id, precinct.code, actor, corrected)
     # The public results feed: a change to the published figures takes the next sequence number.
     feed.note(s, precinct.id, precinct.code, sub.source, "confirmed")
     return Confirmed(findings, missing)

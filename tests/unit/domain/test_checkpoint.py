@@ -65,6 +65,45 @@ def test_the_root_agrees_with_pymerkle_when_it_is_installed():
         assert tree.get_root(size) == merkle_root(leaves[:size])
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 13, 64, 65, 300])
+def test_every_inclusion_proof_checks_and_a_wrong_leaf_or_index_does_not(n):
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(n)]
+    levels = cp.MerkleLevels(leaves)
+    assert levels.root() == merkle_root(leaves)
+    for size in sorted({1, n // 2 or 1, n}):
+        root = merkle_root(leaves[:size])
+        for i in range(size):
+            path = levels.inclusion_proof(i, size)
+            assert cp.verify_inclusion(leaves[i], i, size, path, root)
+            assert len(path) <= max(1, size - 1).bit_length()
+            if size > 1:
+                assert not cp.verify_inclusion(leaves[(i + 1) % size], i, size, path, root)
+                assert not cp.verify_inclusion(leaves[i], (i + 1) % size, size, path, root)
+                assert not cp.verify_inclusion(leaves[i], i, size, path[:-1], root)
+
+
+def test_an_inclusion_proof_outside_the_tree_is_refused():
+    levels = cp.MerkleLevels([b"a", b"b", b"c"])
+    with pytest.raises(IndexError):
+        levels.inclusion_proof(3)
+    with pytest.raises(IndexError):
+        levels.inclusion_proof(0, 4)
+    assert not cp.verify_inclusion(b"a", 5, 3, [], levels.root())
+
+
+def test_inclusion_proofs_agree_with_pymerkle_when_it_is_installed():
+    pymerkle = pytest.importorskip("pymerkle")
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(300)]
+    tree = pymerkle.InmemoryTree(algorithm="sha256")
+    for leaf in leaves:
+        tree.append_entry(leaf)
+    levels = cp.MerkleLevels(leaves)
+    for size in (1, 2, 3, 127, 128, 129, 300):
+        for index in {0, size // 2, size - 1}:
+            theirs = tree.prove_inclusion(index + 1, size).serialize()["path"][1:]  # 1-based, leaf first
+            assert [h.hex() for h in levels.inclusion_proof(index, size)] == theirs
+
+
 def _signed(size: int = 12, head: str = "ab" * 32) -> cp.Checkpoint:
     body = cp.unsigned(size, head, b"\x01" * 32, datetime(2020, 2, 3, 19, 4, 5, tzinfo=timezone.utc),
                        "0123456789abcdef")
