@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
@@ -61,6 +62,8 @@ class Config:
     split_window_seconds: int = 30
     complete_after_minutes: int = 90  # a stage still missing this long after the first: remind
     unknown_sender_replies_per_hour: int = 3
+    # After a reply loop (an auto-responder answering our replies): no automatic replies this long.
+    reply_loop_hold_seconds: int = 3600
     # Texts per number per hour that are processed; beyond that they are stored, not acted on.
     texts_per_hour_registered: int = 120
     texts_per_hour_unknown: int = 3
@@ -115,6 +118,14 @@ class Config:
     media_max_bytes: int = 5 * 1024 * 1024  # larger media are refused, and the chair told
     # A stored worksheet photo is published once staff mark it as matching the report; on, at once.
     publish_photos_at_once: bool = False
+    # Warnings that suggest a copy error (identical-precinct, column-shift) hold the precinct back
+    # from the public results until a staff member has looked (services/records/holds.py).
+    hold_copy_warnings: bool = True
+    # When the caucuses start (ISO 8601 with its offset, e.g. 2020-02-03T19:00:00-06:00): the
+    # Missing page says how long each precinct has been silent since. Unset: since the night's first report.
+    caucus_starts_at: datetime | None = None
+    # A reminder or broadcast to more chairs than this is refused (a wrong filter, a wrong roster).
+    blast_max_recipients: int = 5000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -143,6 +154,7 @@ class Config:
             pin_max_failures=_int(e.get("HOTLINE_PIN_MAX_FAILURES"), cls.pin_max_failures),
             pin_lockout_seconds=_int(e.get("HOTLINE_PIN_LOCKOUT_SECONDS"), cls.pin_lockout_seconds),
             split_window_seconds=_int(e.get("HOTLINE_SPLIT_WINDOW_SECONDS"), cls.split_window_seconds),
+            reply_loop_hold_seconds=_int(e.get("HOTLINE_REPLY_LOOP_HOLD_SECONDS"), cls.reply_loop_hold_seconds),
             texts_per_hour_registered=_int(e.get("HOTLINE_TEXTS_PER_HOUR_REGISTERED"), cls.texts_per_hour_registered),
             texts_per_hour_unknown=_int(e.get("HOTLINE_TEXTS_PER_HOUR_UNKNOWN"), cls.texts_per_hour_unknown),
             texts_per_hour_with_pin=_int(e.get("HOTLINE_TEXTS_PER_HOUR_WITH_PIN"), cls.texts_per_hour_with_pin),
@@ -184,6 +196,9 @@ class Config:
             media_s3_endpoint=e.get("HOTLINE_MEDIA_S3_ENDPOINT") or None,
             media_max_bytes=_int(e.get("HOTLINE_MEDIA_MAX_BYTES"), cls.media_max_bytes),
             publish_photos_at_once=_bool(e.get("HOTLINE_PUBLISH_PHOTOS_AT_ONCE"), cls.publish_photos_at_once),
+            hold_copy_warnings=_bool(e.get("HOTLINE_HOLD_COPY_WARNINGS"), cls.hold_copy_warnings),
+            caucus_starts_at=_when(e.get("HOTLINE_CAUCUS_STARTS_AT")),
+            blast_max_recipients=_int(e.get("HOTLINE_BLAST_MAX_RECIPIENTS"), cls.blast_max_recipients),
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -261,6 +276,19 @@ class Config:
             raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN or "
                               "TWILIO_FROM_NUMBERS / TWILIO_MESSAGING_SERVICE_SID is missing")
         return self
+
+
+def _when(value: str | None) -> datetime | None:
+    """An ISO 8601 time; one without an offset is refused (the server's zone is nobody's caucus time)."""
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ConfigError(f"HOTLINE_CAUCUS_STARTS_AT must be an ISO 8601 time, not {value!r}") from exc
+    if at.tzinfo is None:
+        raise ConfigError("HOTLINE_CAUCUS_STARTS_AT needs its UTC offset, e.g. 2020-02-03T19:00:00-06:00")
+    return at.astimezone(timezone.utc)
 
 
 def _path(value: str | None) -> Path | None:

@@ -121,9 +121,25 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+ADDRESS_FILE = "local-address"  # what `hotline run` writes in the instance folder while it runs
+
+
+def default_url(config: Config | None = None) -> str:
+    """The server to talk to: $PORT when set, else the address `hotline run` (`make run PORT=...`)
+    left in the instance folder, else port 5000."""
+    if os.environ.get("PORT"):
+        return f"http://127.0.0.1:{os.environ['PORT']}"
+    config = config or Config.from_env()
+    try:
+        written = (config.instance_path / ADDRESS_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        written = ""
+    return written if written.startswith("http") else "http://127.0.0.1:5000"
+
+
 @click.command("simulate")
-@click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
-              show_default="http://127.0.0.1:$PORT (5000)", help="The running server.")
+@click.option("--url", default=None, show_default="http://127.0.0.1:$PORT, else the port `make run` uses, else 5000",
+              help="The running server.")
 @click.option("--precincts", default=10, show_default=True, help="How many chairs report.")
 @click.option("--messy", default=0.1, show_default=True, help="Share of texts written messily.")
 @click.option("--wrong-code", default=0.05, show_default=True, help="Share of confirmations with a wrong code first.")
@@ -133,12 +149,14 @@ def _pct(values: list[float], q: float) -> float:
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for each reply.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def simulate_command(url: str, precincts: int, messy: float, wrong_code: float, concurrency: int,
+def simulate_command(url: str | None, precincts: int, messy: float, wrong_code: float, concurrency: int,
                      roster_path: Path | None, timeout: float, seed: int, as_json: bool) -> None:
     """Play chairs reporting a caucus night against a running server (replies read from the outbox)."""
     config = Config.from_env()
+    url = url or default_url(config)
     db = Database(config.database_url)
-    rows = list(csv.DictReader((roster_path or config.instance_path / "demo_roster.csv").open(encoding="utf-8")))
+    with (roster_path or config.instance_path / "demo_roster.csv").open(encoding="utf-8") as roster:
+        rows = list(csv.DictReader(roster))
     with db.transaction() as uow:
         cands = status.candidates(uow.session)
     opts = {"url": url.rstrip("/"), "signed_base": config.public_base_url or url.rstrip("/"),

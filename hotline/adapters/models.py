@@ -406,3 +406,72 @@ class CoinTossRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     log_seq: Mapped[Optional[int]]
+
+
+class PhoneOptOut(Base):
+    """Whether a phone opted out of our texts (STOP and the other carrier keywords), and since when.
+
+    One row per phone, updated on every change: `opted_out` is the phone's state now, `source`
+    what changed it last (text, twilio_21610: Twilio refused a send, staff), `inbound_id` the
+    text that did. Nothing is sent to an opted-out phone.
+    """
+
+    __tablename__ = "phone_opt_outs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(16))
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
+
+
+class Blast(Base):
+    """A reminder or broadcast sent to many chairs at once by a staff member (see services/ops/blasts.py).
+
+    `filters` is what chose the recipients (county, stage, not yet reminded); the recipients
+    themselves are in `blast_recipients`, each with the outbox row that carries the text.
+    """
+
+    __tablename__ = "blasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | broadcast
+    text: Mapped[str] = mapped_column(Text)  # a broadcast's text; a reminder's is per precinct
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[Optional[datetime]]
+    cancelled_by: Mapped[Optional[str]] = mapped_column(String(80))
+
+
+class BlastRecipient(Base):
+    """One phone a blast went to: never the same blast twice to one phone (the unique pair)."""
+
+    __tablename__ = "blast_recipients"
+    __table_args__ = (UniqueConstraint("blast_id", "phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blast_id: Mapped[int] = mapped_column(ForeignKey("blasts.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    precinct_id: Mapped[Optional[int]] = mapped_column(ForeignKey("precincts.id"))
+    outbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outbound_messages.id"))
+
+
+class PrecinctHold(Base):
+    """A precinct held back from the public results for review (see services/records/holds.py).
+
+    `kind` "staff": placed by a staff member with a reason; released only by another staff
+    member. "auto": placed by the checks (a warning that suggests a copy error); any staff member
+    may release it. The open hold is the one without `released_at`.
+    """
+
+    __tablename__ = "precinct_holds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # staff | auto
+    reason: Mapped[str] = mapped_column(Text)
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    held_by: Mapped[Optional[str]] = mapped_column(String(80))
+    held_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_by: Mapped[Optional[str]] = mapped_column(String(80))
+    released_at: Mapped[Optional[datetime]]
+    release_note: Mapped[Optional[str]] = mapped_column(Text)

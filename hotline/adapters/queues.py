@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is waiting for
 Q_INBOUND = "inbound"    # parsing and verifying what chairs sent
 Q_OUTBOUND = "outbound"  # every other outbound message
+# Reminder and broadcast blasts (outbox priority 2 and lower): behind every answer a chair is
+# waiting for. A 5,000-text blast in `outbound` would hold up STATUS, DONE and error answers
+# (priority 1) for minutes; in a queue of its own a sender takes it only when nothing else waits.
+Q_BULK = "bulk"
 # Scheduled housekeeping (recovery, reminders, reconciliation): a few short jobs every few
 # seconds, ahead of the chairs' texts, because recovery is how a chair's lost text or reply comes
 # back. Behind a peak's backlog a duty would wait out its slot and be dropped.
@@ -30,8 +34,8 @@ Q_DEFAULT = "default"    # notes for staff (a number over its hourly allowance)
 Q_MEDIA = "media"        # downloading worksheet photos from Twilio: behind the chairs' texts
 Q_UNKNOWN = "unknown"    # texts from numbers not on the roster: never ahead of chairs
 # Order matters: a worker takes from the first non-empty queue in this list.
-ALL_QUEUES = (Q_REPLIES, Q_DUTIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_MEDIA, Q_UNKNOWN)
-SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND)
+ALL_QUEUES = (Q_REPLIES, Q_DUTIES, Q_INBOUND, Q_OUTBOUND, Q_DEFAULT, Q_MEDIA, Q_UNKNOWN, Q_BULK)
+SENDER_QUEUES = (Q_REPLIES, Q_OUTBOUND, Q_BULK)
 PROCESSOR_QUEUES = (Q_DUTIES, Q_INBOUND, Q_DEFAULT, Q_MEDIA, Q_UNKNOWN)
 # The Redis list the unknown numbers' lane waits in (admission measures how backed up it is).
 UNKNOWN_LANE_KEY = Queue.redis_queue_namespace_prefix + Q_UNKNOWN
@@ -207,8 +211,8 @@ class Queues:
         return self._enqueue(Q_DEFAULT, self.table.throttled, phone, f"thr-{digest}-{hour}")
 
     def send(self, outbound_id: int, priority: int, revive: bool = False, fresh: bool = False) -> bool:
-        """Queue one outbound message; priority 0 goes ahead of everything else."""
-        queue = Q_REPLIES if priority == 0 else Q_OUTBOUND
+        """Queue one outbound message; priority 0 goes ahead of everything else, 2 (blasts) last."""
+        queue = Q_REPLIES if priority == 0 else Q_OUTBOUND if priority == 1 else Q_BULK
         return self._enqueue(queue, self.table.send, outbound_id, f"out-{outbound_id}", revive=revive, fresh=fresh)
 
     def photo(self, photo_id: int, revive: bool = False, fresh: bool = False) -> bool:

@@ -1,11 +1,12 @@
 """A token bucket in Redis, shared by every worker, that keeps each sending number at its rate."""
 from __future__ import annotations
 
-import math
 import random
 import time
 
 from redis import Redis
+
+from hotline.domain.segments import segments  # noqa: F401  (what a send costs; the sender imports it here)
 
 # Tokens refill continuously at `rate` per second up to `burst`. A message of several segments
 # may take the bucket into debt, so the long-run rate holds without starving long texts.
@@ -53,23 +54,6 @@ for i, key in ipairs(KEYS) do
 end
 return {0, shortest}
 """
-
-
-# GSM 03.38: the basic set costs one septet, the extension set two; anything else forces UCS-2.
-GSM_BASIC = ("@\u00a3$\u00a5\u00e8\u00e9\u00f9\u00ec\u00f2\u00c7\n\u00d8\u00f8\r\u00c5\u00e5\u0394_\u03a6\u0393\u039b\u03a9"
-             "\u03a0\u03a8\u03a3\u0398\u039e\u00c6\u00e6\u00df\u00c9 !\"#\u00a4%&'()*+,-./0123456789:;<=>?"
-             "\u00a1ABCDEFGHIJKLMNOPQRSTUVWXYZ\u00c4\u00d6\u00d1\u00dc\u00a7\u00bfabcdefghijklmnopqrstuvwxyz"
-             "\u00e4\u00f6\u00f1\u00fc\u00e0")
-GSM_EXTENDED = "^{}\\[~]|\u20ac\f"
-
-
-def segments(body: str) -> int:
-    """SMS segments Twilio bills and rate-limits: GSM-7 160/153 septets, otherwise UCS-2 70/67."""
-    if all(c in GSM_BASIC or c in GSM_EXTENDED for c in body):
-        septets = len(body) + sum(1 for c in body if c in GSM_EXTENDED)
-        return 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(body.encode("utf-16-le")) // 2
-    return 1 if units <= 70 else math.ceil(units / 67)
 
 
 class SendingRate:

@@ -19,6 +19,8 @@ from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.config import Config
 
 STOP_SECONDS = 15  # how long each process gets to finish its work after SIGTERM
+ADDRESS_FILE = "local-address"  # in the instance folder while `hotline run` runs: its web address,
+# so `make simulate` in another terminal finds a server started with `make run PORT=...`
 
 
 def web_command(env: Mapping[str, str]) -> list[str]:
@@ -58,12 +60,16 @@ def run(config: Config, port: int, workers: int, extra_env: dict[str, str]) -> i
         procs.append(subprocess.Popen(web_command(env), env=env, start_new_session=True))
         for _ in range(workers):
             procs.append(subprocess.Popen(worker_command(), env=env, start_new_session=True))
+        address = config.instance_path / ADDRESS_FILE
+        address.parent.mkdir(parents=True, exist_ok=True)
+        address.write_text(f"http://127.0.0.1:{port}\n", encoding="utf-8")
         click.echo(f"\nThe hotline is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n")
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.3)
         if not stopping:
             click.echo("A process exited; stopping the rest.", err=True)
     finally:
+        (config.instance_path / ADDRESS_FILE).unlink(missing_ok=True)
         _terminate(procs)
         if embedded is not None:
             embedded.stop()

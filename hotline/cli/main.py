@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import audit, data, parse, pins, records, system, users, verify_public, worksheets
+from hotline.cli import audit, blasts, data, parse, pins, records, system, users, verify_public, worksheets
 
 
 @click.group()
@@ -11,7 +11,7 @@ def cli() -> None:
     """Caucus results hotline."""
 
 
-for command in (*data.COMMANDS, *system.COMMANDS, *records.COMMANDS, *pins.COMMANDS, parse.parse_command,
+for command in (*data.COMMANDS, *blasts.COMMANDS, *system.COMMANDS, *records.COMMANDS, *pins.COMMANDS, parse.parse_command,
                 audit.audit_command, users.users_command, worksheets.worksheets_command,
                 verify_public.verify_public_command):
     cli.add_command(command)

@@ -40,6 +40,7 @@ class Reply:
     record: bool = False
     enqueue: str | None = None
     dial_queue: str | None = None
+    dial_number: str | None = None  # a call-back: the staff member is connected to this number
     leave: bool = False
     redirect: str | None = None
     hangup: bool = False

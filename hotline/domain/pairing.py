@@ -8,8 +8,17 @@ from hotline.domain.model import Stage
 from hotline.domain.names import NameIndex
 from hotline.domain.numbers import Number
 from hotline.domain.sms_text import STRONG_SEPARATORS, quote
-from hotline.domain.wording.sms import (AMBIGUOUS, ATTENDANCE_TWICE, DUPLICATE, NO_NAME, NO_NUMBER,
-                                        NUMBER_PROBLEMS, STAGE_EMPTY, UNKNOWN, UNKNOWN_LIKE)
+from hotline.domain.wording.sms import (
+    AMBIGUOUS,
+    ATTENDANCE_TWICE,
+    DUPLICATE,
+    NO_NAME,
+    NO_NUMBER,
+    NUMBER_PROBLEMS,
+    STAGE_EMPTY,
+    UNKNOWN,
+    UNKNOWN_LIKE,
+)
 
 _LABELS = frozenset({"name", "unknown", "att", "total"})
 _PAIRABLE = _LABELS | {"number"}
@@ -39,20 +48,26 @@ class Item:
 Counts = dict[str, tuple[int, str]]  # display name -> (count, the words it came from)
 
 
-def sections(items: list[Item], index: NameIndex,
-             errors: list[str]) -> tuple[list[tuple[Stage | None, dict[str, int]]], int | None]:
-    """Split the items at stage words, pair names with numbers, and check each pair."""
+def sections(items: list[Item], index: NameIndex, errors: list[str],
+             where: list[tuple[Stage | None, str]] | None = None,
+             ) -> tuple[list[tuple[Stage | None, dict[str, int]]], int | None]:
+    """Split the items at stage words, pair names with numbers, and check each pair.
+
+    `where`, when given, receives each error found here with the stage whose part of the text it is in."""
     tallies: dict[Stage | None, Counts] = {}
     attendance: Counts = {}
     example = index.example
     for stage_item, content in _segments(items):
         stage = stage_item.stage if stage_item else None
+        before = len(errors)
         tally = tallies.setdefault(stage, {})
         if stage_item and not any(item.kind != "unknown" for item in content):
             errors.append(STAGE_EMPTY.format(token=quote(stage_item.raw), stage=stage, name=example))
         for label, number in _pair(content):
             into = attendance if label and label.kind == "att" else tally
             _check(label, number, into, index, errors, example)
+        if where is not None:
+            where += [(stage, error) for error in errors[before:]]
     found = [(stage, {name: n for name, (n, _) in tally.items()}) for stage, tally in tallies.items()
              if tally or stage]
     return found, (attendance["attendance"][0] if attendance else None)

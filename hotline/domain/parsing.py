@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from hotline.domain import report_text
@@ -80,6 +80,8 @@ class Report:
     attendance: int | None = None
     correction: bool = False
     errors: tuple[str, ...] = ()
+    # Errors found in one stage's part of the text, with that stage (None: before any stage word).
+    stage_errors: tuple[tuple[Stage | None, str], ...] = field(default=(), compare=False)
 
     @property
     def stage(self) -> Stage | None:
@@ -151,7 +153,7 @@ def parse_message(text: str, candidates: Sequence[Candidate], *,
         errors.append(NO_RESULTS.format(name=index.example))
     sections = tuple(Section(stage, counts) for stage, counts in report.sections)
     return Report(report.precinct, report.pin, sections, report.attendance, report.correction,
-                  tuple(dict.fromkeys(errors)))
+                  tuple(dict.fromkeys(errors)), tuple(report.stage_errors))
 
 
 def _names(candidates: Sequence[Candidate]) -> NameIndex:
@@ -206,4 +208,28 @@ def as_dict(message: Message) -> dict:
                     attendance=message.attendance, correction=message.correction,
                     sections=[{"stage": s.stage.value if s.stage else None, "counts": dict(s.counts)}
                               for s in message.sections])
+        if len(message.sections) > 1:
+            _several_stages(message, base)
     return base
+
+
+def _several_stages(message: Report, base: dict) -> None:
+    """A text with several stages: every stage is in `sections`, none stands for the whole text at the
+    top, and each error says which stage's part of the text it is in."""
+    where: dict[str, list[Stage | None]] = {}
+    for stage, error in message.stage_errors:
+        where.setdefault(error, []).append(stage)
+    base.update(stage=None, counts={}, stages=[_value(s.stage) for s in message.sections])
+    for section in base["sections"]:
+        section["errors"] = [e for e in message.errors
+                             if any(_value(stage) == section["stage"] for stage in where.get(e, ()))]
+    base["errors"] = [f"{' and '.join(_label(stage) for stage in dict.fromkeys(where[e]))}: {e}" if e in where
+                      else e for e in message.errors]
+
+
+def _label(stage: Stage | None) -> str:
+    return stage.label if stage else "Before any stage word"
+
+
+def _value(stage: Stage | None) -> str | None:
+    return stage.value if stage else None

@@ -58,6 +58,7 @@ class ReportParts:
     attendance: int | None = None
     correction: bool = False
     errors: list[str] = field(default_factory=list)
+    stage_errors: list[tuple[Stage | None, str]] = field(default_factory=list)  # errors by the stage they are in
 
 
 def read(text: str, index: NameIndex, known_precincts: Collection[str] | None) -> ReportParts:
@@ -67,7 +68,7 @@ def read(text: str, index: NameIndex, known_precincts: Collection[str] | None) -
     parts.correction = _take_correction(items)
     parts.pin, items = _take_pin(items, parts.errors)
     parts.precinct, items = _take_precinct(items, known_precincts, parts.errors)
-    parts.sections, parts.attendance = pairing.sections(items, index, parts.errors)
+    parts.sections, parts.attendance = pairing.sections(items, index, parts.errors, parts.stage_errors)
     return parts
 
 

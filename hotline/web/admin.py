@@ -11,6 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from hotline.services.console import accounts
 from hotline.services.console import board as board_svc
+from hotline.services.console import missing_reports
 from hotline.services.ops import importing, traffic
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
@@ -27,7 +28,8 @@ def board() -> str:
     county, state, code = (request.args.get(k) or None for k in ("county", "state", "code"))
     data = board_svc.show(runtime().units, county=county, state=state, code=code)
     return render_template("admin/board.html", board=data, states=board_svc.STATES, photos=board_svc.PHOTO,
-                           f={"county": county, "state": state, "code": code})
+                           f={"county": county, "state": state, "code": code},
+                           missing=missing_reports.count(runtime().units))
 
 
 @bp.route("/imports", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from hotline.services.console import casefile, claims, entry
 from hotline.services.console import coin_toss as tosses
+from hotline.services.console import holds
 from hotline.services.console.views import UnknownPrecinct
 from hotline.services.records import roster
 from hotline.web import forms, runtime
@@ -36,9 +37,41 @@ def precinct(code: str) -> Any:
     try:
         case = casefile.precinct(runtime().units, code, username())
         toss = tosses.view(runtime().units, code)
+        hold = holds.view(runtime().units, code, username())
     except UnknownPrecinct:
         return _missing(code)
-    return render_template("console/precinct.html", toss=toss, **fields_of(case))
+    return render_template("console/precinct.html", toss=toss, hold=hold, **fields_of(case))
+
+
+@bp.post("/precincts/<code>/hold")
+@login_required
+def place_hold(code: str) -> Any:
+    """Hold the precinct back from the public results for review (a reason is required)."""
+    try:
+        holds.hold(runtime().units, code, username(), request.form.get("reason", ""))
+    except UnknownPrecinct:
+        return _missing(code)
+    except holds.HoldRefused as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{code.upper()} is held for review: out of the public results until another staff member "
+              "releases it.")
+    return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
+
+
+@bp.post("/precincts/<code>/release")
+@login_required
+def release_hold(code: str) -> Any:
+    """Release the precinct's hold after review (not the staff member who placed it)."""
+    try:
+        holds.release(runtime().units, code, username(), request.form.get("note", ""))
+    except UnknownPrecinct:
+        return _missing(code)
+    except holds.HoldRefused as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{code.upper()} is released: its figures are public again if they pass the checks.")
+    return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
 
 
 @bp.post("/precincts/<code>/coin-toss")

@@ -215,7 +215,8 @@ def staff_next() -> Response:
 @voice_webhook
 def staff_done() -> Response:
     """Dial's action: the staff member's conversation ended."""
-    return steps.answer("staff_done", lambda _units, _redis, call: staff_calls.staff_done(call))
+    return steps.answer("staff_done",
+                        lambda units, _redis, call: staff_calls.staff_done(units, call, request.form))
 
 
 @bp.errorhandler(Exception)

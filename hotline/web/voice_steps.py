@@ -48,6 +48,11 @@ def render(reply: ivr.Reply, turn: int) -> VoiceResponse:
     if reply.dial_queue:
         dial = r.dial(action=_url("staff_done", turn), method="POST", timeout=30)
         dial.queue(reply.dial_queue, url=_url("desk_connect", turn), method="POST")
+    if reply.dial_number:
+        # The chair sees the hotline's number calling, never the staff member's own phone.
+        dial = r.dial(action=_url("staff_done", turn), method="POST", timeout=30,
+                      caller_id=request.form.get("To") or None)
+        dial.number(reply.dial_number)
     if reply.leave:
         r.leave()
     if reply.redirect:

@@ -123,12 +123,12 @@ def test_a_timed_out_send_is_not_tried_again_at_once(twilio_rt, standin, monkeyp
     assert len(calls) == 1 and row(twilio_rt, msg_id).status == "retrying"
 
 
-def test_opted_out_number_is_not_retried_and_goes_to_backlog(twilio_rt, standin):
-    standin.failures.append((400, 21610))
+def test_a_permanent_error_is_not_retried_and_goes_to_backlog(twilio_rt, standin):
+    standin.failures.append((400, 21211))  # not a valid phone number
     msg_id = queue(twilio_rt)
     work(twilio_rt)
     failed = row(twilio_rt, msg_id)
-    assert failed.status == "failed" and failed.error_code == "21610"
+    assert failed.status == "failed" and failed.error_code == "21211"
     with twilio_rt.db.transaction() as uow:
         item = uow.session.execute(select(BacklogItem)).scalar_one()
     assert item.kind == "delivery_failure"

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 
 from hotline.adapters.models import Precinct, ResultChange, ResultSequence
 from hotline.services.records import feed
-from tests.support.chairs import Phone, load_roster, report
+from tests.support.chairs import IC_5_DELEGATES, IC_5_FINAL, IC_5_FIRST, Phone, load_roster, report
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
@@ -17,7 +17,7 @@ FINAL = "final: Pete 55, Bernie 48, Warren 32"
 def test_concurrent_changes_take_distinct_sequences_in_commit_order(client, rt):
     load_roster(rt)
     report(Phone(client, rt, "+15155550142"), FIRST, FINAL, "delegates: Pete 3, Bernie 2, Warren 2")
-    report(Phone(client, rt, "+13195550105"), FIRST, FINAL, "delegates: Pete 2, Bernie 1, Warren 1")
+    report(Phone(client, rt, "+13195550105"), IC_5_FIRST, IC_5_FINAL, IC_5_DELEGATES)
     with rt.db.transaction() as uow:  # forget the feed: both precincts' publication is news again
         uow.session.execute(delete(ResultChange))
         uow.session.execute(update(ResultSequence).values(value=0, at=None))

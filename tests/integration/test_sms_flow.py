@@ -167,7 +167,7 @@ def test_help_status_cancel(chair, rt):
     chair.send("help")
     assert chair.last().kind == "help"
     chair.send(FIRST)
-    chair.send("CANCEL")
+    chair.send("NO")  # a bare CANCEL also opts the phone out (tests/web/sms/test_sms_opt_outs.py)
     assert chair.last().kind == "cancelled"
     chair.send("status")
     assert "First alignment: not yet" in chair.last().body

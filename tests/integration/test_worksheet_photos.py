@@ -76,6 +76,16 @@ def test_a_photo_alone_after_the_report_is_kept_with_it(chair, rt, twilio_media)
     assert row.status == "stored" and row.content_type == "image/jpeg" and row.submission_id is not None
 
 
+def test_a_photo_with_a_caption_but_no_figures_is_kept_and_thanked_not_refused(chair, rt, twilio_media):  # noqa: F811
+    chair.send(FIRST)
+    chair.send(f"YES {chair.code()}")
+    chair.send("DSM-42 worksheet photo", media=[twilio_media.serve(MEDIA_PATH.format(n=3), Answer(200, "image/jpeg", JPEG))])
+    assert chair.last().kind == "photo_saved" and "could not read" not in chair.last().body
+    work(rt, ALL_QUEUES)
+    [row] = photos(rt)
+    assert row.status == "stored" and row.submission_id is not None
+
+
 @pytest.mark.parametrize("answer, why", [
     (Answer(200, "text/html", b"<html><script>alert(1)</script></html>"), "not a picture"),
     (Answer(200, "image/png", b"<html>not really a png</html>"), "not a picture"),

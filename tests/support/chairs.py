@@ -65,6 +65,14 @@ class Phone:
         raise AssertionError("no code was sent to this phone")
 
 
+# Iowa City 5 (elects 4) with numbers of its own: a second precinct sending DSM-42's alignments
+# is held back by the copy checks (identical-precinct), as a copied worksheet should be.
+IC_5_FIRST = "first: Pete 30, Bernie 40, Warren 20, Biden 5"
+IC_5_FINAL = "final: Pete 33, Bernie 42, Warren 20"
+IC_5_DELEGATES = "delegates: Pete 1, Bernie 2, Warren 1"
+IC_5_BAD_DELEGATES = "delegates: Pete 2, Bernie 1, Warren 1"  # the caucus math gives Bernie 2
+
+
 def report(chair: Phone, *texts: str) -> None:
     """`chair` texts each of `texts` and confirms it with the code the read-back carries."""
     for text in texts:

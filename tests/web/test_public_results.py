@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from hotline.domain.central_time import clock
-from tests.support.chairs import Phone, load_roster, report, statements_run
+from tests.support.chairs import IC_5_DELEGATES, IC_5_FINAL, IC_5_FIRST, Phone, load_roster, report, statements_run
 from tests.web.console.staff import PASSWORD, Staff, _fast_hashes, accounts  # noqa: F401
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
@@ -23,7 +23,7 @@ def night(client, rt):
     """DSM-42 (Polk) published; IC-5 (Johnson) has only its first alignment confirmed."""
     load_roster(rt)
     report(Phone(client, rt, "+15155550142"), FIRST, FINAL, DELEGATES)
-    report(Phone(client, rt, "+13195550105"), FIRST)
+    report(Phone(client, rt, "+13195550105"), IC_5_FIRST)
 
 
 def county_rows(html: str) -> dict[str, tuple[int, int, str]]:
@@ -98,7 +98,7 @@ def test_the_api_and_the_live_body_answer_304_until_the_figures_change(client, r
     page = client.get("/results").get_data(as_text=True)
     assert f'data-etag="&#34;{live.headers["ETag"].strip(chr(34))}&#34;"' in page  # the script's first ask is a 304
 
-    report(Phone(client, rt, "+13195550105"), FINAL, "delegates: Pete 2, Bernie 1, Warren 1")
+    report(Phone(client, rt, "+13195550105"), IC_5_FINAL, IC_5_DELEGATES)
     changed = client.get("/api/results", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.get_json()["precincts_reporting"] == 2
     assert changed.headers["ETag"] != etag
@@ -129,3 +129,10 @@ def test_visitors_see_no_staff_links_signed_in_staff_do(app, client, accounts): 
     # the anonymous page is cached: signing in must not be served the visitor's copy, nor the reverse
     assert "Staff sign-in" in client.get("/results").get_data(as_text=True)
     assert client.get("/outbox").status_code == 302  # the outbox itself needs a login (unchanged)
+
+
+def test_precinct_codes_sort_as_people_read_them(client, rt):
+    load_roster(rt)  # Polk has DSM-42 and DSM-7: as text "DSM-42" < "DSM-7", as people read, 7 comes first
+    page = client.get("/results").get_data(as_text=True)
+    polk = page[page.index('id="county-polk"'):page.index('id="county-story"')]
+    assert '<span class="code">DSM-7, DSM-42</span>' in polk

@@ -106,7 +106,8 @@ def test_a_held_report_and_an_explained_flag_are_changes_with_their_reasons(clie
 
 def test_changes_are_paginated_with_a_cursor(client, rt, chair):
     report(chair, FIRST, FINAL, DELEGATES, RECOUNT, FINAL)
-    report(Phone(client, rt, "+13195550105"), FIRST, FINAL, "delegates: Pete 2, Bernie 1, Warren 1")  # IC-5
+    report(Phone(client, rt, "+13195550105"), "first: Pete 30, Bernie 40, Warren 20, Biden 5",  # IC-5
+           "final: Pete 33, Bernie 42, Warren 20", "delegates: Pete 1, Bernie 2, Warren 1")
     page = changes(client, limit=2)
     assert [r["sequence"] for r in page["changes"]] == [1, 2] and page["next"] == 2 and page["limit"] == 2
     page = changes(client, since=page["next"], limit=2)

@@ -17,7 +17,7 @@ def format_counts(counts: Mapping[str, int]) -> str:
 
 def readback(precinct: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
              attendance: int | None, code: str, warning: str = "", updated: bool = False,
-             coin: Sequence[Sequence[str]] = ()) -> str:
+             coin: Sequence[Sequence[str]] = (), checked_with: str = "") -> str:
     """The read-back of exactly what was understood, ending with the confirmation code (and, when
     the delegate math leaves a coin toss, the question who won it)."""
     head = f"{precinct} {'updated ' if updated else ''}read-back:"
@@ -26,6 +26,8 @@ def readback(precinct: str, sections: Sequence[tuple[Stage, Mapping[str, int]]],
         lines.append(f"Attendance: {attendance}")
     if warning:
         lines.append(f"CHECK: {warning}")
+        if checked_with:
+            lines.append(checked_with)
         lines.append(f"Reply YES {code} to confirm as written, or send the corrected numbers.")
     else:
         lines.append(f"Reply YES {code} to confirm, or send corrected numbers.")
@@ -215,6 +217,29 @@ def done_complete(precinct: str) -> str:
     return f"{precinct}: all three stages are recorded. Thank you!"
 
 
+def checked_with(stages: Sequence[tuple[Stage, int]], attendance: int | None) -> str:
+    """Under a read-back's CHECK: which figures in it come from earlier confirmed reports."""
+    parts = [f"{stage.label.lower()} (total {total})" for stage, total in stages]
+    if attendance is not None:
+        parts.append(f"attendance {attendance}")
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"Checked against what you recorded before: {listed}."
+
+
+def flagged_stage(line: str) -> str:
+    """A STATUS line for a recorded stage that failed a check."""
+    return line[:-1] + " - FLAGGED." if line.endswith(".") else line + " - FLAGGED."
+
+
+def flagged_why(stages: Sequence[Stage], why: str) -> str:
+    """Why recorded stages are flagged, and what happens now (STATUS and DONE)."""
+    names = ", ".join(stage.label.lower() for stage in stages) or "the report"
+    return (f"Flagged, not counted yet ({names}): {why} Hotline staff will call you; or send the "
+            "corrected numbers.")
+
+
 def explained(precinct: str, note: str) -> str:
     """Staff explained a flagged report (a coin toss, say): it counts now."""
     return f"Hotline staff reviewed the {precinct} report: {note[:100]}. It is now counted. Thank you."
@@ -260,3 +285,18 @@ NUMBER_PROBLEMS = {
     TOO_BIG: "{token} is too big for one precinct - check the number.",
     SPELLED: "{token} is spelled out - send it in digits{hint}.",
 }
+
+
+# Reminder blasts to precincts still missing results (staff send them from the console's Missing
+# page or `hotline remind`). GSM-7 only, each one segment (under 160 characters) for one precinct.
+BLAST_NO_REPORT = ("Caucus hotline: no results for {codes} yet. When your caucus is done, text them "
+                   "here, like: first: Warren 30. Or call us.")
+BLAST_STAGES_MISSING = "Caucus hotline: {codes} still needs the {stages}. Please text it here when ready, or call us."
+
+
+def blast_reminder(codes: Sequence[str], missing: Iterable[Stage]) -> str:
+    """The reminder a blast sends: no report at all, or the stages still missing."""
+    stages = [m.label.lower() for m in missing]
+    if not stages or len(stages) == len(Stage):
+        return BLAST_NO_REPORT.format(codes=", ".join(codes))
+    return BLAST_STAGES_MISSING.format(codes=", ".join(codes), stages=" and ".join(stages))

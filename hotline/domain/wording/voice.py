@@ -261,17 +261,16 @@ def coin_recorded(code: str, winners: Sequence[str], flagged: bool) -> str:
     return text
 
 
-def callback_booked(tail: str, ahead: int) -> str:
-    """What a caller hears after asking for a call back, so they know what happens next."""
-    queue = ("Yours is next on the call-back list." if ahead == 0 else
-             f"There {'is 1 call-back' if ahead == 1 else f'are {ahead} call-backs'} ahead of yours.")
+def callback_booked(tail: str, position: int, estimate: float | None, *, chair: bool, chairs_ahead: int) -> str:
+    """What a caller hears after asking for a call back: their place in line is kept, and the
+    same estimate of the wait they would hear on hold."""
+    place = place_and_wait(position, estimate, chair=chair, chairs_ahead=chairs_ahead)
     return (f"Thank you. Hotline staff will call you back at the number ending {spoken_digits(tail)}. "
-            f"{queue} Please keep that phone free. You can hang up now. Goodbye.")
+            f"You keep your place in line. {place} Please keep that phone free. You can hang up now. Goodbye.")
 
 
-def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_ahead: int,
-                 over_limit: bool, limit_seconds: int) -> str:
-    """Position, an honest wait estimate, and the call-back offer."""
+def place_and_wait(position: int, estimate: float | None, *, chair: bool, chairs_ahead: int) -> str:
+    """A caller's place in line and the honest estimate of the wait, on hold or waiting for a call back."""
     if chair:
         where = f"You are number {position} in line for the results desk."
     else:
@@ -282,12 +281,27 @@ def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_a
         wait = "I cannot estimate the wait yet."
     else:
         wait = f"The estimated wait is {'at least ' if not chair else ''}about {minutes(estimate)}."
+    return f"{where} {wait}"
+
+
+def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_ahead: int,
+                 over_limit: bool, limit_seconds: int) -> str:
+    """Position, an honest wait estimate, and the call-back offer."""
     if over_limit:
         offer = (f"The wait is longer than {minutes(limit_seconds)}. Press 1 and we will call you "
                  "back instead, or stay on the line.")
     else:
         offer = "To get a call back instead of waiting, press 1."
-    return f"{where} {wait} {offer}"
+    return f"{place_and_wait(position, estimate, chair=chair, chairs_ahead=chairs_ahead)} {offer}"
+
+
+def next_callback(precinct: str | None, tail: str, waited_seconds: float, chairs: int, others: int) -> str:
+    """What a staff member hears before the hotline dials a call-back that has reached the front."""
+    who = (f"the chair of precinct {spoken_code(precinct)}" if precinct
+           else "a caller whose number is not on the roster")
+    return (f"Next: a call-back to {who}, in line {minutes(waited_seconds)}. Calling the number ending "
+            f"{spoken_digits(tail)} now. Waiting now: {plural(chairs, 'chair')} and "
+            f"{plural(others, 'other caller')}.")
 
 
 def next_caller(precinct: str | None, waited_seconds: float, chairs: int, others: int) -> str:

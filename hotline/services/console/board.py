@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import InboundMessage, Precinct, Report, Submission
+from hotline.adapters.models import (
+    Chair,
+    ChairPhone,
+    InboundMessage,
+    PhoneOptOut,
+    Precinct,
+    Report,
+    Submission,
+)
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.services.records import photos as photo_rows
@@ -44,6 +52,7 @@ class Row:
     reporting: bool
     last_confirmed: datetime | None
     photo: str = "missing"  # a key of PHOTO
+    opted_out: bool = False  # a registered phone of the chair opted out of texts: call instead
 
 
 @dataclass
@@ -68,6 +77,13 @@ def _latest_confirmed(s: Session) -> dict[int, Submission]:
     rows = s.execute(select(Submission).join(newest, (Submission.precinct_id == newest.c.precinct_id)
                                              & (Submission.confirmed_at == newest.c.at))).scalars()
     return {sub.precinct_id: sub for sub in rows}
+
+
+def _opted_out(s: Session) -> set[int]:
+    """The precincts whose chair has a registered phone that is opted out of texts."""
+    return set(s.execute(select(Chair.precinct_id).join(ChairPhone, ChairPhone.chair_id == Chair.id)
+                         .join(PhoneOptOut, PhoneOptOut.phone == ChairPhone.phone)
+                         .where(PhoneOptOut.opted_out.is_(True))).scalars())
 
 
 def _state(stages: set[str], awaiting: bool, corrected: bool, latest: Submission | None) -> str:
@@ -99,6 +115,7 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
     latest = _latest_confirmed(s)
     reporting = {r.precinct for r in results.publishable(s)}
     marks = photo_rows.board_marks(s)
+    opted_out = _opted_out(s)
     statewide, tallies, rows = Tally("Statewide"), {}, []
     for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
         stages = current.get(p.id, set())
@@ -114,7 +131,8 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
         sub = latest.get(p.id)
         rows.append(Row(p.code, p.name, p.county.name, st, tuple(x.value for x in Stage if x.value in stages),
                         p.code in reporting, sub.confirmed_at if sub else None,
-                        (marks[p.id] or "not_checked") if p.id in marks else "missing"))
+                        (marks[p.id] or "not_checked") if p.id in marks else "missing",
+                        p.id in opted_out))
     return Board(rows, [tallies[k] for k in sorted(tallies)], statewide)
 
 

@@ -29,6 +29,9 @@ KIND_LABELS = {
     "unknown_sender": "Text from an unregistered phone",
     "log_rewrite": "Verification log no longer matches a signed checkpoint",
     "photo_failed": "Worksheet photo could not be downloaded",
+    "opted_out": "Call this chair: their phone opted out of texts",
+    "reply_loop": "Automatic replies paused: an auto-responder answered them",
+    "precinct_held": "Precinct held for review: check it, then release it",
 }
 QUEUE_LIMIT = 500  # rows shown at once; the counts still cover everything
 

@@ -16,7 +16,7 @@ from hotline.domain.verification import check_code as judge
 from hotline.domain.wording import sms as replies
 from hotline.services.console import accounts, claims
 from hotline.services.log import chain as vlog
-from hotline.services.records import outbox, reports, roster
+from hotline.services.records import opt_outs, outbox, reports, roster
 from hotline.services.units import UnitOfWork, Units
 
 SMS_LIMIT = 480  # three segments: staff replies stay short
@@ -116,6 +116,9 @@ def text(units: Units, item_id: int, user: str, to: str, body: str) -> int:
         if len(body) > SMS_LIMIT:
             raise ContactError(f"Keep texts under {SMS_LIMIT} characters.")
         to = _listed(to, phones_for(uow.session, item.precinct, item))
+        if opt_outs.is_opted_out(uow.session, to):
+            raise ContactError("This phone opted out of texts (STOP): nothing can be texted to it. "
+                               "Call instead.")
         msg_id = outbox.queue_sms(uow, to, body, "staff_sms", priority=1, precinct_id=item.precinct_id)
         vlog.record(uow.session, "staff_sms", precinct=claims.precinct_code(item), phone=to, actor=user,
                     outbound_id=msg_id, body=body)

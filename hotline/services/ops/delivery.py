@@ -9,11 +9,12 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hotline.adapters.models import DeliveryStatus, OutboundMessage, utcnow
+from hotline.adapters.models import DeliveryStatus, OutboundMessage, PhoneOptOut, utcnow
 from hotline.adapters.sending_rate import SendingRate, segments
 from hotline.adapters.twilio_sms import Sender, SendError
+from hotline.domain.texts import mask
 from hotline.services.log import chain
-from hotline.services.records import backlog
+from hotline.services.records import backlog, opt_outs
 from hotline.services.records.outbox import OUTBOX, READY_ROW, unfinished
 from hotline.services.units import Units
 
@@ -21,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 # The sending path in plain statements too: at the peak every text costs a read and two short
 # write transactions here, and on SQLite the writes queue behind the webhooks' for the one lock.
-_TO_SEND = select(OUTBOX.c.to_number, OUTBOX.c.body).where(READY_ROW)
+# Whether the phone opted out rides along with the row: suppressing costs no extra round trip.
+_OPTED_OUT = (select(PhoneOptOut.opted_out).where(PhoneOptOut.phone == OUTBOX.c.to_number)
+              .scalar_subquery())
+_TO_SEND = select(OUTBOX.c.to_number, OUTBOX.c.body, _OPTED_OUT.label("opted_out")).where(READY_ROW)
+OPTED_OUT = "opted_out"  # the status of a row never sent because its phone opted out
+_SUPPRESS = update(OUTBOX).where(READY_ROW).values(status=OPTED_OUT)
 _CLAIM = update(OUTBOX).where(READY_ROW).values(
     status="sending", attempts=OUTBOX.c.attempts + 1, claimed_at=bindparam("now"))
 _RECORD = update(OUTBOX).where(OUTBOX.c.id == bindparam("oid")).values(
@@ -40,13 +46,18 @@ def deliver(units: Units, sender: Sender, rate: SendingRate | None, outbound_id:
     if row is None:
         return "skipped"
     to, body = row.to_number, row.body
+    if row.opted_out:  # never sent, never retried: the phone said STOP
+        with units.begin() as uow:
+            done = uow.session.execute(_SUPPRESS, {"oid": outbound_id}).rowcount == 1
+        logger.info("send %s to %s suppressed: the phone opted out", outbound_id, mask(to))
+        return OPTED_OUT if done else "skipped"
     for pause in (*QUICK_RETRY_PAUSES, None):
         try:
             return _attempt(units, sender, rate, outbound_id, to, body)
         except SendError as exc:
-            _failed(units, outbound_id, exc)
+            status = _failed(units, outbound_id, exc)
             if not exc.retryable:
-                return "failed"
+                return status
             # A timeout (no code) may still have gone out: leave it to the slower RQ retry.
             if pause is None or exc.code is None:
                 raise
@@ -108,7 +119,8 @@ def settle(units: Units, sender: Sender, outbound_id: int) -> str:
 
 
 
-def _failed(units: Units, outbound_id: int, exc: SendError) -> None:
+def _failed(units: Units, outbound_id: int, exc: SendError) -> str:
+    """Record a failed send; the row's new status."""
     logger.warning("send %s failed (code %s, retryable=%s): %s", outbound_id, exc.code,
                    exc.retryable, exc)
     with units.begin() as uow:
@@ -116,18 +128,24 @@ def _failed(units: Units, outbound_id: int, exc: SendError) -> None:
         assert msg is not None
         msg.error_code, msg.error_message = exc.code, str(exc)
         msg.status = "retrying" if exc.retryable else "failed"
-        if not exc.retryable:
+        if str(exc.code) == opt_outs.OPTED_OUT_CODE:  # Twilio: the phone opted out
+            msg.status = OPTED_OUT
+            chain.record(uow.session, "sms_send_failed", phone=msg.to_number, outbound_id=msg.id,
+                         code=exc.code, error=str(exc))
+            opt_outs.record(uow.session, msg.to_number, True, opt_outs.TWILIO_21610)
+        elif not exc.retryable:
             chain.record(uow.session, "sms_send_failed", phone=msg.to_number,
                         outbound_id=msg.id, code=exc.code, error=str(exc))
             backlog.open_item(uow.session, "delivery_failure", phone=msg.to_number,
                               precinct_id=msg.precinct_id,
                               summary=f"Could not text {msg.to_number}: {exc} (Twilio {exc.code})",
                               detail={"outbound_id": msg.id, "body": msg.body})
+        return msg.status
 
 
 # Callbacks can arrive out of order; a later lifecycle stage never goes back to an earlier one.
 RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "failed": 4,
-        "undelivered": 4, "delivered": 5, "read": 6}
+        "undelivered": 4, OPTED_OUT: 4, "delivered": 5, "read": 6}
 FAILED = {"failed", "undelivered"}
 
 
@@ -149,7 +167,12 @@ def _record_status(units: Units, sid: str, status: str, error_code: str | None) 
             return
         if RANK.get(status, -1) >= RANK.get(msg.status, -1):
             msg.status = status
-        if status in FAILED:
+        if status in FAILED and error_code == opt_outs.OPTED_OUT_CODE:  # the phone opted out
+            msg.status, msg.error_code = OPTED_OUT, error_code
+            chain.record(s, "sms_undelivered", phone=msg.to_number, outbound_id=msg.id,
+                         status=status, code=error_code)
+            opt_outs.record(s, msg.to_number, True, opt_outs.TWILIO_21610)
+        elif status in FAILED:
             msg.error_code = error_code
             chain.record(s, "sms_undelivered", phone=msg.to_number, outbound_id=msg.id,
                         status=status, code=error_code)

@@ -13,7 +13,10 @@ from hotline.services.log import chain as vlog
 PRIORITY = {"callback_request": 0, "failed_check": 1, "pin_lockout": 1, "code_lockout": 1,
             "voicemail": 2, "unparsed_text": 2, "delivery_failure": 2, "unknown_sender": 3,
             "log_rewrite": 1,  # the verification log no longer extends its signed checkpoint
-            "photo_failed": 2}  # a worksheet photo could not be downloaded from Twilio after every try
+            "photo_failed": 2,  # a worksheet photo could not be downloaded from Twilio after every try
+            "opted_out": 1,  # a chair's registered phone opted out of texts: call the chair
+            "reply_loop": 2,  # an auto-responder answered our replies: automatic replies paused
+            "precinct_held": 1}  # staff or the copy-error checks held a precinct back for review
 KINDS = tuple(PRIORITY)
 
 

@@ -13,7 +13,7 @@ from hotline.domain.lifecycle import ReportStatus, SubmissionStatus, counts_fing
 from hotline.domain.model import PrecinctResults, Stage
 
 __all__ = ["Finding", "preview", "current", "evaluation", "preview_ties", "toss_winners", "as_json", "is_flagged",
-           "summary", "chair_warning"]
+           "summary", "chair_warning", "readback_warning", "earlier_figures", "flag_reason"]
 
 
 CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
@@ -107,6 +107,17 @@ def preview(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapp
     return _run(s, precinct, dict(sections), attendance)
 
 
+def earlier_figures(s: Session, precinct: Precinct, sections: Sequence[tuple[Stage, Mapping[str, int]]],
+                    attendance: int | None) -> tuple[list[tuple[Stage, int]], int | None]:
+    """What a read-back's checks take from earlier confirmed reports, not from the text itself:
+    each other stage with its total (in stage order), and the attendance when the text has none."""
+    sent = {stage for stage, _ in sections}
+    current = {Stage(stage): counts for stage, counts in s.execute(CURRENT_COUNTS, {"precinct_id": precinct.id})}
+    stages = [(stage, sum(current[stage].values())) for stage in Stage if stage in current and stage not in sent]
+    earlier = None if attendance is not None else s.execute(LATEST_ATTENDANCE, {"precinct_id": precinct.id}).scalar()
+    return stages, earlier
+
+
 def current(s: Session, precinct: Precinct, stages: Stages | None = None,
             attendance: int | None = None) -> list[Finding]:
     """Findings on the precinct's confirmed reports.
@@ -132,6 +143,20 @@ def summary(findings: Sequence[Finding], limit: int = 280) -> str:
                if f.severity in (Severity.ERROR, Severity.WARNING)]
     text = " ".join(dict.fromkeys(serious)) or "no findings"
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def readback_warning(s: Session, precinct: Precinct, findings: Sequence[Finding]) -> str:
+    """The read-back's CHECK: what this text changes comes first. Problems the recorded reports already
+    had (the chair was told when confirming them) are said only when the text adds none."""
+    if not chair_warning(findings):
+        return ""
+    before = set(current(s, precinct))
+    return chair_warning([f for f in findings if f not in before]) or chair_warning(findings)
+
+
+def flag_reason(findings: Sequence[Finding]) -> str:
+    """Why confirmed reports are flagged, in the chair's short form (the errors only)."""
+    return checks.summarize_for_chair([f for f in findings if f.severity is Severity.ERROR])
 
 
 def chair_warning(findings: Sequence[Finding]) -> str:

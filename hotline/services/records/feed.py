@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import Report, ResultChange, ResultSequence, Submission, utcnow
+from hotline.adapters.models import PrecinctHold, Report, ResultChange, ResultSequence, Submission, utcnow
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 
@@ -28,6 +28,8 @@ CORRECTION = "correction by the chair"
 STAFF_ENTRY = "staff entry approved"
 FLAG_EXPLAINED = "flag explained"
 COIN_TOSS = "coin toss recorded"
+HELD_FOR_REVIEW = "held for review"
+RELEASED = "released after review"
 HELD = "held: the newest report failed the checks"
 
 SEQUENCE_LOCK = select(ResultSequence.value).where(ResultSequence.id == 1).with_for_update()
@@ -37,20 +39,26 @@ NEWEST_CONFIRMED = (select(Submission.flagged, Submission.explained_at)
                     .where(Submission.precinct_id == bindparam("precinct_id"),
                            Submission.status == SubmissionStatus.CONFIRMED.value)
                     .order_by(Submission.confirmed_at.desc(), Submission.id.desc()).limit(1))
+OPEN_HOLD = select(PrecinctHold.id).where(PrecinctHold.precinct_id == bindparam("precinct_id"),
+                                          PrecinctHold.released_at.is_(None)).limit(1)
 LAST_RECORDED = (select(ResultChange.new).where(ResultChange.precinct_code == bindparam("code"))
                  .order_by(ResultChange.sequence.desc()).limit(1))
 
 
-def publishes(stages: dict[str, Any], flagged: bool | None, explained_at: datetime | None) -> bool:
-    """The publish rule: all three stages current, the newest confirmation not flagged or explained."""
-    return set(STAGES) <= stages.keys() and flagged is not None and (not flagged or explained_at is not None)
+def publishes(stages: dict[str, Any], flagged: bool | None, explained_at: datetime | None,
+              held: bool = False) -> bool:
+    """The publish rule: all three stages current, the newest confirmation not flagged or explained,
+    and the precinct not held for review."""
+    return (not held and set(STAGES) <= stages.keys() and flagged is not None
+            and (not flagged or explained_at is not None))
 
 
 def figures(s: Session, precinct_id: int) -> Figures | None:
     """One precinct's published figures as they stand in this transaction (None: not published)."""
     stages = {r.stage: dict(r.counts) for r in s.execute(CURRENT, {"precinct_id": precinct_id})}
     newest = s.execute(NEWEST_CONFIRMED, {"precinct_id": precinct_id}).first()
-    if newest is None or not publishes(stages, newest.flagged, newest.explained_at):
+    held = s.execute(OPEN_HOLD, {"precinct_id": precinct_id}).first() is not None
+    if newest is None or not publishes(stages, newest.flagged, newest.explained_at, held):
         return None
     return {stage: stages[stage] for stage in STAGES}
 
@@ -74,7 +82,8 @@ def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: 
     """Record the change to one precinct's published figures, if there is one.
 
     `cause` is "confirmed" (a report was confirmed through `channel`), "explained" (staff
-    explained its flag) or "coin_toss" (a toss was recorded, which can hold or release figures). Called after the change is made, inside the same transaction."""
+    explained its flag), "coin_toss" (a toss was recorded, which can hold or release figures),
+    "held" or "released" (staff or the checks held the precinct for review, or staff released it). Called after the change is made, inside the same transaction."""
     sequence = _lock(s)  # first: a concurrent writer's row for this precinct is seen below
     last = s.execute(LAST_RECORDED, {"code": precinct_code}).first()  # None: never recorded
     had_row, old = last is not None, last.new if last is not None else None
@@ -83,6 +92,10 @@ def note(s: Session, precinct_id: int, precinct_code: str, channel: str, cause: 
         return None
     if cause == "explained":
         reason = FLAG_EXPLAINED
+    elif cause == "held":
+        reason = HELD_FOR_REVIEW
+    elif cause == "released":
+        reason = RELEASED
     elif new is None:
         reason = HELD
     elif cause == "coin_toss":

@@ -21,11 +21,16 @@ READY_ROW = and_(OUTBOX.c.id == bindparam("oid"), OUTBOX.c.status.in_(READY), OU
 
 
 def queue_sms(uow: UnitOfWork, to: str, body: str, kind: str, *, priority: int = 1,
-              precinct_id: int | None = None, inbound_id: int | None = None) -> int:
-    """Write the message to the outbox table and send it once the transaction commits; its id."""
+              precinct_id: int | None = None, inbound_id: int | None = None, held: str | None = None) -> int:
+    """Write the message to the outbox table and send it once the transaction commits; its id.
+
+    `held`: not to be sent at all; the row is kept with this status (e.g. "loop_held"), for staff.
+    """
     msg_id: int = uow.session.execute(OUTBOX_INSERT, {
-        "to_number": to, "body": body, "kind": kind, "priority": priority, "status": "queued",
+        "to_number": to, "body": body, "kind": kind, "priority": priority, "status": held or "queued",
         "precinct_id": precinct_id, "inbound_id": inbound_id}).scalar_one()
+    if held:
+        return msg_id
     # No row update after enqueueing: the sweeper re-queues rows still "queued" after a while.
     uow.after_commit(lambda: uow.jobs.send(msg_id, priority, fresh=True))
     return msg_id

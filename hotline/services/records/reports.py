@@ -15,7 +15,7 @@ from hotline.domain.model import Stage
 from hotline.domain.verification import CodeState
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog, checking, feed, outbox, photos
+from hotline.services.records import backlog, checking, feed, holds, outbox, photos
 from hotline.services.units import UnitOfWork
 
 AWAITING = SubmissionStatus.AWAITING.value
@@ -189,6 +189,7 @@ def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
         missing = [stage for stage in Stage if stage not in current]
         if corrected:  # a photo checked against the old figures must be checked again
             photos.unmark_matching(s, precinct.id, precinct.code, actor, corrected)
+    holds.after_checks(uow, precinct, findings)  # a copy-error warning holds it until staff look
     # The public results feed: a change to the published figures takes the next sequence number.
     feed.note(s, precinct.id, precinct.code, sub.source, "confirmed")
     return Confirmed(findings, missing)

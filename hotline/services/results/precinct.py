@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from hotline.adapters.models import County, LogEntry, Precinct, Report, ResultChange, Submission
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain import coin_toss as tosses
-from hotline.domain.central_time import clock_and_day
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
-from hotline.services.records import checking, coin_toss, feed
+from hotline.services.records import checking, coin_toss, feed, holds
 from hotline.services.records import photos as photo_rows
 from hotline.services.records.roster import precinct_by_code
 from hotline.services.results.public import Answer, as_json, cache
@@ -95,12 +94,13 @@ def _build(s: Session, units: Units, code: str) -> Record | None:
     newest = s.execute(select(Submission).where(Submission.precinct_id == precinct.id,
                                                 Submission.status == CONFIRMED)
                        .order_by(Submission.confirmed_at.desc(), Submission.id.desc()).limit(1)).scalars().first()
+    hold = holds.current(s, precinct.id)
     if published is not None:
         status = PUBLISHED
     elif not current:
         status = NOT_REPORTED
-    elif newest is not None and set(STAGES) <= current.keys():
-        status = HELD
+    elif newest is not None and (hold is not None or set(STAGES) <= current.keys()):
+        status = HELD  # by staff or the checks, or the newest report failed a check
     else:
         status = INCOMPLETE
     data: dict[str, Any] = {
@@ -110,8 +110,8 @@ def _build(s: Session, units: Units, code: str) -> Record | None:
         "delegates_to_elect": precinct.delegates_to_elect,
     }
     if status == HELD and newest is not None:
-        data["held_since"] = _iso(newest.confirmed_at)
-        data["held_since_central"] = clock_and_day(newest.confirmed_at) if newest.confirmed_at else None
+        since = hold.held_at if hold is not None else newest.confirmed_at
+        data["held_since"] = _iso(since)  # when, never why: the reason is for staff
     data["changes"] = _changes(s, precinct.code)
     entries = _entries(s, precinct.code)
     behind: list[Behind] = []
@@ -120,8 +120,7 @@ def _build(s: Session, units: Units, code: str) -> Record | None:
     data["log_entries"] = _roles(behind)
     data["proof"] = f"/api/results/precincts/{precinct.code}/proof" if behind else None
     body = as_json(data)
-    content = as_json({k: v for k, v in data.items() if k not in ("held_since_central",)})
-    return Record(data, tuple(behind), Answer.of(body, content, f"seq-{sequence}-"))
+    return Record(data, tuple(behind), Answer.of(body, prefix=f"seq-{sequence}-"))
 
 
 def _figures(s: Session, units: Units, precinct: Precinct, published: feed.Figures,

@@ -19,10 +19,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import CandidateRow, County, Precinct, Report, ResultChange, Submission, utcnow
+from hotline.adapters.models import (CandidateRow, County, Precinct, PrecinctHold, Report, ResultChange,
+                                     Submission, utcnow)
 from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain.central_time import clock_and_day
+from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.services.records import feed
@@ -49,10 +51,11 @@ def publishable(s: Session) -> list[PrecinctResult]:
     for r in rows:
         current.setdefault(r.precinct_id, {})[r.stage] = r.counts
     latest = _latest_confirmations(s)
+    held = set(s.execute(select(PrecinctHold.precinct_id).where(PrecinctHold.released_at.is_(None))).scalars())
     published: dict[str, feed.Figures] = {}
     for pid, code in s.execute(select(Precinct.id, Precinct.code)):
         stages, sub = current.get(pid, {}), latest.get(pid)
-        if sub is not None and feed.publishes(stages, sub.flagged, sub.explained_at):
+        if sub is not None and feed.publishes(stages, sub.flagged, sub.explained_at, pid in held):
             published[code] = stages
     return _results(s, published)
 
@@ -61,7 +64,7 @@ def _results(s: Session, published: dict[str, feed.Figures]) -> list[PrecinctRes
     """The published precincts (code -> figures by stage) with their county and SDEs, by code."""
     ratios = _county_ratios(s)
     out = []
-    for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
+    for p in sorted(s.execute(select(Precinct)).scalars(), key=lambda p: natural_key(p.code)):
         stages = published.get(p.code)
         if stages is None:
             continue
@@ -118,8 +121,10 @@ def _summary(s: Session, at: int | None = None) -> tuple[dict[str, Any], dict[st
     names = list(s.execute(select(CandidateRow.name).order_by(CandidateRow.ballot_order)).scalars())
     codes: dict[str, list[str]] = {}
     for county, code in s.execute(select(County.name, Precinct.code).join(Precinct, Precinct.county_id == County.id)
-                                  .order_by(County.name, Precinct.code)):
+                                  .order_by(County.name)):
         codes.setdefault(county, []).append(code)
+    for county_codes in codes.values():
+        county_codes.sort(key=natural_key)  # DSM-2 before DSM-10
     counties: dict[str, list[PrecinctResult]] = {c: [] for c in sorted(codes)}
     for r in rows:
         counties[r.county].append(r)

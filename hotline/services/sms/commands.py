@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-from hotline.adapters.models import Submission, utcnow
+from hotline.adapters.models import Precinct, Report, Submission, utcnow
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.domain.wording import sms as replies
@@ -44,8 +45,13 @@ def status(uow: UnitOfWork, text: Incoming, parsed: Any) -> Answer:
     texts = []
     for precinct in text.registered:
         current = reports.current_reports(s, precinct.id)
-        lines = [replies.status_stage(stage.label, current[stage].counts if stage in current else None)
-                 for stage in Stage]
+        flagged, why = _flagged(s, precinct, current)
+        lines = []
+        for stage in Stage:
+            line = replies.status_stage(stage.label, current[stage].counts if stage in current else None)
+            lines.append(replies.flagged_stage(line) if stage in flagged else line)
+        if flagged:
+            lines.append(replies.flagged_why(flagged, why))
         waiting = reports.pending_count(s, text.phone, precinct.id)
         if waiting:
             lines.append(replies.status_waiting(waiting))
@@ -67,9 +73,31 @@ def done(uow: UnitOfWork, text: Incoming, parsed: Any) -> Answer:
                      missing=[m.value for m in missing], findings=[f.code for f in findings])
         if any(p.precinct_id == precinct.id for p in reports.pending_for_phone(s, text.phone)):
             parts.append(replies.done_waiting(precinct.code))
-        parts.append(replies.done_missing(precinct.code, missing) if missing
-                     else replies.done_complete(precinct.code))
+        flagged, why = _flagged(s, precinct, reports.current_reports(s, precinct.id))
+        if missing:
+            parts.append(replies.done_missing(precinct.code, missing))
+        elif not flagged:
+            parts.append(replies.done_complete(precinct.code))
+        else:
+            parts.append(f"{precinct.code}: all three stages are recorded.")
+        if flagged:
+            parts.append(replies.flagged_why(flagged, why))
     return say("done", " ".join(parts), priority=1)
+
+
+def _flagged(s: Session, precinct: Precinct, current: dict[Stage, Report]) -> tuple[list[Stage], str]:
+    """The recorded stages that stand flagged (the newest confirmation failed a check that staff have
+    not explained), and why; nothing when the precinct's reports count."""
+    newest = s.execute(select(Submission).where(
+        Submission.precinct_id == precinct.id, Submission.status == SubmissionStatus.CONFIRMED.value)
+        .order_by(Submission.confirmed_at.desc(), Submission.id.desc()).limit(1)).scalars().first()
+    if newest is None or not newest.flagged or newest.explained_at is not None:
+        return [], ""
+    # The stages that newest confirmation sent, and any earlier one still flagged and unexplained.
+    stages = [stage for stage in Stage if stage in current and (
+        current[stage].submission_id == newest.id
+        or (current[stage].submission.flagged and current[stage].submission.explained_at is None))]
+    return stages, checking.flag_reason(checking.current(s, precinct))
 
 
 def call_me(uow: UnitOfWork, text: Incoming, parsed: Any) -> Answer:

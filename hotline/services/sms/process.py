@@ -19,7 +19,7 @@ from hotline.domain.parsing import CallMe, Cancel, Coin, Confirm, Done, Help, Re
 from hotline.domain.texts import mask, redact
 from hotline.services.log import chain
 from hotline.services.records import outbox, photos, roster
-from hotline.services.sms import admission, coin, commands, confirm, report
+from hotline.services.sms import admission, coin, commands, confirm, loop_guard, opt_out, report
 from hotline.services.sms.message import Answer, Incoming
 from hotline.services.units import UnitOfWork, Units
 
@@ -92,13 +92,15 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
                          registered=[p.code for p in text.registered], body=redact(msg.body),
                          media=len(msg.media_urls or []))
             answer = dispatch(uow, text)
+            held = loop_guard.holds(uow, text, answer)  # an auto-responder: no automatic replies
             if msg.media_urls:  # worksheet photos: each downloaded by its own job, once this commits
                 precinct_id = photos.precinct_of(uow, answer.submission_id or msg.submission_id,
                                                  [p.id for p in text.registered])
                 photos.expect(uow, msg, precinct_id, answer.submission_id or msg.submission_id)
             for r in answer.replies:
-                outbox.queue_sms(uow, r.to or phone, r.body, r.kind, priority=r.priority,
-                                 precinct_id=r.precinct_id, inbound_id=msg.id)
+                to = r.to or phone
+                outbox.queue_sms(uow, to, r.body, r.kind, priority=r.priority, precinct_id=r.precinct_id,
+                                 inbound_id=msg.id, held=loop_guard.HELD if held and to == phone else None)
         uow.session.execute(MARK_HANDLED, {"row": msg.id, "outcome": answer.outcome, "at": utcnow(),
                                            "submission": answer.submission_id or msg.submission_id})
         if sent == limit + 1:
@@ -108,11 +110,17 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
 
 
 def dispatch(uow: UnitOfWork, text: Incoming) -> Answer:
-    """Answer one text by what it says: a photo alone, a command, or (part of) a report."""
+    """Answer one text by what it says: a photo alone, an opt-out word, a command, or (part of) a report."""
     body = text.msg.body or ""
     if text.msg.media_urls and not body.strip():
         return report.photo_only(uow, text)
+    opted = opt_out.noticed(uow, text)  # STOP, START, ...: the phone's opt-out recorded
+    if opted is not None:
+        return opted
     parsed = parse_message(body, text.candidates, known_precincts=text.codes)
+    if text.msg.media_urls and isinstance(parsed, Report) and not parsed.sections:
+        # A photo with a caption ("DSM-1 worksheet") and no figures: the photo is what was sent.
+        return report.photo_only(uow, text)
     return HANDLERS[type(parsed)](uow, text, parsed)
 
 

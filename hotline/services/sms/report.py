@@ -73,8 +73,13 @@ def _read_back(uow: UnitOfWork, text: Incoming, parsed: Report, target: authoris
     coin = (checking.preview_ties(uow.session, precinct, sections, parsed.attendance)
             if any(f.code in COIN_CODES for f in issued.findings) and _with_delegates(uow, precinct, sections)
             else ())
+    warning = checking.readback_warning(uow.session, precinct, issued.findings)
+    # The checks compare the text with the other stages as they stand: say which figures they took
+    # from earlier confirmed reports, so the chair does not look for them in the text just sent.
+    context = replies.checked_with(*checking.earlier_figures(uow.session, precinct, sections, parsed.attendance)) \
+        if warning else ""
     body = replies.readback(precinct.code, sections, parsed.attendance, issued.code,
-                            warning=checking.chair_warning(issued.findings), updated=assembled, coin=coin)
+                            warning=warning, updated=assembled, coin=coin, checked_with=context)
     return Answer("readback", (Reply(body, "readback", precinct_id=precinct.id),), sub_id)
 
 

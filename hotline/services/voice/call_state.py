@@ -52,10 +52,12 @@ class CallState:
     coin_ties: list[list[str]] = field(default_factory=list)  # tied groups of each toss to ask who won
     coin_winners: list[str] = field(default_factory=list)  # the winners keyed so far, one per toss
     queue: str | None = None
+    joined_at: float | None = None  # when the caller joined the desk's line (kept by a call-back)
     callback_wanted: bool = False
     callback_number: str | None = None
     voicemail_item: int | None = None
     staff: bool = False
+    dialling_callback: int | None = None  # on the staff line: the call-back item being dialled
     last: list[Any] = field(default_factory=list)  # [step, seq] of the webhook last answered
     last_xml: str = ""
 

@@ -2,9 +2,10 @@
 
 Chairs (a registered caller ID, or the right PIN keyed in this call) wait in one Twilio
 queue and everyone else in another; staff always take the oldest chair first (`staff`), so a
-flood of unknown callers can lengthen only its own queue. Twilio reports each waiting caller's
-position; Redis keeps who is waiting, when recent callers were answered and how long they
-had waited, from which the estimate is made.
+flood of unknown callers can lengthen only its own queue. A caller who takes a call-back keeps
+the time they joined (`line`). Twilio reports each waiting caller's position; Redis keeps who
+is waiting, when recent callers were answered and how long they had waited, from which the
+estimate is made.
 """
 from __future__ import annotations
 
@@ -24,16 +25,13 @@ from hotline.domain.wording.voice import NOTICES, SAYINGS
 from hotline.services.log import chain
 from hotline.services.records import backlog, roster
 from hotline.services.units import UnitOfWork, Units
-from hotline.services.voice import followup
+from hotline.services.voice import followup, line
 from hotline.services.voice.call_state import CallState, form_int
 
 logger = logging.getLogger(__name__)
 
-CHAIRS, OTHERS = "hotline-chairs", "hotline-callers"
-WAITING = "hotline:desk:waiting:{}"  # zset CallSid -> time joined
-BRIDGES = "hotline:desk:bridges"  # zset CallSid -> time a staff member took the call
-WAITS = "hotline:desk:waits"  # list of the latest waits in seconds, newest first
-RECENT_WAITS = 20
+CHAIRS, OTHERS = line.CHAIRS, line.OTHERS
+WAITING, BRIDGES, WAITS, RECENT_WAITS = line.WAITING, line.BRIDGES, line.WAITS, line.RECENT_WAITS
 STALE_WAIT = 3 * 3600  # nobody holds for three hours; such an entry is a missed "left" webhook
 
 
@@ -64,9 +62,11 @@ def fallback_queue(units: Units, caller: str) -> str:
 def join(redis: Redis, call: CallState, notice: str = "") -> ivr.Reply:
     """Put the caller in the chairs' queue or the others' queue."""
     queue = CHAIRS if call.chair else OTHERS
+    now = time.time()
+    call.joined_at = call.joined_at or now  # back in line after trouble: the place is kept
     try:
-        now, pipe = time.time(), redis.pipeline()
-        pipe.zadd(WAITING.format(queue), {call.sid: now}, nx=True)
+        pipe = redis.pipeline()
+        pipe.zadd(WAITING.format(queue), {call.sid: call.joined_at}, nx=True)
         # Twilio always reports a caller leaving; this only clears what an outage left behind.
         pipe.zremrangebyscore(WAITING.format(queue), 0, now - STALE_WAIT)
         pipe.execute()
@@ -79,15 +79,7 @@ def join(redis: Redis, call: CallState, notice: str = "") -> ivr.Reply:
     return ivr.Reply(says, enqueue=queue)
 
 
-def size(redis: Redis, queue: str) -> int:
-    """How many callers wait in `queue`."""
-    return int(cast(int, redis.zcard(WAITING.format(queue))))
-
-
-def oldest(redis: Redis, queue: str) -> tuple[str, float] | None:
-    """The CallSid that has waited longest in `queue` and when it joined; None when nobody waits."""
-    rows = cast("list[tuple[bytes, float]]", redis.zrange(WAITING.format(queue), 0, 0, withscores=True))
-    return (rows[0][0].decode(), float(rows[0][1])) if rows else None
+size, oldest = line.size, line.oldest
 
 
 def _untrack(redis: Redis, sid: str) -> None:
@@ -101,13 +93,13 @@ def wait(units: Units, redis: Redis, call: CallState, form: Mapping[str, str]) -
     """What a waiting caller hears between music: position, estimate, the call-back offer."""
     chair = call.queue == CHAIRS if call.queue else call.chair
     now = time.time()
-    ahead = 0 if chair else size(redis, CHAIRS)
-    position = (form_int(form, "QueuePosition") or 1) + ahead
-    answered = cast("list[tuple[bytes, float]]",
-                    redis.zrangebyscore(BRIDGES, now - 3600, now, withscores=True))
-    bridges = [float(score) for _, score in answered]
-    waits = [float(w) for w in cast("list[bytes]", redis.lrange(WAITS, 0, RECENT_WAITS - 1))]
-    estimate = ivr.estimate_wait(position, bridges, waits, now)
+    joined = call.joined_at or now - form_int(form, "QueueTime")
+    with units.reading() as session:
+        waiting = line.callbacks(session)
+    # Call-backs keep their place: those who joined earlier are ahead of this caller too.
+    position, ahead = line.place(redis, waiting, chair=chair, joined=joined,
+                                 live_position=form_int(form, "QueuePosition") or 1)
+    estimate = line.estimate(redis, position, now)
     limit = units.config.queue_callback_after_seconds
     over = (estimate is not None and estimate > limit) or form_int(form, "QueueTime") > limit
     text = wording.wait_message(position, estimate, chair=chair, chairs_ahead=ahead, over_limit=over,
@@ -131,26 +123,22 @@ def left(redis: Redis, call: CallState, form: Mapping[str, str]) -> ivr.Reply | 
     result = form.get("QueueResult", "")
     if result == "leave":
         if call.callback_wanted:
-            followup.offer_callback(call)
+            followup.offer_callback(call)  # the call keeps `joined_at`: the call-back keeps the place
         else:
+            call.joined_at = None
             call.go("menu")
         return None
     if result in ("queue-full", "error", "system-error"):
         followup.offer_callback(call, NOTICES["desk_unavailable"])
         return None
     if result == "bridged":
+        call.joined_at = None
         return ivr.Reply(hangup=True)  # the talk with staff is over
     return ivr.Reply()  # hung up or moved elsewhere: nobody is listening
 
 
 def connect(redis: Redis, call: CallState, form: Mapping[str, str]) -> ivr.Reply:
     """Staff took this caller: note the wait for future estimates, tell the caller."""
-    now = time.time()
-    pipe = redis.pipeline()
-    pipe.zadd(BRIDGES, {call.sid: now})
-    pipe.zremrangebyscore(BRIDGES, 0, now - 3600)
-    pipe.lpush(WAITS, form_int(form, "QueueTime"))
-    pipe.ltrim(WAITS, 0, RECENT_WAITS - 1)
-    pipe.execute()
+    line.answered(redis, call.sid, form_int(form, "QueueTime"))
     _untrack(redis, call.sid)
     return ivr.Reply((SAYINGS["connecting"],))

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from redis import Redis
-from sqlalchemy import func, select
 
 from hotline.adapters.models import BacklogItem
 from hotline.domain import ivr, verification
@@ -14,6 +14,7 @@ from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import NOTICES, PROMPTS, SAYINGS
 from hotline.services.records import backlog, roster
 from hotline.services.units import Units
+from hotline.services.voice import line
 from hotline.services.voice.call_state import BadKeys, CallState, form_int, load
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def offer_callback(call: CallState, notice: str = "") -> None:
     call.go("callback" if call.callback_number else "callback_number", notice)
 
 
-def callback(units: Units, _redis: Redis, call: CallState, keys: str,
+def callback(units: Units, redis: Redis, call: CallState, keys: str,
              _c: list[Candidate]) -> ivr.Reply | None:
     """1 books the call-back to the number read out; 2 asks for another number."""
     if keys == "2":
@@ -33,7 +34,7 @@ def callback(units: Units, _redis: Redis, call: CallState, keys: str,
         return None
     if keys != "1" or not call.callback_number:
         raise BadKeys("invalid")
-    return _book(units, call, call.callback_number)
+    return _book(units, redis, call, call.callback_number)
 
 
 def callback_number(_units: Units, _redis: Redis, call: CallState, keys: str,
@@ -47,7 +48,9 @@ def callback_number(_units: Units, _redis: Redis, call: CallState, keys: str,
     return None
 
 
-def _book(units: Units, call: CallState, number: str) -> ivr.Reply:
+def _book(units: Units, redis: Redis, call: CallState, number: str) -> ivr.Reply:
+    """Book the call-back, keeping the time the caller joined the line; tell them their place and wait."""
+    joined = call.joined_at or time.time()
     with units.begin() as uow:
         s = uow.session
         code = call.precinct_or_own
@@ -60,13 +63,18 @@ def _book(units: Units, call: CallState, number: str) -> ivr.Reply:
                                  dedupe_key=f"callback:{number}",
                                  summary=f"Call back {who} at {number}",
                                  detail={"call_sid": call.sid, "caller": call.caller, "chair": call.chair,
-                                         "asked_while_waiting": call.callback_wanted})
-        # The caller hears their place on the list: call-backs as urgent as theirs, booked earlier.
-        ahead = s.scalar(select(func.count()).select_from(BacklogItem).where(
-            BacklogItem.kind == "callback_request", BacklogItem.resolved_at.is_(None),
-            BacklogItem.priority <= item.priority, BacklogItem.id < item.id)) or 0
+                                         "asked_while_waiting": call.callback_wanted, line.JOINED: joined})
+        joined = line.joined_at(item)  # asked before and still open: the earlier place stands
+        chair = item.priority <= backlog.PRIORITY["callback_request"]
+        waiting = line.callbacks(s)
+    # The caller hears their place in the one line (holding callers and call-backs, by the time each
+    # joined) and the same estimate they would hear on hold.
+    position, chairs_ahead = line.place(redis, waiting, chair=chair, joined=joined)
+    estimate = line.estimate(redis, position)
+    call.joined_at = None
     call.go("done")
-    return ivr.Reply((wording.callback_booked(number[-4:], ahead),), hangup=True)
+    return ivr.Reply((wording.callback_booked(number[-4:], position, estimate, chair=chair,
+                                              chairs_ahead=chairs_ahead),), hangup=True)
 
 
 def voicemail(call: CallState) -> ivr.Reply:

@@ -35,7 +35,7 @@ def test_delivery_records_twilios_answer_and_never_sends_a_row_twice(units):
 
 
 def test_a_permanent_error_is_not_retried_and_goes_to_staff(units):
-    sender = FakeSender([SendError("opted out", code="21610", retryable=False)])
+    sender = FakeSender([SendError("invalid number", code="21211", retryable=False)])
     msg_id = queue(units)
     assert delivery.deliver(units, sender, None, msg_id) == "failed"
     with units.reading() as s:

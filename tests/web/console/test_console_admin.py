@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from hotline.adapters.models import LogEntry, Precinct, Worksheet
 from tests.web.console.staff import flashes, open_item
-from tests.support.chairs import Phone, report
+from tests.support.chairs import IC_5_BAD_DELEGATES, IC_5_DELEGATES, IC_5_FIRST, IC_5_FINAL, Phone, report
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
@@ -44,7 +44,7 @@ def test_roster_upload_shows_row_errors_and_imports_nothing(rt, carol):
 
 def test_board_states_and_reporting_counts(rt, client, carol, alice, bob):
     report(Phone(client, rt, "+15155550142"), FIRST, FINAL, DELEGATES)           # DSM-42 confirmed
-    report(Phone(client, rt, "+13195550105"), FIRST, FINAL, "delegates: Pete 2, Bernie 3, Warren 2")  # IC-5 flagged
+    report(Phone(client, rt, "+13195550105"), IC_5_FIRST, IC_5_FINAL, IC_5_BAD_DELEGATES)  # IC-5 flagged
     Phone(client, rt, "+15155550107").send("first: Biden 3, Pete 4")              # DSM-7 awaiting
     page = carol.text("/admin/")
     assert "1 of 4 precincts reporting" in page
@@ -53,7 +53,7 @@ def test_board_states_and_reporting_counts(rt, client, carol, alice, bob):
     assert 'id="precinct-DSM-7" class="state-awaiting"' in page
     assert 'id="precinct-AMES-1" class="state-not_reported"' in page
     # a staff correction approved by someone else -> "approved"; the old report stays as history
-    alice.post("/console/precincts/IC-5/enter", data={"text": "delegates: Pete 2, Bernie 1, Warren 1"})
+    alice.post("/console/precincts/IC-5/enter", data={"text": IC_5_DELEGATES})
     sub_id = carol.text("/console/approvals").split('id="approve-')[1].split('"')[0]
     bob.post(f"/console/approvals/{sub_id}/approve")
     page = carol.text("/admin/?county=Johnson")

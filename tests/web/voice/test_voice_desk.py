@@ -127,7 +127,8 @@ def test_a_long_wait_offers_a_call_back_and_books_it(client, rt, staffed):
     call.press("1")
     assert call.verbs() == ["Say", "Hangup"]
     assert call.says() == [("Thank you. Hotline staff will call you back at the number ending 0 1 4 2. "
-                           "Yours is next on the call-back list. Please keep that phone free. You can "
+                           "You keep your place in line. You are number 1 in line for the results desk. "
+                           "I cannot estimate the wait yet. Please keep that phone free. You can "
                            "hang up now. Goodbye.")]
     [item] = items(rt, "callback_request")
     assert (item.priority, item.phone, item.precinct.code) == (0, CHAIR, "DSM-42")
@@ -156,7 +157,9 @@ def test_pressing_1_while_waiting_and_another_number(client, rt, staffed):
     assert stranger.says() == [("We will call you back at the number ending 0 1 9 9. To confirm, press 1. "
                                "To give a different number, press 2.")]
     stranger.press("1")
-    assert "There is 1 call-back ahead of yours." in stranger.says()[0]
+    # The chair's call-back is ahead of the stranger, who is number 2 in the one line.
+    assert ("You keep your place in line. You are number 2 in line. Precinct chairs are answered first, "
+            "and 1 is waiting now.") in stranger.says()[0]
     chair_item, stranger_item = items(rt, "callback_request")
     # A chair's call-back outranks an unknown caller's, whoever asked first.
     assert chair_item.priority < stranger_item.priority

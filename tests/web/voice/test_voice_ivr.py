@@ -70,9 +70,17 @@ def test_wait_message_is_honest_for_unknown_callers():
                     "waiting, press 1.")
 
 
-def test_callback_booked_says_what_happens_next():
-    assert "There are 2 call-backs ahead of yours." in wording.callback_booked("0142", 2)
-    assert "Yours is next on the call-back list." in wording.callback_booked("0142", 0)
+def test_callback_booked_says_what_happens_next_with_the_same_place_and_wait_as_on_hold():
+    booked = wording.callback_booked("0142", 4, 120, chair=False, chairs_ahead=3)
+    held = wording.wait_message(4, 120, chair=False, chairs_ahead=3, over_limit=False, limit_seconds=300)
+    assert booked == ("Thank you. Hotline staff will call you back at the number ending 0 1 4 2. You keep "
+                      "your place in line. You are number 4 in line. Precinct chairs are answered first, "
+                      "and 3 are waiting now. The estimated wait is at least about 2 minutes. Please keep "
+                      "that phone free. You can hang up now. Goodbye.")
+    same = wording.place_and_wait(4, 120, chair=False, chairs_ahead=3)
+    assert same in booked and held.startswith(same)
+    assert "You are number 1 in line for the results desk. I cannot estimate the wait yet." in (
+        wording.callback_booked("0142", 1, None, chair=True, chairs_ahead=0))
 
 
 def test_notices_read_back_the_keys_pressed_or_say_that():

@@ -1,0 +1,54 @@
+"""Blast texts wait on their own queue, behind read-backs and every other answer: a sender takes
+a blast text only when nothing a chair waits for is queued."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rq import Queue
+
+from hotline.adapters.queues import Q_BULK, Q_OUTBOUND, Q_REPLIES, SENDER_QUEUES
+from hotline.runtime import build
+from hotline.services.ops import blasts
+from hotline.services.records import outbox
+from hotline_drill.twilio_standin import StandIn
+from tests.support.chairs import load_roster
+from tests.support.stack import work
+from workers.context import install
+
+
+@pytest.fixture
+def standin():
+    s = StandIn()
+    s.url = s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def twilio_rt(rt, standin):
+    cfg = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
+                  twilio_api_base_url=standin.url, send_rate_per_number=1000.0)
+    live = build(cfg)
+    install(live)
+    yield live
+    install(rt)
+    live.close()
+
+
+def test_the_bulk_queue_comes_last_for_senders():
+    assert SENDER_QUEUES[-1] == Q_BULK and SENDER_QUEUES.index(Q_REPLIES) < SENDER_QUEUES.index(Q_OUTBOUND)
+
+
+def test_read_backs_and_answers_queued_after_a_blast_still_go_out_first(twilio_rt, standin):
+    load_roster(twilio_rt)
+    sent = blasts.send(twilio_rt.units, "reminder", "carol")
+    with twilio_rt.units.begin() as uow:
+        outbox.queue_sms(uow, "+15155550142", "DSM-42 read-back: ...", "readback", priority=0)
+        outbox.queue_sms(uow, "+15155550107", "Status of DSM-7: ...", "status", priority=1)
+    assert Queue(Q_BULK, connection=twilio_rt.redis).count == sent.preview.texts == 4
+    assert Queue(Q_REPLIES, connection=twilio_rt.redis).count == 1
+    work(twilio_rt, SENDER_QUEUES)
+    bodies = [m["Body"] for m in standin.messages]
+    assert bodies[:2] == ["DSM-42 read-back: ...", "Status of DSM-7: ..."]
+    assert len(bodies) == 6 and all(b.startswith("Caucus hotline:") for b in bodies[2:])
