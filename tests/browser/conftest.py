@@ -102,3 +102,32 @@ def page(browser, live_url) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth"
+
+
+def open_tab(browser: Any, live_url: str, width: int, height: int, **options: Any) -> Iterator[tuple[Any, list[str]]]:
+    context = browser.new_context(base_url=live_url, viewport={"width": width, "height": height}, **options)
+    tab = context.new_page()
+    tab.set_default_timeout(STEP_TIMEOUT_MS)
+    blocked: list[str] = []  # anything the Content-Security-Policy refused
+    tab.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield tab, blocked
+    context.close()
+
+
+@pytest.fixture
+def phone_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
+    yield from open_tab(browser, live_url, 360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
+
+
+@pytest.fixture
+def desktop_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
+    yield from open_tab(browser, live_url, 1280, 800)
+
+
+def keep(page: Any, artifacts: Path, name: str) -> None:
+    path = artifacts / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    shutil.copyfile(path, f"/tmp/{name}.png")

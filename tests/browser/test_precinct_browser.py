@@ -3,7 +3,6 @@ photo, the changes over the night, and the way back to the results page."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ from sqlalchemy import select
 from hotline.adapters.models import WorksheetPhoto
 from hotline.adapters.queues import ALL_QUEUES
 from hotline.services.console import photos
-from tests.browser.conftest import time_budget
-from tests.browser.test_results_browser import DSM_42, NO_SIDEWAYS_SCROLL, keep, open_tab
+from tests.browser.conftest import NO_SIDEWAYS_SCROLL, keep, time_budget
+from tests.browser.test_results_browser import DSM_42
 from tests.support.chairs import Phone, report
 from tests.support.media import PNG, Answer, twilio_media, with_media  # noqa: F401
 from tests.support.stack import work
@@ -22,16 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(time_budget())]
 
 MEDIA = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM8/Media/ME8"
 SHA = hashlib.sha256(PNG).hexdigest()
-
-
-@pytest.fixture
-def phone_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
-    yield from open_tab(browser, live_url, 360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
-
-
-@pytest.fixture
-def desktop_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
-    yield from open_tab(browser, live_url, 1280, 800)
 
 
 def published_with_photo(client: Any, rt: Any, media: Any) -> None:

@@ -1,14 +1,11 @@
 """The public results page in a real browser: a 360 px phone and a desktop, refreshing itself."""
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import STEP_TIMEOUT_MS, time_budget
+from tests.browser.conftest import NO_SIDEWAYS_SCROLL, keep, open_tab, time_budget
 from tests.support.chairs import Phone, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(time_budget())]
@@ -17,38 +14,11 @@ DSM_42 = ("first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30",
           "final: Pete 55, Bernie 48, Warren 32", "delegates: Pete 3, Bernie 2, Warren 2")
 IC_5 = ("first: Pete 30, Bernie 40, Warren 20, Biden 5", "final: Pete 33, Bernie 42, Warren 20",
         "delegates: Pete 1, Bernie 2, Warren 1")
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth"
 
 
 def publish(client: Any, rt: Any, phone: str, texts: tuple[str, ...]) -> None:
     """A chair texts all three stages and confirms each: the precinct is published."""
     report(Phone(client, rt, phone), *texts)
-
-
-def open_tab(browser: Any, live_url: str, width: int, height: int, **options: Any) -> Iterator[tuple[Any, list[str]]]:
-    context = browser.new_context(base_url=live_url, viewport={"width": width, "height": height}, **options)
-    tab = context.new_page()
-    tab.set_default_timeout(STEP_TIMEOUT_MS)
-    blocked: list[str] = []  # anything the Content-Security-Policy refused
-    tab.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
-    yield tab, blocked
-    context.close()
-
-
-@pytest.fixture
-def phone_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
-    yield from open_tab(browser, live_url, 360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
-
-
-@pytest.fixture
-def desktop_tab(browser, live_url) -> Iterator[tuple[Any, list[str]]]:  # type: ignore[no-untyped-def]
-    yield from open_tab(browser, live_url, 1280, 800)
-
-
-def keep(page: Any, artifacts: Path, name: str) -> None:
-    path = artifacts / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copyfile(path, f"/tmp/{name}.png")
 
 
 def test_on_a_phone_the_page_fits_shows_the_bar_and_refreshes_itself(phone_tab, client, rt, artifacts):

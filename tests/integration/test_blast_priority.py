@@ -2,38 +2,21 @@
 a blast text only when nothing a chair waits for is queued."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 from rq import Queue
 
 from hotline.adapters.queues import Q_BULK, Q_OUTBOUND, Q_REPLIES, SENDER_QUEUES
-from hotline.runtime import build
 from hotline.services.ops import blasts
 from hotline.services.records import outbox
-from hotline_drill.twilio_standin import StandIn
 from tests.support.chairs import load_roster
 from tests.support.stack import work
-from workers.context import install
+from tests.support.standin import live_runtime
 
 
 @pytest.fixture
-def standin():
-    s = StandIn()
-    s.url = s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def twilio_rt(rt, standin):
-    cfg = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
-                  twilio_api_base_url=standin.url, send_rate_per_number=1000.0)
-    live = build(cfg)
-    install(live)
-    yield live
-    install(rt)
-    live.close()
+def twilio_rt(rt, standin):  # noqa: F811
+    yield from live_runtime(rt, standin, send_rate_per_number=1000.0)
 
 
 def test_the_bulk_queue_comes_last_for_senders():

@@ -2,40 +2,16 @@
 error 21610 (the phone opted out) records the opt-out. Real Twilio client against the stand-in."""
 from __future__ import annotations
 
-from dataclasses import replace
 
-import pytest
 from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, LogEntry, OutboundMessage, PhoneOptOut
-from hotline.runtime import build
 from hotline.services.ops import delivery
 from hotline.services.records import opt_outs, outbox
-from hotline_drill.twilio_standin import StandIn
 from tests.support.chairs import load_roster
 from tests.support.stack import sign, work
-from workers.context import install
 
 STRANGER, CHAIR = "+15155550199", "+15155550142"  # CHAIR: DSM-42's registered phone
-
-
-@pytest.fixture
-def standin():
-    s = StandIn()
-    s.url = s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def twilio_rt(rt, standin):
-    cfg = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
-                  twilio_api_base_url=standin.url)
-    live = build(cfg)
-    install(live)
-    yield live
-    install(rt)
-    live.close()
 
 
 def queue(rt, to: str, body: str = "hello") -> int:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,32 +10,11 @@ from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, OutboundMessage
 from hotline.adapters.twilio_sms import SendError
-from hotline.runtime import build
 from hotline.services.ops import delivery
 from hotline.services.records import outbox
 from hotline_drill.twilio_standin import StandIn
 from tests.support.stack import sign, work
 from workers import duties
-from workers.context import install
-
-
-@pytest.fixture
-def standin():
-    s = StandIn()
-    s.url = s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def twilio_rt(rt, standin):
-    cfg = replace(rt.config, twilio_account_sid="AC" + "1" * 32, twilio_from_numbers=("+15155550100",),
-                  twilio_api_base_url=standin.url)
-    live = build(cfg)
-    install(live)
-    yield live
-    install(rt)
-    live.close()
 
 
 def queue(rt, body="hello", to="+15155550142") -> int:
