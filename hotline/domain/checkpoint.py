@@ -69,6 +69,11 @@ class MerkleFrontier:
             n >>= 1
         self._stack.append(node)
 
+    def copy(self) -> MerkleFrontier:
+        twin = MerkleFrontier()
+        twin.size, twin._stack = self.size, list(self._stack)
+        return twin
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT

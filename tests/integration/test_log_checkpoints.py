@@ -360,3 +360,39 @@ def test_an_old_entry_altered_without_rehashing_is_left_to_verify_by_the_duty_bu
     assert "Log entry 2 was altered after it was written" in cli_env("log", "verify").output
     refused = cli_env("log", "checkpoint")
     assert refused.exit_code == 1 and "Log entry 2 was altered after it was written" in refused.output
+
+
+def hashes(rt) -> list[bytes]:
+    with rt.db.reading() as s:
+        return [bytes.fromhex(h) for h in s.scalars(select(LogEntry.hash).order_by(LogEntry.seq))]
+
+
+def test_the_duty_resumes_from_the_signed_frontier_and_reads_the_whole_log_every_tenth_run(rt, monkeypatch):
+    """Between full reads the duty builds on the tree it signed last (reading only newer entries),
+    so a hash changed in place below the last checkpoint is not in what it signs, and the next
+    full read refuses to sign and raises the alarm."""
+    monkeypatch.setattr(checkpoints, "_runs", 0)
+    append(rt, 4)
+    assert run_duty(rt) == 1  # run 1: the whole log (nothing kept yet), frontier kept
+    original = hashes(rt)
+    with rt.db.transaction() as uow:  # entry 2's stored hash replaced: its leaf changes
+        uow.session.execute(text("UPDATE log_entries SET hash = :h WHERE seq = 2"), {"h": "e" * 64})
+    append(rt, 2)
+    assert run_duty(rt) == 1  # run 2: resumed at entry 4, reads 5 and 6 only
+    signed = json.loads(checkpoint_store.published(rt.redis))
+    assert signed["log_size"] == 6
+    assert signed["merkle_root"] == merkle_root(original + hashes(rt)[4:]).hex()  # the hashes as signed
+    assert signed["merkle_root"] != merkle_root(hashes(rt)).hex()
+    monkeypatch.setattr(checkpoints, "_runs", checkpoints.FULL_EVERY - 1)  # the next run is a full one
+    append(rt, 1)
+    assert run_duty(rt) == 0  # the whole log read again: rewritten, nothing signed
+    with rt.db.reading() as s:
+        assert s.scalars(select(BacklogItem).where(BacklogItem.kind == "log_rewrite")).one()
+
+
+def test_a_resumed_run_still_notices_a_rollback(rt):
+    append(rt, 5)
+    assert run_duty(rt) == 1
+    truncate(rt, 3)
+    append(rt, 3)  # as many entries again, other ones
+    assert run_duty(rt) == 0

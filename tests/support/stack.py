@@ -21,6 +21,7 @@ from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.adapters.models import Base
 from hotline.adapters.queues import ALL_QUEUES, Q_MEDIA, FailFastConnection
 from hotline.runtime import Runtime, build
+from hotline.services.log import checkpoints as log_checkpoints
 from hotline.services.results import proofs as results_proofs
 from hotline.services.results import public as results_public
 from workers import context as jobs_context
@@ -106,6 +107,7 @@ def rt(config: Config) -> Iterator[Runtime]:
     results_public.forget_cached()
     results_public._cache.version_ttl = 0  # read changes at once (the TTL: test_public_limits_and_ttl.py)
     results_proofs.forget_cached()
+    log_checkpoints.forget_kept()
     jobs_context.install(runtime)
     yield runtime
     jobs_context.install(None)

@@ -10,6 +10,7 @@ extends it was rolled back, truncated or rewritten. See docs/runbook.md, "Signed
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,6 +35,24 @@ from hotline.services.units import Units
 logger = logging.getLogger(__name__)
 
 BATCH = 5000  # (seq, hash) rows read at a time while the Merkle root is computed
+# The periodic duty keeps the Merkle tree's frontier over the entries it last signed, and next
+# time reads only the entries after them (one more query checks that the last signed entry is
+# still there with its hash). Every FULL_EVERY-th run reads the whole log again, so an edit in
+# place below the last checkpoint is still found by the duty within minutes, not only by
+# `hotline log verify`. The signed roots never depend on the cache: it holds what was signed.
+FULL_EVERY = 10
+
+
+@dataclass
+class _Frontier:
+    size: int
+    head_hash: str
+    tree: MerkleFrontier
+
+
+_frontier: _Frontier | None = None
+_frontier_lock = threading.Lock()
+_runs = 0
 
 __all__ = ["MissingKey", "MalformedCheckpoint", "NotAuthentic", "RewriteDetected", "Taken", "Examination",
            "take", "take_if_grown", "authenticate", "examine", "latest", "published", "public_key"]
@@ -104,7 +123,7 @@ def take(units: Units, redis: Redis | None, out: Path | None = None, only_if_gro
         if only_if_grown and previous is not None and _unchanged(s, previous):
             _publish(redis, previous)  # in case Redis lost it (restarted, flushed)
             return Taken(None, skipped=f"the log has not grown since {previous.describe()}")
-        found = _examine(s, previous, (), from_checkpoint=not whole_chain)
+        found = _examine(s, previous, (), from_checkpoint=not whole_chain, resume=not whole_chain and _resume_now())
     if not found.ok and previous is not None:
         found = examine(units, previous, keys=keys)  # again, bounded by every stored checkpoint
     if not found.ok:
@@ -239,11 +258,21 @@ def latest(units: Units, redis: Redis | None, public_keys: Sequence[str] = ()
     return max(found, key=lambda c: c.log_size, default=None), tuple(problems)
 
 
+def _resume_now() -> bool:
+    """Whether this periodic run may start from the kept frontier (not every FULL_EVERY-th run)."""
+    global _runs
+    with _frontier_lock:
+        _runs += 1
+        return _runs % FULL_EVERY != 0
+
+
 def _examine(s: Session, checkpoint: Checkpoint | None, others: Sequence[Checkpoint],
-             from_checkpoint: bool = False) -> Examination:
-    """`from_checkpoint`: when the log matches `checkpoint`, recompute only the hashes after it."""
+             from_checkpoint: bool = False, resume: bool = False) -> Examination:
+    """`from_checkpoint`: when the log matches `checkpoint`, recompute only the hashes after it.
+    `resume`: build the Merkle tree from the frontier kept at `checkpoint` (when there is one)."""
     sizes = {c.log_size for c in others} | ({checkpoint.log_size} if checkpoint else set())
-    size, head, root, seen = _observe(s, sizes)
+    start = _kept(s, checkpoint) if resume and not others else None
+    size, head, root, seen = _observe(s, sizes, start)
     comparison = cp_doc.compare(checkpoint, size, seen, others) if checkpoint is not None else None
     if from_checkpoint and checkpoint is not None and comparison is not None and comparison.ok:
         broken = chain.verify(s, after=checkpoint.log_size, after_hash=checkpoint.head_hash)
@@ -252,10 +281,29 @@ def _examine(s: Session, checkpoint: Checkpoint | None, others: Sequence[Checkpo
     return Examination(size, head, root, broken, comparison)
 
 
-def _observe(s: Session, sizes: set[int]) -> tuple[int, str | None, bytes, dict[int, tuple[str, str]]]:
+def _kept(s: Session, checkpoint: Checkpoint | None) -> _Frontier | None:
+    """The kept frontier, when it is the one of `checkpoint` and its last entry is unchanged."""
+    with _frontier_lock:
+        kept = _frontier
+    if kept is None or checkpoint is None or kept.size != checkpoint.log_size or \
+            kept.head_hash != checkpoint.head_hash or kept.tree.root().hex() != checkpoint.merkle_root:
+        return None
+    if s.scalar(select(LogEntry.hash).where(LogEntry.seq == kept.size)) != kept.head_hash:
+        return None  # rolled back or rewritten: the full read below says how
+    return kept
+
+
+def _observe(s: Session, sizes: set[int], start: _Frontier | None = None
+             ) -> tuple[int, str | None, bytes, dict[int, tuple[str, str]]]:
     """The entries' hashes in log order, into the Merkle tree: (size, newest hash, root, and
-    (hash, hex root) at each of `sizes` the log reaches)."""
+    (hash, hex root) at each of `sizes` the log reaches). From `start` (a kept frontier) only
+    the entries after it are read. The frontier at the end is kept for the next run."""
+    global _frontier
     tree, seen, head, last = MerkleFrontier(), {}, None, 0
+    if start is not None:
+        tree, head, last = start.tree.copy(), start.head_hash, start.size
+        if start.size in sizes:
+            seen[start.size] = (start.head_hash, tree.root().hex())
     while True:
         rows = s.execute(select(LogEntry.seq, LogEntry.hash).where(LogEntry.seq > last)
                          .order_by(LogEntry.seq).limit(BATCH)).all()
@@ -266,7 +314,17 @@ def _observe(s: Session, sizes: set[int]) -> tuple[int, str | None, bytes, dict[
             if tree.size in sizes:
                 seen[tree.size] = (digest, tree.root().hex())
         head, last = rows[-1][1], rows[-1][0]
+    if head is not None:
+        with _frontier_lock:
+            _frontier = _Frontier(tree.size, head, tree.copy())
     return tree.size, head, tree.root(), seen
+
+
+def forget_kept() -> None:
+    """Drop the kept frontier (tests start each on a fresh log)."""
+    global _frontier, _runs
+    with _frontier_lock:
+        _frontier, _runs = None, 0
 
 
 def _snapshot(s: Session) -> None:
