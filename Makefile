@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
 
-.PHONY: install run test worker lint clean drill simulate
+.PHONY: install run test worker lint clean drill simulate translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ simulate: install  ## chairs texting the system that `make run` started (in anot
 
 worker: install
 	$(PY) -m workers.worker
+
+translations: install  ## after changing a chair-facing text: extract, merge into es, compile (docs/runbook.md)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project caucus-hotline -o hotline/translations/messages.pot hotline/domain
+	$(VENV)/bin/pybabel update -i hotline/translations/messages.pot -d hotline/translations -D messages -l es --no-fuzzy-matching --width 100
+	$(VENV)/bin/pybabel compile -d hotline/translations -D messages -l es --statistics
 
 lint: install
 	$(PY) -m pip install --quiet ruff && $(VENV)/bin/ruff check hotline workers tests

@@ -79,6 +79,8 @@ class Chair(Base):
     precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     pin_hash: Mapped[str] = mapped_column(String(200))
+    # What the chair reads and hears: "en" or "es" (the roster's optional `language` column).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     precinct: Mapped[Precinct] = relationship(back_populates="chair")
     phones: Mapped[list["ChairPhone"]] = relationship(back_populates="chair",
                                                       cascade="all, delete-orphan")
@@ -475,3 +477,29 @@ class PrecinctHold(Base):
     released_by: Mapped[Optional[str]] = mapped_column(String(80))
     released_at: Mapped[Optional[datetime]]
     release_note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class StaffCounty(Base):
+    """A county a staff member looks after: the queue shows that county's items first to them
+    (set by an administrator on the staff accounts page; none: everything in plain order)."""
+
+    __tablename__ = "staff_counties"
+    __table_args__ = (UniqueConstraint("staff_user_id", "county_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"))
+
+
+class CannedReply(Base):
+    """A ready-made text staff insert into *Text the chair* (managed by administrators).
+    `language` is a code: en or es."""
+
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[Optional[str]] = mapped_column(String(80))
+    updated_at: Mapped[Optional[datetime]]

@@ -9,6 +9,7 @@ from hotline.domain.caucus_math import Allocation
 from hotline.domain.check_context import ERROR, INFO, WARNING, Context, build_context, stage_dict
 from hotline.domain.findings import (Finding, Severity, by_severity, gsm_safe, is_flagged,
                                      summarize_for_chair)
+from hotline.domain.languages import _
 from hotline.domain.model import PrecinctResults, Stage
 from hotline.domain.rules import IOWA_2020, RuleSet
 
@@ -53,7 +54,7 @@ def _stage_missing(ctx: Context) -> list[Finding]:
                     f"The {stage.label.lower()} {'are' if stage is Stage.DELEGATES else 'is'} missing:"
                     " a complete report has the first alignment,"
                     " the final alignment and the county delegates.",
-                    short=f"Missing: {stage.label.lower()} - please send them.")
+                    short=_("Missing: {stage} - please send them.").format(stage=_(stage.label).lower()))
             for stage, counts in present.items() if counts is None]
 
 
@@ -64,7 +65,7 @@ def _negative(ctx: Context) -> list[Finding]:
             if n < 0:
                 out.append(Finding("negative-count", ERROR,
                                    f"{name} has a negative number ({n}) in the {stage.label.lower()}.",
-                                   name, f"{name} has a negative number ({n}) - please correct it."))
+                                   name, _("{name} has a negative number ({n}) - please correct it.").format(name=name, n=n)))
     return out
 
 
@@ -78,17 +79,19 @@ def _totals(ctx: Context) -> list[Finding]:
         out.append(Finding("first-exceeds-attendance", ERROR,
                            f"The first alignment adds up to {first}, more than the {a} attendees counted"
                            " when the caucus was called to order.",
-                           short=f"First total {first} is more than attendance {a} - check the counts."))
+                           short=_("First total {first} is more than attendance {a} - check the counts.").format(
+                               first=first, a=a)))
     if final is not None and first is not None and final > first:
         out.append(Finding("final-exceeds-first", ERROR,
                            f"The final alignment adds up to {final}, more than the first alignment"
                            f" ({first}); nobody can join after the first count.",
-                           short=f"Final total {final} is more than first total {first} - nobody joins"
-                                 " after the first count."))
+                           short=_("Final total {final} is more than first total {first} - nobody joins"
+                                   " after the first count.").format(final=final, first=first)))
     if final is not None and a is not None and final > a:
         out.append(Finding("final-exceeds-attendance", ERROR,
                            f"The final alignment adds up to {final}, more than the {a} attendees counted.",
-                           short=f"Final total {final} is more than attendance {a} - check the counts."))
+                           short=_("Final total {final} is more than attendance {a} - check the counts.").format(
+                               final=final, a=a)))
     if final is not None and first is not None and final < first:
         out.append(Finding("final-smaller", INFO,
                            f"The final alignment adds up to {final}, {first - final} fewer than the first"
@@ -110,7 +113,8 @@ def _attendance(ctx: Context) -> list[Finding]:
         out.append(Finding("attendance-above-turnout", WARNING,
                            f"Attendance {a}{source} is far above this precinct's past turnout ({past});"
                            " please confirm the count.",
-                           short=f"Attendance {a} is far above past turnout {past} - please confirm."))
+                           short=_("Attendance {a} is far above past turnout {past} - please confirm.").format(
+                               a=a, past=past)))
     return out
 
 
@@ -131,12 +135,13 @@ def _lost_members(ctx: Context, name: str, first: int, final: int) -> Finding:
                        f"{name} had exactly the viability number ({v}) at the first alignment and has"
                        f" {final} in the final alignment; attendance was not reported (A = {ctx.attendance},"
                        " the first-alignment total), so it may not really have been viable and locked.",
-                       name, f"{name} went from {first} to {final} - was it viable? Please send attendance.")
+                       name, _("{name} went from {first} to {final} - was it viable? Please send attendance.").format(
+                           name=name, first=first, final=final))
     return Finding("viable-group-lost-members", ERROR,
                    f"{name} was viable at the first alignment ({first}, viability number {v}) but has"
                    f" {final} in the final alignment; a viable group is locked and cannot lose members.",
-                   name, f"{name} was viable with {first} at first but has {final} in final - viable"
-                         " groups are locked.")
+                   name, _("{name} was viable with {first} at first but has {final} in final - viable"
+                           " groups are locked.").format(name=name, first=first, final=final))
 
 
 def _stayed(ctx: Context) -> list[Finding]:
@@ -183,7 +188,7 @@ def _identical(ctx: Context, others: Iterable[PrecinctResults]) -> list[Finding]
             return [Finding("identical-precinct", WARNING,
                             f"The first and final alignments are identical to {where}; the numbers may"
                             " have been entered twice.",
-                            short=f"Same numbers as {where} - entered twice? Please check.")]
+                            short=_("Same numbers as {where} - entered twice? Please check.").format(where=where))]
     return []
 
 

@@ -7,6 +7,7 @@ from hotline.domain import coin_toss
 from hotline.domain.allocation import names_text
 from hotline.domain.check_context import ERROR, INFO, WARNING, Context
 from hotline.domain.findings import Finding
+from hotline.domain.languages import _
 
 
 def _plural(n: int) -> str:
@@ -24,12 +25,12 @@ def _no_viable_group(ctx: Context) -> list[Finding]:
         return []
     if ctx.viability is None:
         return [Finding("no-viable-group", ERROR, "Nobody is in the final alignment, so no group can"
-                        " take the delegate.", short="The final alignment is empty - please check it.")]
+                        " take the delegate.", short=_("The final alignment is empty - please check it."))]
     return [Finding("no-viable-group", ERROR,
                     f"No group reached the viability number {ctx.viability} in the final alignment,"
                     " so no delegate can be allocated.",
-                    short=f"No group reaches viability {ctx.viability} in the final alignment - check"
-                          " the final counts.")]
+                    short=_("No group reaches viability {v} in the final alignment - check"
+                            " the final counts.").format(v=ctx.viability))]
 
 
 def _delegates_to_nonviable(ctx: Context) -> list[Finding]:
@@ -76,7 +77,7 @@ def _delegates_sum(ctx: Context) -> list[Finding]:
         return []
     return [Finding("delegates-sum", ERROR,
                     f"The county delegates add up to {total}, but this precinct elects {d}.",
-                    short=f"Delegates add up to {total}, but this precinct elects {d}.")]
+                    short=_("Delegates add up to {total}, but this precinct elects {d}.").format(total=total, d=d))]
 
 
 def _allocation(ctx: Context) -> list[Finding]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
+from hotline.domain.languages import current
+
 
 class Severity(str, Enum):
     """error: impossible under the rules (flagged); warning: suspicious; info: recorded only."""
@@ -66,7 +68,7 @@ def summarize_for_chair(findings: Iterable[Finding], limit: int = 160) -> str:
     for finding in ranked:
         if finding.code in used:
             continue  # one sentence per kind of problem keeps the text short
-        sentence = gsm_safe(finding.short or finding.message)
+        sentence = (gsm_safe_spanish if current() == "es" else gsm_safe)(finding.short or finding.message)
         if len(" ".join(sentences + [sentence])) <= limit:
             sentences.append(sentence)
             used.add(finding.code)
@@ -92,6 +94,7 @@ def _truncate(text: str, limit: int) -> str:
 # Unicode (UCS-2) SMS on an old phone, which cuts a text to 70 characters.
 _GSM_ASCII = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
                  " !\"#$%&'()*+,-./:;<=>?@_\n")
+_GSM_SPANISH = set("\u00f1\u00d1\u00e9\u00c9\u00fc\u00dc\u00bf\u00a1")
 _REPLACEMENTS = {"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
                  "\u201d": '"', "\u2026": "...", "\u2265": ">=", "\u2264": "<=", "\u00d7": "x"}
 
@@ -102,3 +105,9 @@ def gsm_safe(text: str) -> str:
         text = text.replace(char, plain)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if c in _GSM_ASCII)
+
+
+def gsm_safe_spanish(text: str) -> str:
+    """As gsm_safe, but the Spanish letters and marks that are in GSM-7 (n with tilde, e acute,
+    u diaeresis, the inverted marks) stay."""
+    return "".join(c if c in _GSM_SPANISH else gsm_safe(c) for c in text)

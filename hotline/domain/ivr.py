@@ -17,6 +17,7 @@ _LETTER_KEYS = {**dict.fromkeys("ABC", "2"), **dict.fromkeys("DEF", "3"), **dict
                 **dict.fromkeys("JKL", "5"), **dict.fromkeys("MNO", "6"), **dict.fromkeys("PQRS", "7"),
                 **dict.fromkeys("TUV", "8"), **dict.fromkeys("WXYZ", "9")}
 MAX_COUNT_DIGITS = 4  # no precinct has 10,000 caucus-goers; longer input is a slip of the finger
+LANGUAGE_KEY = "4"  # main menu: the other language (1, 2, 3 are taken, and 9 is the unannounced staff line)
 MAX_MISSES = 3  # silences or bad entries in a row before a person takes over
 
 
@@ -44,6 +45,8 @@ class Reply:
     leave: bool = False
     redirect: str | None = None
     hangup: bool = False
+    language: str = "en"  # the language `says` are in, so the right voice speaks them
+    aside: tuple[str, str] | None = None  # (language, text): said after `says` in that language's voice
 
 
 class Key(str, Enum):

@@ -8,17 +8,7 @@ from hotline.domain.model import Stage
 from hotline.domain.names import NameIndex
 from hotline.domain.numbers import Number
 from hotline.domain.sms_text import STRONG_SEPARATORS, quote
-from hotline.domain.wording.sms import (
-    AMBIGUOUS,
-    ATTENDANCE_TWICE,
-    DUPLICATE,
-    NO_NAME,
-    NO_NUMBER,
-    NUMBER_PROBLEMS,
-    STAGE_EMPTY,
-    UNKNOWN,
-    UNKNOWN_LIKE,
-)
+from hotline.domain.wording import sms as wording
 
 _LABELS = frozenset({"name", "unknown", "att", "total"})
 _PAIRABLE = _LABELS | {"number"}
@@ -62,7 +52,7 @@ def sections(items: list[Item], index: NameIndex, errors: list[str],
         before = len(errors)
         tally = tallies.setdefault(stage, {})
         if stage_item and not any(item.kind != "unknown" for item in content):
-            errors.append(STAGE_EMPTY.format(token=quote(stage_item.raw), stage=stage, name=example))
+            errors.append(wording.STAGE_EMPTY.format(token=quote(stage_item.raw), stage=stage, name=example))
         for label, number in _pair(content):
             into = attendance if label and label.kind == "att" else tally
             _check(label, number, into, index, errors, example)
@@ -124,19 +114,19 @@ def _check(label: Item | None, number: Item | None, tally: Counts, index: NameIn
         errors.append(_number_problem(number))  # type: ignore[arg-type]
     if label is None:
         if number and not problem:
-            errors.append(NO_NAME.format(token=quote(number.raw), token_bare=number.raw, name=example))
+            errors.append(wording.NO_NAME.format(token=quote(number.raw), token_bare=number.raw, name=example))
     elif label.kind == "unknown":
         if number:
             close = index.suggest(label.word) if label.word else None
-            template = UNKNOWN_LIKE if close else UNKNOWN
+            template = wording.UNKNOWN_LIKE if close else wording.UNKNOWN
             errors.append(template.format(token=quote(label.raw), name=close))
     elif len(label.names) > 1:
         names = index.ordered(label.names)
         listed = ", ".join(names[:-1]) + " or " + names[-1]
-        errors.append(AMBIGUOUS.format(token=quote(label.raw), names=listed))
+        errors.append(wording.AMBIGUOUS.format(token=quote(label.raw), names=listed))
     elif number is None:
         if label.kind == "name":
-            errors.append(NO_NUMBER.format(token=quote(label.raw), name=next(iter(label.names))))
+            errors.append(wording.NO_NUMBER.format(token=quote(label.raw), name=next(iter(label.names))))
     elif not problem and label.kind != "total":
         _record(label, number, tally, errors)
 
@@ -151,11 +141,11 @@ def _record(label: Item, number: Item, tally: Counts, errors: list[str]) -> None
         tally[name] = (value, said)
     elif tally[name][0] != value:
         first = quote(tally[name][1])
-        template = ATTENDANCE_TWICE if label.kind == "att" else DUPLICATE
+        template = wording.ATTENDANCE_TWICE if label.kind == "att" else wording.DUPLICATE
         errors.append(template.format(name=name, first=first, second=quote(said)))
 
 
 def _number_problem(number: Item) -> str:
     value = number.number.value if number.number else None
     hint = f", like {value}" if value is not None else ""
-    return NUMBER_PROBLEMS[number.number.problem].format(token=quote(number.raw), hint=hint)  # type: ignore
+    return wording.NUMBER_PROBLEMS[number.number.problem].format(token=quote(number.raw), hint=hint)  # type: ignore

@@ -7,6 +7,7 @@ that quote the exact words the chair typed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,7 +16,7 @@ from hotline.domain import report_text
 from hotline.domain.model import Candidate, Stage
 from hotline.domain.names import NameIndex
 from hotline.domain.sms_text import clean, quote
-from hotline.domain.wording.sms import EMPTY, NEED_STAGE, NO_NUMBERS, NO_RESULTS, OPTED_OUT, TOO_LONG
+from hotline.domain.wording import sms as wording
 
 MAX_LENGTH = 2000  # Twilio's longest concatenated SMS is 1600 characters; more is a paste accident
 
@@ -102,9 +103,9 @@ class Report:
 def missing_parts(report: Report) -> list[str]:
     """What a report lacks before it can be read back: any numbers, or the stage they are for."""
     if not report.sections or not any(section.counts for section in report.sections):
-        return [NO_NUMBERS]
+        return [wording.NO_NUMBERS]
     if any(section.stage is None for section in report.sections):
-        return [NEED_STAGE]
+        return [wording.NEED_STAGE]
     return []
 
 
@@ -114,9 +115,13 @@ Message = Confirm | Cancel | Help | Status | Done | CallMe | Coin | Report
 OPT_OUT_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit", "revoke", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop"})
 
-_POLITE = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "ty", "ok", "okay"})
-_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ya", "yea", "confirm", "confirmed", "ok", "okay"})
-_WITH_YES = _POLITE | {"correct", "right", "good", "looks", "thats", "that", "is", "its", "all", "code"}
+_POLITE = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "ty", "ok", "okay",
+                     "por", "favor", "gracias", "porfa"})
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ya", "yea", "confirm", "confirmed", "ok", "okay",
+                  "si", "confirmo", "confirmado"})
+_STATUS = frozenset({"status", "estado"})
+_WITH_YES = _POLITE | {"correct", "right", "good", "looks", "thats", "that", "is", "its", "all", "code",
+                       "correcto", "esta", "bien", "codigo", "el", "todo"}
 _PHRASES: dict[str, type] = {
     **dict.fromkeys(["cancel", "no", "n", "nope", "no cancel", "cancel that", "cancel it",
                      "cancel report", "no cancel it", "cancel please"], Cancel),
@@ -127,7 +132,21 @@ _PHRASES: dict[str, type] = {
                      "talk to a person", "i need a person", "person", "operator", "agent"], CallMe),
     **dict.fromkeys(["done", "finished", "thats all", "that is all", "all done", "im done", "we are done",
                      "were done", "complete", "all finished", "done all stages"], Done),
+    # Spanish (accents are dropped before the lookup: "llámame" is "llamame")
+    **dict.fromkeys(["cancelar", "cancela", "cancelar reporte", "no cancelar"], Cancel),
+    **dict.fromkeys(["ayuda", "ayudame", "informacion", "como reporto", "instrucciones"], Help),
+    **dict.fromkeys(["llamar", "llamame", "llameme", "llamenme", "llamada", "llamenos", "necesito ayuda llamame",
+                     "hablar con alguien", "una persona", "operador"], CallMe),
+    **dict.fromkeys(["listo", "listos", "terminado", "terminamos", "ya terminamos", "hemos terminado",
+                     "es todo", "eso es todo", "todo listo", "ya esta", "completo"], Done),
 }
+# Words only a chair writing in Spanish uses: a text with one of them is answered in Spanish.
+SPANISH_WORDS = frozenset({
+    "si", "ayuda", "ayudame", "estado", "primera", "primer", "segunda", "delegados", "delegado", "asistencia",
+    "asistentes", "llamar", "llamame", "llameme", "llamenme", "listo", "listos", "terminado", "terminamos",
+    "moneda", "cancelar", "gracias", "alineacion", "realineacion", "informacion", "instrucciones", "hola",
+    "condado", "precinto", "codigo", "correcto", "todo", "favor",
+})
 
 
 def parse_message(text: str, candidates: Sequence[Candidate], *,
@@ -138,19 +157,19 @@ def parse_message(text: str, candidates: Sequence[Candidate], *,
     if command is not None:
         return command
     if not cleaned:
-        return Report(errors=(EMPTY,))
+        return Report(errors=(wording.EMPTY,))
     if report_text.is_coin(cleaned[:MAX_LENGTH]):
         coin = report_text.read_coin(cleaned[:MAX_LENGTH], _names(candidates), known_precincts)
         return Coin(coin.precinct, coin.choices, coin.unknown, coin.errors)
     words = cleaned.lower().split()
     if len(words) == 1 and words[0].strip("!.") in OPT_OUT_WORDS:
-        return Report(errors=(OPTED_OUT.format(token=quote(cleaned)),))
-    errors = [TOO_LONG] if len(cleaned) > MAX_LENGTH else []
+        return Report(errors=(wording.OPTED_OUT.format(token=quote(cleaned)),))
+    errors = [wording.TOO_LONG] if len(cleaned) > MAX_LENGTH else []
     index = _names(candidates)
     report = report_text.read(cleaned[:MAX_LENGTH], index, known_precincts)
     errors += report.errors
     if not report.sections and not errors:
-        errors.append(NO_RESULTS.format(name=index.example))
+        errors.append(wording.NO_RESULTS.format(name=index.example))
     sections = tuple(Section(stage, counts) for stage, counts in report.sections)
     return Report(report.precinct, report.pin, sections, report.attendance, report.correction,
                   tuple(dict.fromkeys(errors)), tuple(report.stage_errors))
@@ -171,7 +190,7 @@ def _index(candidates: tuple[Candidate, ...]) -> NameIndex:
 
 def _command(cleaned: str) -> Message | None:
     """YES 4821, 4821, CANCEL, HELP, STATUS or DONE (with politeness around it), else None."""
-    spaced = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", cleaned.lower().replace("'", ""))
+    spaced = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", _plain(cleaned).lower().replace("'", ""))
     words = re.findall(r"[a-z]+|[0-9]+|\?", spaced)
     digits = [w for w in words if w.isdigit()]
     rest = [w for w in words if not w.isdigit() and w != "?"]
@@ -184,13 +203,25 @@ def _command(cleaned: str) -> Message | None:
         return Confirm(code)
     if rest[0] in OPT_IN_WORDS and len(rest) == 1 and not digits:
         return Help()
-    if rest[0] == "status" and len(rest) <= 4 and len(digits) <= 1:
+    if rest[0] in _STATUS and len(rest) <= 4 and len(digits) <= 1:
         return Status()
     polite = " ".join(w for w in rest if w not in _POLITE) or " ".join(rest)
     kind = _PHRASES.get(polite)
     if kind is Cancel and len(digits) <= 1:
         return Cancel()
     return kind() if kind is not None and not digits else None
+
+
+def _plain(text: str) -> str:
+    """Accents dropped ("SÍ" is "SI", "llámame" is "llamame"); ñ becomes n."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def language_of(text: str) -> str | None:
+    """"es" when the text is written in Spanish (one of SPANISH_WORDS, in any case, with or without
+    accents), else None: most texts ("final: Biden 12", "YES 4821") say nothing about their language."""
+    words = set(re.findall(r"[a-z]+", _plain(clean(text or "")).lower()))
+    return "es" if words & SPANISH_WORDS else None
 
 
 def as_dict(message: Message) -> dict:

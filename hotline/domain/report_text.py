@@ -12,30 +12,38 @@ from hotline.domain.names import NameIndex, closest
 from hotline.domain.numbers import NUMBER_WORDS, read_digits, read_words
 from hotline.domain.pairing import Item
 from hotline.domain.sms_text import Token, quote, tokenize
-from hotline.domain.wording.sms import NOT_A_PRECINCT as UNKNOWN_PRECINCT
-from hotline.domain.wording.sms import PIN_MISSING, TWO_PRECINCTS
+from hotline.domain.wording import sms as wording
 
 _STAGES = {
     Stage.FIRST: "first|1st|initial|first alignment|first expression|first round|first align|1st alignment|"
-                 "1st expression|1st round|1st align|alignment 1|expression 1|round 1",
+                 "1st expression|1st round|1st align|alignment 1|expression 1|round 1|"
+                 # Spanish
+                 "primera|primer|primera alineacion|alineacion inicial|primera ronda",
     Stage.FINAL: "final|2nd|second|final alignment|final expression|final round|final align|second alignment|"
                  "second expression|second round|2nd alignment|2nd expression|2nd round|2nd align|"
-                 "realignment|re alignment|realign|alignment 2|expression 2|round 2",
+                 "realignment|re alignment|realign|alignment 2|expression 2|round 2|"
+                 # Spanish (accents are folded away before matching)
+                 "segunda|segunda alineacion|alineacion final|realineacion|segunda ronda",
     Stage.DELEGATES: "delegates|delegate|dels|del|county delegates|county delegate|county dels|cds|cd|"
-                     "delegates awarded|delegates won|delegate count",
+                     "delegates awarded|delegates won|delegate count|"
+                     # Spanish
+                     "delegados|delegado|delegados del condado|delegados de condado|dels condado",
 }
 _KEYWORDS = {
     "att": "attendance|attendees|attendee|att|attd|attend|attended|turnout|headcount|head count|"
-           "total attendance|total attendees",
-    "total": "total|totals|sum|total votes|grand total",
+           "total attendance|total attendees|asistencia|asistentes|asistencia total",
+    "total": "total|totals|sum|total votes|grand total|totales|suma",
     "pin": "pin|pin number|pin code|pin no",
-    "pmark": "precinct|pct|prec|precint|pcnt|precinct number|precinct code|precinct no|pct no",
-    "correct": "correct|correction|corrected|fix|resubmit|resend",
+    "pmark": "precinct|pct|prec|precint|pcnt|precinct number|precinct code|precinct no|pct no|precinto|recinto",
+    "correct": "correct|correction|corrected|fix|resubmit|resend|correccion|corregido|corregir",
     "filler": "results|result|for|votes|vote|and|then|the|of|is|are|was|were|here|from|in|at|to|our|my|we|"
               "have|had|got|count|counts|people|ppl|caucus|update|report|reporting|alignment|expression|"
               "round|group|groups|with|by|on|an|as|follows|so|far|hi|hello|thanks|thank|you|please|pls|"
               "chair|site|county|viable|nonviable|each|yes|no|ok|okay|done|finished|number|nbr|num|stage|"
-              "st|nd|rd|th",
+              "st|nd|rd|th|"
+              # Spanish
+              "resultados|resultado|para|votos|y|luego|el|la|los|las|de|es|son|aqui|hola|gracias|"
+              "por|favor|personas|grupo|grupos|con|nuestro|nuestros|presidente|presidenta|conteo|ronda",
 }
 _PHRASES: dict[tuple[str, ...], tuple[str, Stage | None]] = {
     **{tuple(p.split()): (kind, None) for kind, ps in _KEYWORDS.items() for p in ps.split("|")},
@@ -173,7 +181,7 @@ def _take_pin(items: list[Item], errors: list[str]) -> tuple[str | None, list[It
             pin = pin or nxt.raw
             i += 1
         else:
-            errors.append(PIN_MISSING.format(token=quote(item.raw)))
+            errors.append(wording.PIN_MISSING.format(token=quote(item.raw)))
         i += 1
     return pin, out
 
@@ -196,9 +204,9 @@ def _take_precinct(items: list[Item], known: Collection[str] | None,
             i += 1
     codes = list(dict.fromkeys(found))
     if len(codes) > 1:
-        errors.append(TWO_PRECINCTS.format(first=codes[0], second=codes[1]))
+        errors.append(wording.TWO_PRECINCTS.format(first=codes[0], second=codes[1]))
     if codes and codes_known is not None and codes[0] not in codes_known.codes:
-        errors.append(UNKNOWN_PRECINCT.format(code=quote(codes[0]).strip("'")))
+        errors.append(wording.NOT_A_PRECINCT.format(code=quote(codes[0]).strip("'")))
     return (codes[0] if codes else None), out
 
 
@@ -271,7 +279,11 @@ def _known_or(known: KnownCodes | None, code: str) -> str:
 
 # Words a COIN text may carry besides the precinct and the winners ("COIN toss won by Sanders").
 _COIN_FILLER = frozenset({"coin", "toss", "tossed", "won", "win", "wins", "winner", "winners", "by", "and",
-                          "the", "was", "is", "flip", "flipped", "to", "went", "for", "please", "pls", "thanks"})
+                          "the", "was", "is", "flip", "flipped", "to", "went", "for", "please", "pls", "thanks",
+                          # Spanish: "MONEDA Sanders", "la moneda la gano Sanders"
+                          "moneda", "volado", "gano", "ganador", "ganadora", "por", "la", "el", "fue",
+                          "para", "gracias"})
+_COIN_WORDS = frozenset({"coin", "moneda"})
 
 
 @dataclass(frozen=True)
@@ -288,7 +300,7 @@ class CoinParts:
 def is_coin(text: str) -> bool:
     """Whether a cleaned text is a COIN command: "COIN ..." or "DSM-6 COIN ..."."""
     words = [t.text for t in tokenize(text)[:5]]
-    return "coin" in words and words[0] not in _STAGE_WORDS
+    return bool(_COIN_WORDS & set(words)) and words[0] not in _STAGE_WORDS
 
 
 def read_coin(text: str, index: NameIndex, known_precincts: Collection[str] | None) -> CoinParts:

@@ -49,3 +49,50 @@
     });
   }
 })();
+
+// Admin figures: the queue's and each staff member's figures, refreshed like the queue.
+(function () {
+  "use strict";
+  var box = document.getElementById("figures");
+  if (!box || !box.getAttribute("data-poll")) { return; }
+  var url = box.getAttribute("data-poll");
+  setInterval(function () {
+    if (document.hidden) { return; }
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        document.getElementById("queue-figures-rows").innerHTML = data.queue_html;
+        document.getElementById("staff-figures-rows").innerHTML = data.staff_html;
+        document.getElementById("figures-updated").textContent =
+          "(updated " + new Date().toLocaleTimeString() + ")";
+      })
+      .catch(function () { /* try again on the next tick */ });
+  }, 4000);
+})();
+
+// Canned replies: choosing one inserts its text into the message box at the cursor, without a
+// reload (without JavaScript the form's Insert button reloads the page with the text filled in).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-insert-into]");
+  if (!form) { return; }
+  var select = form.querySelector("select");
+  var box = document.getElementById(form.getAttribute("data-insert-into"));
+  if (!select || !box) { return; }
+  function insert() {
+    var option = select.options[select.selectedIndex];
+    var text = option && option.getAttribute("data-text");
+    if (!text) { return; }
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    var before = box.value.slice(0, start), after = box.value.slice(end);
+    var gap = before && !/\s$/.test(before) ? " " : "";
+    box.value = (before + gap + text + after).slice(0, box.maxLength > 0 ? box.maxLength : undefined);
+    var at = Math.min(box.value.length, (before + gap + text).length);
+    box.focus();
+    box.setSelectionRange(at, at);
+    select.selectedIndex = 0;
+  }
+  form.addEventListener("submit", function (e) { e.preventDefault(); insert(); });
+  select.addEventListener("change", insert);
+})();

@@ -7,11 +7,12 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 
 from hotline.services.console import accounts
 from hotline.services.console import board as board_svc
-from hotline.services.console import missing_reports
+from hotline.services.console import canned, figures, missing_reports
+from hotline.domain.staff_figures import duration_words
 from hotline.services.ops import importing, traffic
 from hotline.web import runtime
 from hotline.web.auth import admin_required, username
@@ -26,9 +27,12 @@ RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "firs
 def board() -> str:
     """Every precinct's state, filterable, with "N of M reporting" per county and statewide."""
     county, state, code = (request.args.get(k) or None for k in ("county", "state", "code"))
-    data = board_svc.show(runtime().units, county=county, state=state, code=code)
+    per_page = request.args.get("per_page", board_svc.PAGE_SIZE, type=int)
+    data = board_svc.show(runtime().units, county=county, state=state, code=code,
+                          page=request.args.get("page", 1, type=int), per_page=per_page)
     return render_template("admin/board.html", board=data, states=board_svc.STATES, photos=board_svc.PHOTO,
-                           f={"county": county, "state": state, "code": code},
+                           f={"county": county, "state": state, "code": code, "per_page": data.per_page},
+                           page_sizes=board_svc.PAGE_SIZES,
                            missing=missing_reports.count(runtime().units))
 
 
@@ -57,7 +61,9 @@ def imports() -> Any:
 @admin_required
 def staff_list() -> str:
     """Staff and administrator accounts."""
-    return render_template("admin/staff.html", users=accounts.everyone(runtime().units), roles=accounts.ROLES)
+    units = runtime().units
+    return render_template("admin/staff.html", users=accounts.everyone(units), roles=accounts.ROLES,
+                           county_names=accounts.county_names(units))
 
 
 @bp.post("/staff")
@@ -84,12 +90,88 @@ def staff_update(user_id: int) -> Response:
     try:
         accounts.change(runtime().units, user_id, actor=username(), role=f.get("role") or None,
                         active={"1": True, "0": False}.get(f.get("active", "")),
-                        phone=f.get("phone"), password=f.get("password") or None)
+                        phone=f.get("phone"), password=f.get("password") or None, counties=f.get("counties"))
     except accounts.StaffError as exc:
         flash(str(exc), "error")
     else:
         flash("Account updated.")
     return redirect(url_for("admin.staff_list"))
+
+
+@bp.get("/replies")
+@admin_required
+def replies() -> str:
+    """Canned replies staff insert into *Text the chair*."""
+    return render_template("admin/replies.html", replies=canned.everything(runtime().units),
+                           languages=canned.LANGUAGES, body_max=canned.BODY_MAX)
+
+
+@bp.post("/replies")
+@admin_required
+def reply_create() -> Response:
+    f = request.form
+    try:
+        made = canned.create(runtime().units, f.get("title", ""), f.get("body", ""), f.get("language", "en"),
+                             actor=username())
+    except canned.CannedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Canned reply '{made.title}' added.")
+    return redirect(url_for("admin.replies"))
+
+
+@bp.post("/replies/<int:reply_id>")
+@admin_required
+def reply_update(reply_id: int) -> Response:
+    f = request.form
+    try:
+        canned.change(runtime().units, reply_id, f.get("title", ""), f.get("body", ""), f.get("language", "en"),
+                      actor=username())
+    except canned.CannedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Canned reply saved.")
+    return redirect(url_for("admin.replies"))
+
+
+@bp.post("/replies/<int:reply_id>/delete")
+@admin_required
+def reply_delete(reply_id: int) -> Response:
+    try:
+        canned.remove(runtime().units, reply_id, actor=username())
+    except canned.CannedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Canned reply deleted.")
+    return redirect(url_for("admin.replies"))
+
+
+def _figures() -> dict[str, Any]:
+    units = runtime().units
+    return {"staff": figures.per_staff(units), "queue": figures.queue(units), "duration": duration_words}
+
+
+@bp.get("/figures")
+@admin_required
+def figures_page() -> str:
+    """Per-staff figures and the queue's figures, updating by themselves."""
+    return render_template("admin/figures.html", **_figures())
+
+
+@bp.get("/figures.json")
+@admin_required
+def figures_json() -> Response:
+    """The figures as numbers, and as the page's table rows (polled by console.js)."""
+    data = _figures()
+    q = data["queue"]
+    return jsonify(
+        queue={"waiting": q.waiting, "in_hand": q.in_hand, "oldest_seconds": q.oldest_seconds,
+               "kinds": {k.kind: {"waiting": k.waiting, "in_hand": k.in_hand, "oldest_seconds": k.oldest_seconds}
+                         for k in q.kinds}},
+        staff={r.username: {"resolved": r.resolved, "median_seconds": r.median_seconds, "approved": r.approved}
+               for r in data["staff"]},
+        queue_html=render_template("admin/_queue_figures.html", **data),
+        staff_html=render_template("admin/_staff_figures.html", **data))
 
 
 @bp.get("/traffic")

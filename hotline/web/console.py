@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.services.console import accounts, casefile, claims, contact, entry, photos, review
+from hotline.services.console import accounts, canned, casefile, claims, contact, entry, photos, review
 from hotline.web import runtime
 from hotline.web.auth import login_required, safe_next, username
 
@@ -44,14 +44,23 @@ def fields_of(view: Any) -> dict[str, Any]:
     return {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
 
 
-def _filters() -> claims.Filters:
-    return claims.Filters(kind=request.args.get("kind") or None, county=request.args.get("county") or None)
+SCOPES = ("mine", "all")  # the queue: my counties first (the default for staff who have some), or all alike
 
 
-def _rows(q: claims.Queue) -> tuple[str, str]:
+def _filters() -> tuple[claims.Filters, list[str], str]:
+    """The queue's filters, the signed-in member's counties and the scope in force."""
+    mine = accounts.counties_of(runtime().units, username())
+    scope = request.args.get("scope")
+    scope = scope if scope in SCOPES else "mine"
+    f = claims.Filters(kind=request.args.get("kind") or None, county=request.args.get("county") or None,
+                       first=tuple(mine) if scope == "mine" else ())
+    return f, mine, scope if mine else "all"
+
+
+def _rows(q: claims.Queue, f: claims.Filters) -> tuple[str, str]:
     """The queue's table rows and a short fingerprint, so the page swaps rows only on a change."""
     rows = render_template("console/_queue_rows.html", items=q.items, holders=q.holders, me=username(),
-                           label=claims.label)
+                           label=claims.label, first=f.first)
     # Ages ("4 min ago") change every minute; that is a change worth showing.
     return rows, hashlib.sha256(rows.encode()).hexdigest()[:16]
 
@@ -60,10 +69,10 @@ def _rows(q: claims.Queue) -> tuple[str, str]:
 @login_required
 def queue() -> str:
     """The backlog, most urgent and oldest first, with counts by kind and filters."""
-    f, rt = _filters(), runtime()
+    (f, mine, scope), rt = _filters(), runtime()
     q = claims.overview(rt.units, f)
-    rows, version = _rows(q)
-    return render_template("console/queue.html", f=f, counties=q.counties, counts=q.counts,
+    rows, version = _rows(q, f)
+    return render_template("console/queue.html", f=f, mine=mine, scope=scope, counties=q.counties, counts=q.counts,
                            approvals=q.approvals, label=claims.label, rows_html=rows, version=version,
                            claim_minutes=rt.config.claim_ttl_seconds // 60)
 
@@ -112,8 +121,9 @@ def mark_photo(photo_id: int) -> Response:
 @login_required
 def queue_json() -> Response:
     """The queue rows as HTML plus counts, polled by the queue page every few seconds."""
-    q = claims.overview(runtime().units, _filters())
-    rows, version = _rows(q)
+    f = _filters()[0]
+    q = claims.overview(runtime().units, f)
+    rows, version = _rows(q, f)
     return jsonify(counts=q.counts, total=len(q.items), approvals=q.approvals, rows_html=rows,
                    version=version)
 
@@ -137,8 +147,12 @@ def item(item_id: int) -> Any:
     except casefile.UnknownItem:
         return render_template("console/missing.html", what=f"item {item_id}"), 404
     assert case.item is not None
+    replies = canned.everything(runtime().units)
+    # Without JavaScript, choosing a canned reply reloads the page with it in the message box.
+    chosen = next((r for r in replies if r.id == request.args.get("reply", type=int)), None)
     return render_template("console/item.html", mine=case.holder == username(),
-                           label=claims.label(case.item.kind), **fields_of(case))
+                           label=claims.label(case.item.kind), replies=replies, chosen=chosen,
+                           **fields_of(case))
 
 
 def act(action: Callable[[], str | tuple[str, str] | None], done: str = "") -> bool:

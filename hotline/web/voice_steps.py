@@ -9,6 +9,7 @@ from flask import Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.domain import ivr
+from hotline.domain.wording.voice import VOICES
 from hotline.services.voice import steps as voice, webhook
 from hotline.services.voice.webhook import Act, Start, Webhook
 from hotline.web import runtime
@@ -36,7 +37,9 @@ def render(reply: ivr.Reply, turn: int) -> VoiceResponse:
                           num_digits=reply.ask.num_digits, timeout=reply.ask.timeout,
                           finish_on_key="#", action_on_empty_result=reply.ask.post_empty or None)
     for text in reply.says:
-        target.say(text)
+        _say(target, text, reply.language)
+    if reply.aside:
+        _say(target, reply.aside[1], reply.aside[0])
     if reply.music:
         target.play(runtime().config.hold_music_url)
     if reply.record:
@@ -60,6 +63,15 @@ def render(reply: ivr.Reply, turn: int) -> VoiceResponse:
     if reply.hangup:
         r.hangup()
     return r
+
+
+def _say(target: VoiceResponse, text: str, language: str) -> None:
+    """<Say> in the language's own voice (English keeps Twilio's default voice)."""
+    if language == "en":
+        target.say(text)
+    else:
+        lang, voice = VOICES[language]
+        target.say(text, language=lang, voice=voice)
 
 
 def _render_xml(reply: ivr.Reply, turn: int) -> str:

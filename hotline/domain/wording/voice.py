@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from hotline.domain.ivr import CHOICES_PER_PAGE, choice_page, keypad_digits
+from hotline.domain.ivr import CHOICES_PER_PAGE, LANGUAGE_KEY, choice_page, keypad_digits
+from hotline.domain.languages import N_, Texts, _, translate
+
+# The voice each language is spoken in (Twilio <Say language=... voice=...>).
+VOICES = {"en": ("en-US", "Polly.Joanna"), "es": ("es-MX", "Polly.Mia")}
 
 
 def spoken_code(code: str) -> str:
@@ -24,7 +28,7 @@ def spoken_digits(digits: str) -> str:
 
 def spoken_keys(keys: str) -> str:
     """Keys a caller pressed, read back to them (`that` when none of them is a digit)."""
-    return spoken_digits(keys) or "that"
+    return spoken_digits(keys) or _("that")
 
 
 def spoken_name(name: str, aliases: Sequence[str] = ()) -> str:
@@ -40,7 +44,7 @@ def join_words(items: Sequence[str]) -> str:
     """`a, b and c`."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return _("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
 
 
 def plural(n: int, word: str) -> str:
@@ -51,97 +55,113 @@ def plural(n: int, word: str) -> str:
 def minutes(seconds: float) -> str:
     """A spoken duration rounded up to whole minutes."""
     if seconds < 60:
-        return "less than a minute"
+        return _("less than a minute")
     whole = int(-(-seconds // 60))
-    return "1 minute" if whole == 1 else f"{whole} minutes"
+    return _("1 minute") if whole == 1 else _("{n} minutes").format(n=whole)
 
 
 # Prompts keyed by the step that receives the answer; `{...}` fields are filled per call.
-PROMPTS = {
-    "menu": ("Caucus results hotline. To report results with your keypad, press 1. "
+PROMPTS = Texts({
+    "menu": N_("Caucus results hotline. To report results with your keypad, press 1. "
              "To speak to the results desk, press 2. To leave a message, press 3. "
              "At any time, press star to go back, or 0 to reach a person."),
-    "precinct": ("Enter your precinct code on the keypad, then press pound. For a letter, press "
+    "precinct": N_("Enter your precinct code on the keypad, then press pound. For a letter, press "
                  "the key that shows it, and skip the dash: for {example}, press {keys}."),
-    "choose": "That number fits more than one precinct. {options}",
-    "pin": "Precinct {code}, {name}. Enter the chair's PIN, then press pound.",
-    "stage": ("Which results are you reporting? For first alignment, press 1. For final alignment, "
+    "choose": N_("That number fits more than one precinct. {options}"),
+    "pin": N_("Precinct {code}, {name}. Enter the chair's PIN, then press pound."),
+    "stage": N_("Which results are you reporting? For first alignment, press 1. For final alignment, "
               "press 2. For county delegates, press 3."),
-    "attendance": ("First, how many eligible attendees did you count when the caucus was called to "
+    "attendance": N_("First, how many eligible attendees did you count when the caucus was called to "
                    "order? Enter the number, then pound. If you did not count them, press 0 then pound."),
-    "count_intro": ("{stage}. I will name each candidate in ballot order. Enter the number, then "
+    "count_intro": N_("{stage}. I will name each candidate in ballot order. Enter the number, then "
                     "press pound. For zero, press 0 then pound. Press star to go back one candidate."),
-    "count": "For {candidate}, enter the number, then pound.",
-    "readback_end": ("To record these numbers, press 1. To enter them again, press 2. "
+    "count": N_("For {candidate}, enter the number, then pound."),
+    "readback_end": N_("To record these numbers, press 1. To enter them again, press 2. "
                      "To change the last number, press star."),
-    "code": ("We texted a 4-digit code to the chair's registered phone, ending {tail}. Enter that "
+    "code": N_("We texted a 4-digit code to the chair's registered phone, ending {tail}. Enter that "
              "code, then pound. The chair can also reply YES and the code from that phone. "
              "Nothing is recorded until then."),
-    "after": ("To report another result for this precinct, press 1. If you are done, you can hang "
+    "after": N_("To report another result for this precinct, press 1. If you are done, you can hang "
               "up now. Thank you."),
-    "callback": ("We will call you back at the number ending {tail}. To confirm, press 1. "
+    "callback": N_("We will call you back at the number ending {tail}. To confirm, press 1. "
                  "To give a different number, press 2."),
-    "callback_number": "Enter the 10-digit phone number we should call, then press pound.",
-    "message": ("After the tone, say your name, your precinct and your message, then press pound "
+    "callback_number": N_("Enter the 10-digit phone number we should call, then press pound."),
+    "message": N_("After the tone, say your name, your precinct and your message, then press pound "
                 "or hang up. You have two minutes."),
-    "staff": "Staff line. Enter the staff PIN, then press pound.",
-    "staff_next": "To take the next caller, press 1.",
-}
+    "staff": N_("Staff line. Enter the staff PIN, then press pound."),
+    "staff_next": N_("To take the next caller, press 1."),
+})
 
 # Said once before the next prompt, to explain why the caller hears it (again).
-NOTICES = {
-    "silence": "I did not hear anything.",
-    "invalid": "Sorry, that is not one of the choices.",
-    "lost": "Sorry, I lost track of this call. Let's start again.",
-    "to_desk": "Let me connect you to the results desk.",
-    "no_precinct": "I found no precinct for {keys}. Please check the code on your worksheet.",
-    "bad_count": "Sorry, {keys} is not a number I can use.",
-    "wrong_pin": "That PIN is not right for precinct {code}. {left} left. Nothing was recorded.",
+NOTICES = Texts({
+    "silence": N_("I did not hear anything."),
+    "invalid": N_("Sorry, that is not one of the choices."),
+    "lost": N_("Sorry, I lost track of this call. Let's start again."),
+    "to_desk": N_("Let me connect you to the results desk."),
+    "no_precinct": N_("I found no precinct for {keys}. Please check the code on your worksheet."),
+    "bad_count": N_("Sorry, {keys} is not a number I can use."),
+    "wrong_pin": N_("That PIN is not right for precinct {code}. {left} left. Nothing was recorded."),
     # A PIN try refused (see pin_refused), then the way through.
-    "pin_refused_phone": "Too many wrong PINs from this phone, so it cannot try a PIN for now.",
-    "pin_refused_slowed": ("Precinct {code} had too many wrong PINs, so it takes one PIN try every "
+    "pin_refused_phone": N_("Too many wrong PINs from this phone, so it cannot try a PIN for now."),
+    "pin_refused_slowed": N_("Precinct {code} had too many wrong PINs, so it takes one PIN try every "
                            "{wait}."),
-    "pin_refused_paused": "PIN entry is paused for now, after too many wrong PINs.",
-    "pin_way_through": ("Nothing was recorded. Hotline staff will call the chair's registered phone. "
+    "pin_refused_paused": N_("PIN entry is paused for now, after too many wrong PINs."),
+    "pin_way_through": N_("Nothing was recorded. Hotline staff will call the chair's registered phone. "
                         "The chair can also text the results from that phone, with no PIN."),
-    "pin_way_through_own": ("Nothing was recorded. Hotline staff will call you back on this phone. "
+    "pin_way_through_own": N_("Nothing was recorded. Hotline staff will call you back on this phone. "
                             "You can also text your results from it, with no PIN."),
-    "pin_way_through_staff": "Nothing was recorded. Hotline staff will call the chair.",
-    "all_zero": "You entered zero for every candidate. Let's enter the numbers again.",
-    "again": "Let's enter the numbers again.",
-    "wrong_code": "That code does not match. {left} left.",
-    "code_locked": ("Too many wrong codes, so that report was not recorded. Hotline staff will "
+    "pin_way_through_staff": N_("Nothing was recorded. Hotline staff will call the chair."),
+    "all_zero": N_("You entered zero for every candidate. Let's enter the numbers again."),
+    "again": N_("Let's enter the numbers again."),
+    "wrong_code": N_("That code does not match. {left} left."),
+    "code_locked": N_("Too many wrong codes, so that report was not recorded. Hotline staff will "
                     "call the chair."),
-    "code_expired": "That code is no longer valid. To send a new code, press 1.",
-    "coin_refused": "The coin toss could not be recorded. Please text COIN and the winner's name instead.",
-    "no_phone": ("The PIN is right, but precinct {code} has no registered phone to confirm from. "
+    "code_expired": N_("That code is no longer valid. To send a new code, press 1."),
+    "coin_refused": N_("The coin toss could not be recorded. Please text COIN and the winner's name instead."),
+    "no_phone": N_("The PIN is right, but precinct {code} has no registered phone to confirm from. "
                  "Hotline staff will help you."),
-    "already": "That report was already confirmed.",
-    "bad_number": "Sorry, {keys} is not a 10-digit phone number.",
-    "desk_unavailable": "Sorry, the results desk cannot take more callers right now.",
-    "no_message": "I did not hear a message.",
-}
+    "already": N_("That report was already confirmed."),
+    "bad_number": N_("Sorry, {keys} is not a 10-digit phone number."),
+    "desk_unavailable": N_("Sorry, the results desk cannot take more callers right now."),
+    "no_message": N_("I did not hear a message."),
+})
 
 # Whole answers, not followed by a prompt (or followed by music, a queue or a hang-up).
-SAYINGS = {
-    "desk_join": "Connecting you to the results desk.",
-    "connecting": "Connecting you to hotline staff now.",
-    "still_waiting": "You are still in line.",
-    "leaving": "One moment.",
-    "flooded": ("This line is busy with calls from this number. Precinct chairs can text their "
+SAYINGS = Texts({
+    "desk_join": N_("Connecting you to the results desk."),
+    "connecting": N_("Connecting you to hotline staff now."),
+    "still_waiting": N_("You are still in line."),
+    "leaving": N_("One moment."),
+    "flooded": N_("This line is busy with calls from this number. Precinct chairs can text their "
                 "results to this number. Goodbye."),
-    "message_saved": ("Thank you. Your message is saved, and hotline staff will listen to it and "
+    "message_saved": N_("Thank you. Your message is saved, and hotline staff will listen to it and "
                       "call you back if needed. Goodbye."),
-    "goodbye": "Thank you for calling the caucus results hotline. Goodbye.",
-    "silent_goodbye": "I did not hear anything, so I will end this call. Please call again. Goodbye.",
-    "trouble": "Sorry, something went wrong on our side.",
-    "trouble_bye": ("Sorry, something went wrong on our side. Please text your results to this "
+    "goodbye": N_("Thank you for calling the caucus results hotline. Goodbye."),
+    "silent_goodbye": N_("I did not hear anything, so I will end this call. Please call again. Goodbye."),
+    "trouble": N_("Sorry, something went wrong on our side."),
+    "trouble_bye": N_("Sorry, something went wrong on our side. Please text your results to this "
                     "number, or call again in a few minutes. Goodbye."),
-    "staff_off": "The staff line is not set up. Goodbye.",
-    "staff_locked": "Too many wrong staff PINs from this phone. Try again later. Goodbye.",
-    "staff_wrong": "That staff PIN is not right.",
-    "nobody_waiting": "No callers are waiting.",
-}
+    "staff_off": N_("The staff line is not set up. Goodbye."),
+    "staff_locked": N_("Too many wrong staff PINs from this phone. Try again later. Goodbye."),
+    "staff_wrong": N_("That staff PIN is not right."),
+    "nobody_waiting": N_("No callers are waiting."),
+})
+
+
+# The main menu's last sentence, spoken in the *other* language with that language's voice: each
+# language's translation of it offers itself ("Para español, oprima 4." in Spanish).
+# Translators: say "For <this language>, press {key}." in your own language.
+LANGUAGE_OFFER = N_("For English, press {key}.")
+
+
+def language_offer(lang: str) -> str:
+    """The main menu's offer of `lang` (in `lang`): "Para español, oprima 4."."""
+    return translate(lang, LANGUAGE_OFFER).format(key=LANGUAGE_KEY)
+
+
+def stage_name(label: str) -> str:
+    """A stage's English label (Stage.label) as the caller hears it."""
+    return _(label)
 
 
 def precinct_prompt(example_code: str | None) -> str:
@@ -152,10 +172,10 @@ def precinct_prompt(example_code: str | None) -> str:
 
 def choose_prompt(codes: Sequence[str], page: int = 0) -> str:
     """`For D S M 42, press 1. For E R M 42, press 2.` (and `For more precincts, press 9.`)"""
-    options = " ".join(f"For {spoken_code(c)}, press {i}."
+    options = " ".join(_("For {code}, press {key}.").format(code=spoken_code(c), key=i)
                        for i, c in enumerate(choice_page(codes, page), start=1))
     if len(codes) > CHOICES_PER_PAGE:
-        options += " For more precincts, press 9."
+        options += " " + _("For more precincts, press 9.")
     return PROMPTS["choose"].format(options=options)
 
 
@@ -176,7 +196,7 @@ def callback_prompt(number: str) -> str:
 
 def count_intro(stage_label: str) -> str:
     """Said before the first candidate of a stage."""
-    return PROMPTS["count_intro"].format(stage=stage_label)
+    return PROMPTS["count_intro"].format(stage=stage_name(stage_label))
 
 
 def count_prompt(candidate: str) -> str:
@@ -191,7 +211,7 @@ def notice(name: str, keys: str = "") -> str:
 
 def tries(left: int) -> str:
     """'1 try' / '2 tries': said after a wrong PIN or code."""
-    return f"{left} try" if left == 1 else f"{left} tries"
+    return _("{n} try").format(n=left) if left == 1 else _("{n} tries").format(n=left)
 
 
 def wrong_pin(code: str, left: int) -> str:
@@ -223,41 +243,46 @@ def readback(code: str, stage_label: str, counts: Sequence[tuple[str, int]], war
     """Every number the caller keyed, the total, and who got zero; then any check warning."""
     given = [f"{name}: {n}." for name, n in counts if n]
     zeros = [name for name, n in counts if not n]
-    parts = [f"Please check these numbers for precinct {spoken_code(code)}, {stage_label.lower()}."]
+    parts = [_("Please check these numbers for precinct {code}, {stage}.").format(
+        code=spoken_code(code), stage=stage_name(stage_label).lower())]
     if attendance:
-        parts.append(f"Attendance: {attendance}.")
+        parts.append(_("Attendance: {n}.").format(n=attendance))
     parts += given
-    parts.append(f"Total: {sum(n for _, n in counts)}.")
+    parts.append(_("Total: {n}.").format(n=sum(n for _name, n in counts)))
     if zeros:
-        parts.append(f"Zero for {join_words(zeros)}.")
+        parts.append(_("Zero for {names}.").format(names=join_words(zeros)))
     if warning:
-        parts.append(f"Please check: {warning}")
+        parts.append(_("Please check: {warning}").format(warning=warning))
     return " ".join(parts)
 
 
 def recorded(code: str, stage_label: str, missing: Sequence[str], flagged: bool) -> str:
     """What the caller hears once the report counts."""
-    text = f"Recorded for precinct {spoken_code(code)}: {stage_label.lower()}."
+    text = _("Recorded for precinct {code}: {stage}.").format(code=spoken_code(code),
+                                                               stage=stage_name(stage_label).lower())
     if flagged:
-        text += " The numbers do not add up, so hotline staff will review them with you."
+        text += " " + _("The numbers do not add up, so hotline staff will review them with you.")
     if missing:
-        text += f" Still to report: {join_words([m.lower() for m in missing])}."
+        text += " " + _("Still to report: {stages}.").format(
+            stages=join_words([stage_name(m).lower() for m in missing]))
     else:
-        text += " All three results are in. Thank you!"
+        text += " " + _("All three results are in. Thank you!")
     return text
 
 
 def coin_prompt(groups: Sequence[str]) -> str:
     """Asked after a delegates report whose math leaves a coin toss: one key per tied group."""
-    keys = ", ".join(f"{n} if {g} won" for n, g in enumerate(groups, 1))
-    return f"A coin toss decided between {join_words(list(groups))}. Press {keys}."
+    keys = ", ".join(_("{key} if {group} won").format(key=n, group=g) for n, g in enumerate(groups, 1))
+    return _("A coin toss decided between {groups}. Press {keys}.").format(groups=join_words(list(groups)),
+                                                                           keys=keys)
 
 
 def coin_recorded(code: str, winners: Sequence[str], flagged: bool) -> str:
     """What the caller hears once the coin toss is recorded."""
-    text = f"Coin toss recorded for precinct {spoken_code(code)}: {join_words(list(winners))} won."
+    text = _("Coin toss recorded for precinct {code}: {winners} won.").format(
+        code=spoken_code(code), winners=join_words(list(winners)))
     if flagged:
-        text += " It does not fit the delegates reported, so hotline staff will review them with you."
+        text += " " + _("It does not fit the delegates reported, so hotline staff will review them with you.")
     return text
 
 
@@ -265,22 +290,29 @@ def callback_booked(tail: str, position: int, estimate: float | None, *, chair: 
     """What a caller hears after asking for a call back: their place in line is kept, and the
     same estimate of the wait they would hear on hold."""
     place = place_and_wait(position, estimate, chair=chair, chairs_ahead=chairs_ahead)
-    return (f"Thank you. Hotline staff will call you back at the number ending {spoken_digits(tail)}. "
-            f"You keep your place in line. {place} Please keep that phone free. You can hang up now. Goodbye.")
+    return _("Thank you. Hotline staff will call you back at the number ending {tail}. You keep your place "
+             "in line. {place} Please keep that phone free. You can hang up now. Goodbye.").format(
+                 tail=spoken_digits(tail), place=place)
 
 
 def place_and_wait(position: int, estimate: float | None, *, chair: bool, chairs_ahead: int) -> str:
     """A caller's place in line and the honest estimate of the wait, on hold or waiting for a call back."""
     if chair:
-        where = f"You are number {position} in line for the results desk."
+        where = _("You are number {n} in line for the results desk.").format(n=position)
+    elif not chairs_ahead:
+        where = _("You are number {n} in line. Precinct chairs are answered first.").format(n=position)
+    elif chairs_ahead == 1:
+        where = _("You are number {n} in line. Precinct chairs are answered first, and 1 is waiting "
+                  "now.").format(n=position)
     else:
-        waiting = f", and {chairs_ahead} {'is' if chairs_ahead == 1 else 'are'} waiting now."
-        where = f"You are number {position} in line. Precinct chairs are answered first" + (
-            waiting if chairs_ahead else ".")
+        where = _("You are number {n} in line. Precinct chairs are answered first, and {ahead} are waiting "
+                  "now.").format(n=position, ahead=chairs_ahead)
     if estimate is None:
-        wait = "I cannot estimate the wait yet."
+        wait = _("I cannot estimate the wait yet.")
+    elif chair:
+        wait = _("The estimated wait is about {wait}.").format(wait=minutes(estimate))
     else:
-        wait = f"The estimated wait is {'at least ' if not chair else ''}about {minutes(estimate)}."
+        wait = _("The estimated wait is at least about {wait}.").format(wait=minutes(estimate))
     return f"{where} {wait}"
 
 
@@ -288,15 +320,16 @@ def wait_message(position: int, estimate: float | None, *, chair: bool, chairs_a
                  over_limit: bool, limit_seconds: int) -> str:
     """Position, an honest wait estimate, and the call-back offer."""
     if over_limit:
-        offer = (f"The wait is longer than {minutes(limit_seconds)}. Press 1 and we will call you "
-                 "back instead, or stay on the line.")
+        offer = _("The wait is longer than {limit}. Press 1 and we will call you back instead, or stay on "
+                  "the line.").format(limit=minutes(limit_seconds))
     else:
-        offer = "To get a call back instead of waiting, press 1."
+        offer = _("To get a call back instead of waiting, press 1.")
     return f"{place_and_wait(position, estimate, chair=chair, chairs_ahead=chairs_ahead)} {offer}"
 
 
 def next_callback(precinct: str | None, tail: str, waited_seconds: float, chairs: int, others: int) -> str:
-    """What a staff member hears before the hotline dials a call-back that has reached the front."""
+    """What a staff member hears before the hotline dials a call-back that has reached the front
+    (staff hear English: only chairs have a language)."""
     who = (f"the chair of precinct {spoken_code(precinct)}" if precinct
            else "a caller whose number is not on the roster")
     return (f"Next: a call-back to {who}, in line {minutes(waited_seconds)}. Calling the number ending "

@@ -20,16 +20,17 @@ does not say whether it exists). Addresses are counted as `refusals.limited_as` 
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline.adapters.models import StaffUser, utcnow
+from hotline.adapters.models import County, StaffCounty, StaffUser, utcnow
 from hotline.adapters.refusals import limited_as
 from hotline.config import Config
 from hotline.domain import lockout
@@ -60,6 +61,7 @@ class Account:
     active: bool
     last_login_at: datetime | None
     session_version: int = 0
+    counties: tuple[str, ...] = ()  # the counties whose items the queue shows them first
 
 
 def account(user: StaffUser) -> Account:
@@ -294,9 +296,52 @@ def list_users(s: Session) -> list[StaffUser]:
 
 
 def everyone(units: Units) -> list[Account]:
-    """Every account, administrators first, by name (for the accounts page)."""
+    """Every account, administrators first, by name (for the accounts page), with its counties."""
     with units.reading() as s:
-        return [account(u) for u in list_users(s)]
+        held = _counties_by_user(s)
+        return [dataclasses.replace(account(u), counties=tuple(held.get(u.id, ()))) for u in list_users(s)]
+
+
+def _counties_by_user(s: Session, user_id: int | None = None) -> dict[int, list[str]]:
+    q = select(StaffCounty.staff_user_id, County.name).join(County, County.id == StaffCounty.county_id)
+    if user_id is not None:
+        q = q.where(StaffCounty.staff_user_id == user_id)
+    out: dict[int, list[str]] = {}
+    for uid, name in s.execute(q.order_by(County.name)):
+        out.setdefault(uid, []).append(name)
+    return out
+
+
+def counties_of(units: Units, username: str) -> list[str]:
+    """The counties `username` looks after (empty: none set, the queue shows everything alike)."""
+    with units.reading() as s:
+        user = by_username(s, username)
+        return _counties_by_user(s, user.id).get(user.id, []) if user is not None else []
+
+
+def county_names(units: Units) -> list[str]:
+    """Every county on the roster, by name (for the accounts page's hint)."""
+    with units.reading() as s:
+        return list(s.execute(select(County.name).order_by(County.name)).scalars())
+
+
+def set_counties(s: Session, user: StaffUser, raw: str, *, actor: str) -> None:
+    """Replace `user`'s counties with those named in `raw` (separated by commas or semicolons,
+    any case); StaffError names any county not on the roster. Logged when it changes."""
+    wanted = [w.strip() for w in raw.replace(";", ",").split(",") if w.strip()]
+    known = {name.lower(): (cid, name) for cid, name in s.execute(select(County.id, County.name))}
+    unknown = [w for w in wanted if w.lower() not in known]
+    if unknown:
+        raise StaffError(f"No county named {', '.join(unknown)} on the roster.")
+    chosen = {known[w.lower()] for w in wanted}
+    before = set(_counties_by_user(s, user.id).get(user.id, []))
+    if before == {name for _, name in chosen}:
+        return
+    s.execute(delete(StaffCounty).where(StaffCounty.staff_user_id == user.id))
+    s.add_all(StaffCounty(staff_user_id=user.id, county_id=cid) for cid, _ in chosen)
+    s.flush()
+    vlog.record(s, "staff_user_changed", actor=actor, username=user.username,
+                counties=sorted(name for _, name in chosen))
 
 
 def add(units: Units, username: str, password: str, role: str, *, actor: str, display_name: str = "",
@@ -308,7 +353,7 @@ def add(units: Units, username: str, password: str, role: str, *, actor: str, di
 
 
 def change(units: Units, user_id: int, *, actor: str, role: str | None = None, active: bool | None = None,
-           phone: str | None = None, password: str | None = None) -> None:
+           phone: str | None = None, password: str | None = None, counties: str | None = None) -> None:
     """An administrator changes an account; nobody can switch off or demote their own."""
     with units.begin() as uow:
         user = uow.session.get(StaffUser, user_id)
@@ -317,6 +362,8 @@ def change(units: Units, user_id: int, *, actor: str, role: str | None = None, a
         if user.username == actor and (active is False or role == "staff"):
             raise StaffError("You cannot switch off or demote your own account.")
         update_user(uow.session, user, actor=actor, role=role, active=active, phone=phone, password=password)
+        if counties is not None:
+            set_counties(uow.session, user, counties, actor=actor)
 
 
 def set_phone(units: Units, username: str, phone: str) -> None:

@@ -17,6 +17,7 @@ from hotline.adapters.models import (
     Report,
     Submission,
 )
+from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.services.records import photos as photo_rows
@@ -68,6 +69,14 @@ class Board:
     rows: list[Row]
     counties: list[Tally]
     statewide: Tally
+    matching: int = 0   # rows matching the filters, on every page
+    page: int = 1
+    pages: int = 1
+    per_page: int = 0   # 0: every matching row on one page
+
+
+PAGE_SIZES = (50, 100, 250, 500)
+PAGE_SIZE = 100  # the board's default: 1,765 precincts make 18 pages, not one endless one
 
 
 def _latest_confirmed(s: Session) -> dict[int, Submission]:
@@ -99,10 +108,23 @@ def _state(stages: set[str], awaiting: bool, corrected: bool, latest: Submission
 
 
 def show(units: Units, *, county: str | None = None, state: str | None = None,
-         code: str | None = None) -> Board:
-    """The precinct board: every precinct's state, the rows filtered by county, state and code."""
+         code: str | None = None, page: int = 1, per_page: int = PAGE_SIZE) -> Board:
+    """The precinct board: every precinct's state, the rows filtered by county, state and code,
+    in natural order (DSM-2 before DSM-10), one page of `per_page` rows (a size not offered
+    falls back to PAGE_SIZE; a page past the end shows the last)."""
     with units.reading() as s:
-        return build(s, county=county, state=state, code=code)
+        board = build(s, county=county, state=state, code=code)
+    return paged(board, page, per_page)
+
+
+def paged(board: Board, page: int, per_page: int) -> Board:
+    """`board` cut to one page."""
+    per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZE
+    matching = len(board.rows)
+    pages = max(1, -(-matching // per_page))
+    page = min(max(1, page), pages)
+    rows = board.rows[(page - 1) * per_page:page * per_page]
+    return Board(rows, board.counties, board.statewide, matching, page, pages, per_page)
 
 
 def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None) -> Board:
@@ -117,7 +139,7 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
     marks = photo_rows.board_marks(s)
     opted_out = _opted_out(s)
     statewide, tallies, rows = Tally("Statewide"), {}, []
-    for p in s.execute(select(Precinct).order_by(Precinct.code)).scalars():
+    for p in sorted(s.execute(select(Precinct)).scalars(), key=lambda p: natural_key(p.code)):
         stages = current.get(p.id, set())
         st = _state(stages, p.id in awaiting, p.id in corrected, latest.get(p.id))
         tally = tallies.setdefault(p.county.name, Tally(p.county.name))
@@ -133,7 +155,7 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
                         p.code in reporting, sub.confirmed_at if sub else None,
                         (marks[p.id] or "not_checked") if p.id in marks else "missing",
                         p.id in opted_out))
-    return Board(rows, [tallies[k] for k in sorted(tallies)], statewide)
+    return Board(rows, [tallies[k] for k in sorted(tallies)], statewide, len(rows), 1, 1, 0)
 
 
 def export(units: Units) -> list[dict[str, Any]]:
@@ -150,7 +172,7 @@ def result_rows(s: Session) -> list[dict[str, Any]]:
     for code, stage, counts in s.execute(q.where(Report.status == CURRENT)):
         by_precinct.setdefault(code, {})[stage] = counts
     out = []
-    for code, stages in sorted(by_precinct.items()):
+    for code, stages in sorted(by_precinct.items(), key=lambda kv: natural_key(kv[0])):
         row = board[code]
         names = dict.fromkeys(n for st in Stage for n in stages.get(st.value, {}))
         for name in names:

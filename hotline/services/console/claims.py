@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import BacklogItem, County, Precinct, Submission, utcnow
@@ -42,8 +42,12 @@ class NotClaimant(Exception):
 
 @dataclass(frozen=True)
 class Filters:
+    """`first`: counties whose items come before all others (a staff member's own counties; the
+    queue's "mine" view). Items without a precinct are never in them."""
+
     kind: str | None = None
     county: str | None = None
+    first: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,11 @@ def queue(s: Session, f: Filters) -> list[BacklogItem]:
     q = _open(f)
     if f.kind:
         q = q.where(BacklogItem.kind == f.kind)
-    q = q.order_by(BacklogItem.priority, BacklogItem.created_at, BacklogItem.id).limit(QUEUE_LIMIT)
+    order: list[Any] = [BacklogItem.priority, BacklogItem.created_at, BacklogItem.id]
+    if f.first:
+        theirs = select(Precinct.id).join(County, County.id == Precinct.county_id).where(County.name.in_(f.first))
+        order.insert(0, case((BacklogItem.precinct_id.in_(theirs), 0), else_=1))
+    q = q.order_by(*order).limit(QUEUE_LIMIT)
     return list(s.execute(q).unique().scalars())
 
 

@@ -23,6 +23,7 @@ from hotline.domain import send_budget
 from hotline.domain.codes import natural_key
 from hotline.domain.model import Stage
 from hotline.domain.segments import measure
+from hotline.domain.languages import speaking
 from hotline.domain.wording import sms as wording
 from hotline.services.console import missing_reports
 from hotline.services.log import chain
@@ -143,6 +144,9 @@ def _recipients(s: Session, config: Config, kind: str, f: missing_reports.Filter
         for row in view.rows:
             if row.phone:
                 by_phone.setdefault(row.phone, []).append((row.precinct_id, row.code, row.missing))
+        # Each chair's reminder in the chair's roster language.
+        languages = dict(s.execute(select(ChairPhone.phone, Chair.language).join(
+            Chair, Chair.id == ChairPhone.chair_id).where(ChairPhone.phone.in_(list(by_phone)))).all())
     else:
         q = (select(Precinct.id, Precinct.code, ChairPhone.phone).join(Chair, Chair.precinct_id == Precinct.id)
              .join(ChairPhone, ChairPhone.chair_id == Chair.id).order_by(ChairPhone.id))
@@ -161,7 +165,8 @@ def _recipients(s: Session, config: Config, kind: str, f: missing_reports.Filter
         codes = tuple(code for _, code, _ in precincts)
         if kind == "reminder":
             stages = {st for _, _, missing in precincts for st in missing}
-            body = wording.blast_reminder(codes, [st for st in Stage if st.value in stages])
+            with speaking(languages.get(phone)):
+                body = wording.blast_reminder(codes, [st for st in Stage if st.value in stages])
         else:
             body = text
         out.append(Recipient(phone, precincts[0][0], codes, body))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import CandidateRow, Chair, ChairPhone, County, Precinct
+from hotline.domain.languages import LANGUAGES
 from hotline.domain.verification import hash_pin, normalize_phone
 from hotline.services.log import chain as vlog
 from hotline.services.records import roster
@@ -75,6 +76,7 @@ class RosterRow:
     phones: tuple[str, ...]
     pin: str
     past_turnout: int | None
+    language: str = "en"
 
 
 def parse_roster(fh: IO[str]) -> list[RosterRow]:
@@ -99,9 +101,13 @@ def parse_roster(fh: IO[str]) -> list[RosterRow]:
         for col in ("county", "name", "chair"):
             if not r[col]:
                 errors.append(f"line {line}: {col} is empty")
+        language = (r.get("language") or "en").lower()
+        if language not in LANGUAGES:
+            errors.append(f"line {line}: language '{r['language']}' is not supported "
+                          f"(use {' or '.join(LANGUAGES)})")
         if len(errors) == before:
             out.append(RosterRow(code, r["county"], r["name"], delegates, r["chair"],
-                                 tuple(p for p in phones if p), r["pin"], turnout))
+                                 tuple(p for p in phones if p), r["pin"], turnout, language))
     if errors:
         raise ImportError_(errors)
     return out
@@ -123,7 +129,7 @@ def import_roster(s: Session, fh: IO[str], actor: str = "cli") -> int:
         s.add(precinct)
         s.flush()
         chair = precinct.chair or Chair(precinct_id=precinct.id)
-        chair.name, chair.pin_hash = row.chair, hash_pin(row.pin)
+        chair.name, chair.pin_hash, chair.language = row.chair, hash_pin(row.pin), row.language
         # Keep rows for numbers that stay, so the (chair, phone) unique key is never hit twice.
         kept = {p.phone: p for p in chair.phones}
         chair.phones = [kept.get(p) or ChairPhone(phone=p) for p in dict.fromkeys(row.phones)]
@@ -180,7 +186,8 @@ Importer = Callable[..., int]
 # What each kind of upload holds, and the columns its file needs (as the upload page lists them).
 IMPORTERS: dict[str, Importer] = {"roster": import_roster, "candidates": import_candidates,
                                   "counties": import_counties}
-COLUMNS: dict[str, tuple[str, ...]] = {"roster": ROSTER_COLUMNS + ("past_turnout (optional)",),
+COLUMNS: dict[str, tuple[str, ...]] = {"roster": ROSTER_COLUMNS + ("past_turnout (optional)",
+                                                                    "language (optional: en or es)"),
                                        "candidates": CANDIDATE_COLUMNS, "counties": COUNTY_COLUMNS}
 
 

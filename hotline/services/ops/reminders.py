@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from hotline.adapters.models import BacklogItem, Precinct, Report, utcnow
 from hotline.domain.lifecycle import ReportStatus
 from hotline.domain.model import Stage
+from hotline.domain.languages import speaking
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
 from hotline.services.records import backlog, outbox, reports, roster
@@ -46,7 +47,8 @@ def remind_incomplete(units: Units) -> int:
                                       f"{units.config.complete_after_minutes} minutes after the first stage")
             chain.record(s, "stage_missing", precinct=precinct.code, missing=[m.value for m in missing])
             for phone in roster.registered_phones(s, precinct)[:1]:
-                outbox.queue_sms(uow, phone, replies.incomplete_reminder(precinct.code, missing),
-                                 "incomplete_reminder", priority=1, precinct_id=precinct.id)
+                with speaking(roster.language_of([precinct])):  # the chair's roster language
+                    body = replies.incomplete_reminder(precinct.code, missing)
+                outbox.queue_sms(uow, phone, body, "incomplete_reminder", priority=1, precinct_id=precinct.id)
             opened += 1
     return opened

@@ -22,6 +22,14 @@ def precincts_for_phone(s: Session, phone: str) -> list[Precinct]:
     return list(s.execute(PRECINCTS_FOR_PHONE, {"phone": phone}).unique().scalars())
 
 
+def language_of(precincts: list[Precinct]) -> str:
+    """The roster language of the chair of these precincts (a phone's; English when none)."""
+    for precinct in precincts:
+        if precinct.chair is not None and precinct.chair.language:
+            return precinct.chair.language
+    return "en"
+
+
 def precinct_by_code(s: Session, code: str) -> Precinct | None:
     return s.execute(select(Precinct).where(Precinct.code == code.upper())).scalar_one_or_none()
 

@@ -15,7 +15,19 @@ from sqlalchemy.orm import aliased, defer
 from hotline.adapters.db import hold_for_transaction
 from hotline.adapters.models import InboundMessage, utcnow
 from hotline.domain.model import Candidate
-from hotline.domain.parsing import CallMe, Cancel, Coin, Confirm, Done, Help, Report, Status, parse_message
+from hotline.domain.languages import speaking
+from hotline.domain.parsing import (
+    CallMe,
+    Cancel,
+    Coin,
+    Confirm,
+    Done,
+    Help,
+    Report,
+    Status,
+    language_of,
+    parse_message,
+)
 from hotline.domain.texts import mask, redact
 from hotline.services.log import chain
 from hotline.services.records import outbox, photos, roster
@@ -91,7 +103,10 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
             chain.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
                          registered=[p.code for p in text.registered], body=redact(msg.body),
                          media=len(msg.media_urls or []))
-            answer = dispatch(uow, text)
+            # The one place a reply's language is chosen: the text's own (written in Spanish), else
+            # the chair's roster language, else English. Every sentence the handlers build follows it.
+            with speaking(language_of(msg.body or "") or roster.language_of(text.registered)):
+                answer = dispatch(uow, text)
             held = loop_guard.holds(uow, text, answer)  # an auto-responder: no automatic replies
             if msg.media_urls:  # worksheet photos: each downloaded by its own job, once this commits
                 precinct_id = photos.precinct_of(uow, answer.submission_id or msg.submission_id,

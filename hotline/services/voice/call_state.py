@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from hotline.adapters.models import CallEvent
 from hotline.domain import ivr
 from hotline.domain.model import Candidate, Stage
+from hotline.domain.languages import LANGUAGES
 from hotline.domain.texts import storable
 from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import PROMPTS
@@ -33,6 +34,7 @@ class CallState:
     sid: str
     caller: str
     registered: list[str] = field(default_factory=list)  # precincts the caller ID is registered for
+    language: str = "en"  # what the caller hears: the chair's roster language, or the menu's choice
     turn: int = 0  # answers given; every URL in an answer carries it, making each webhook unique
     step: str = "menu"  # the step whose keys are expected next
     misses: int = 0
@@ -122,8 +124,10 @@ def save(redis: Redis, call: CallState) -> None:
 def bare(units: Units, sid: str, caller: str) -> CallState:
     """State for a call we hold none for (expired, or lost with Redis): who is calling, nothing more."""
     with units.reading() as session:
-        registered = [p.code for p in roster.precincts_for_phone(session, caller)]
-    return CallState(sid=sid, caller=caller, registered=registered)
+        precincts = roster.precincts_for_phone(session, caller)
+        registered = [p.code for p in precincts]
+        language = roster.language_of(precincts)
+    return CallState(sid=sid, caller=caller, registered=registered, language=language)
 
 
 def record_event(units: Units, sid: str, step: str, seq: int, form: Mapping[str, list[str]]) -> bool:
@@ -151,7 +155,15 @@ def form_int(form: Mapping[str, str], name: str) -> int:
 
 
 def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
-    """The question for the call's current step, after any one-off notice."""
+    """The question for the call's current step, after any one-off notice (in the call's language)."""
+    reply = _prompt(call, candidates)
+    if reply.ask is not None and reply.ask.step == "menu":  # the main menu offers the other language
+        other = next(lang for lang in LANGUAGES if lang != call.language)
+        reply = dataclasses.replace(reply, aside=(other, wording.language_offer(other)))
+    return reply
+
+
+def _prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
     says = [call.notice] if call.notice else []
     call.notice = ""
     step = call.step
@@ -160,7 +172,7 @@ def prompt(call: CallState, candidates: list[Candidate]) -> ivr.Reply:
     if step == "readback":
         counts = [(wording.spoken_name(c.name, c.aliases), int(call.counts.get(c.name, 0)))
                   for c in candidates]
-        label = Stage(call.stage).label if call.stage else ""
+        label = Stage(call.stage).label if call.stage else ""  # translated by wording
         says += [wording.readback(call.precinct or "", label, counts, call.warning, call.stage_attendance),
                  PROMPTS["readback_end"]]
         return ivr.Reply(tuple(says), ask=ivr.Ask("readback", num_digits=1))

@@ -12,6 +12,7 @@ from redis import Redis
 
 from hotline.domain import ivr, verification
 from hotline.domain.ivr import Key
+from hotline.domain.languages import speaking
 from hotline.domain.model import Candidate, Stage
 from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import NOTICES, SAYINGS
@@ -33,12 +34,15 @@ QUIET_ENDS = {"after", "coin", "callback", "callback_number", "staff", "staff_ne
 def start(units: Units, redis: Redis, sid: str, caller: str) -> tuple[CallState | None, ivr.Reply]:
     """A new call: turn away a flooding unknown number, else greet with the main menu."""
     with units.begin() as uow:
-        registered = [p.code for p in roster.precincts_for_phone(uow.session, caller)]
+        precincts = roster.precincts_for_phone(uow.session, caller)
+        registered = [p.code for p in precincts]
+        language = roster.language_of(precincts)  # a chair whose roster language is es hears Spanish at once
         if not registered and not desk.allow_unknown(uow, redis, caller):
             return None, ivr.Reply((SAYINGS["flooded"],), hangup=True)
         chain.record(uow.session, "call_received", phone=caller, call_sid=sid, registered=registered)
-    call = CallState(sid=sid, caller=caller, registered=registered)
-    return call, prompt(call, roster.candidates(units))
+    call = CallState(sid=sid, caller=caller, registered=registered, language=language)
+    with speaking(call.language):
+        return call, prompt(call, roster.candidates(units))
 
 
 def start_staff(units: Units, sid: str, caller: str) -> tuple[CallState, ivr.Reply]:
@@ -96,6 +100,10 @@ def _menu(units: Units, redis: Redis, call: CallState, keys: str, _c: list[Candi
         return desk.join(redis, call)
     elif keys == "3":
         return followup.voicemail(call)
+    elif keys == ivr.LANGUAGE_KEY:  # the other language: every prompt from here on (webhook.answer)
+        call.language = "es" if call.language == "en" else "en"
+        with speaking(call.language):
+            return prompt(call, _c)
     elif keys == "9" and units.config.staff_line_pin:
         call.go("staff")  # not announced: the staff line is for staff who know its PIN
     else:

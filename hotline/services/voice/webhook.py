@@ -8,11 +8,12 @@ a retry hears exactly the same words.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from redis import Redis
 
 from hotline.domain import ivr
+from hotline.domain.languages import speaking
 from hotline.domain.wording.voice import NOTICES, SAYINGS
 from hotline.services.records import roster
 from hotline.services.units import Units
@@ -57,12 +58,16 @@ def answer(units: Units, redis: Redis, hook: Webhook, act: Act, render: Render, 
     if call is None:
         call = call_state.bare(units, hook.sid, hook.caller)
         if keys_step:  # keys for a question we no longer remember: start over, saying so
-            return _finish(units, redis, call.go("menu", NOTICES["lost"]), None, key, render)
+            with speaking(call.language):
+                lost = NOTICES["lost"]
+            return _finish(units, redis, call.go("menu", lost), None, key, render)
     elif not fresh and replay:
         if call.last == list(key):
             return call.last_xml
         return _finish(units, redis, call, None, key, render)  # an old retry: say where the call is now
-    return _finish(units, redis, call, act(units, redis, call), key, render)
+    with speaking(call.language):  # the language is chosen here, per call, for everything it hears
+        reply = act(units, redis, call)
+    return _finish(units, redis, call, reply, key, render)
 
 
 def begin(units: Units, redis: Redis, hook: Webhook, start: Start, render: Render) -> str:
@@ -81,7 +86,9 @@ def _finish(units: Units, redis: Redis, call: CallState, reply: ivr.Reply | None
             render: Render) -> str:
     """Render the answer with the next turn number and keep it with the call's state."""
     if reply is None:
-        reply = call_state.prompt(call, roster.candidates(units))
+        with speaking(call.language):  # the step may have just changed it (the main menu's language key)
+            reply = call_state.prompt(call, roster.candidates(units))
+    reply = replace(reply, language=call.language)
     call.turn += 1
     xml = render(reply, call.turn)
     call.last, call.last_xml = list(key), xml
@@ -93,9 +100,10 @@ def connect(units: Units, redis: Redis, hook: Webhook) -> tuple[ivr.Reply, int]:
     """Staff took this waiting caller: note the wait once; what the caller hears, and the call's turn."""
     fresh = call_state.record_event(units, hook.sid, hook.step, hook.seq, hook.form)
     call = call_state.load(redis, hook.sid) or call_state.bare(units, hook.sid, hook.caller)
-    reply = desk.connect(redis, call, hook.fields) if fresh else ivr.Reply((SAYINGS["connecting"],))
+    with speaking(call.language):
+        reply = desk.connect(redis, call, hook.fields) if fresh else ivr.Reply((SAYINGS["connecting"],))
     call_state.save(redis, call)
-    return reply, call.turn
+    return replace(reply, language=call.language), call.turn
 
 
 def transcript(units: Units, redis: Redis, hook: Webhook) -> bool:

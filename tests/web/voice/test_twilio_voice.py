@@ -30,6 +30,7 @@ FIRST_COUNTS = {"Biden": 12, "Buttigieg": 45, "Klobuchar": 8, "Sanders": 40, "Wa
 MENU = ("Caucus results hotline. To report results with your keypad, press 1. To speak to the "
         "results desk, press 2. To leave a message, press 3. At any time, press star to go back, "
         "or 0 to reach a person.")
+OFFER = "Para espa\u00f1ol, oprima 4."  # said after the menu in the Spanish voice
 STAGE = ("Which results are you reporting? For first alignment, press 1. For final alignment, "
          "press 2. For county delegates, press 3.")
 READBACK_END = ("To record these numbers, press 1. To enter them again, press 2. "
@@ -75,7 +76,7 @@ def test_full_keypad_report_from_the_registered_phone_is_recorded(client, rt, ro
     g = call.gather()
     assert g.attrib == {"action": "/twilio/voice/menu?t=1", "method": "POST", "input": "dtmf",
                         "numDigits": "1", "timeout": "6", "finishOnKey": "#", "actionOnEmptyResult": "true"}
-    assert call.says() == [MENU]
+    assert call.says() == [MENU, OFFER]
 
     call.press("1")
     assert call.gather().attrib["action"] == "/twilio/voice/precinct?t=2"
@@ -197,7 +198,7 @@ def test_too_many_wrong_codes_void_the_voice_report(client, rt, roster):
         assert call.says()[0] == f"That code does not match. {left} {'try' if left == 1 else 'tries'} left."
     call.press(wrong)
     assert call.says() == [("Too many wrong codes, so that report was not recorded. Hotline staff will "
-                           "call the chair."), MENU]
+                           "call the chair."), MENU, OFFER]
     with rt.db.transaction() as uow:
         sub = uow.session.execute(select(Submission)).scalar_one()
         assert sub.status == "locked"
@@ -283,7 +284,7 @@ def test_wrong_pins_from_other_phones_slow_the_precinct_but_never_shut_the_chair
     borrowed = Call(client, "+15155558888")  # the chair on a borrowed phone takes its turn like any try
     to_pin(borrowed, "4321")
     assert borrowed.says() == [("Precinct D S M 42 had too many wrong PINs, so it takes one PIN try every "
-                                "3 minutes. " + WAY_THROUGH), MENU]
+                                "3 minutes. " + WAY_THROUGH), MENU, OFFER]
     texter = Phone(client, rt, "+15155557777")  # the same slow-down holds for texts
     texter.send("DSM-42 PIN 4321 first: Biden 12")
     assert texter.last().kind == "pin_slowed"
@@ -312,10 +313,10 @@ def test_wrong_pins_on_the_keypad_lock_only_the_phone_that_typed_them(client, rt
             "Nothing was recorded.", PIN_PROMPT]
     call.press("1111")
     locked = "Too many wrong PINs from this phone, so it cannot try a PIN for now. " + WAY_THROUGH
-    assert call.says() == [locked, MENU]
+    assert call.says() == [locked, MENU, OFFER]
     again = Call(client, STRANGER)  # that phone stays locked, even with the right PIN...
     to_pin(again, "4321")
-    assert again.says() == [locked, MENU]
+    assert again.says() == [locked, MENU, OFFER]
     chair = Call(client, CHAIR)  # ...while the chair's registered phone is not
     to_pin(chair, "4321")
     assert "Which results are you reporting?" in chair.said()
@@ -380,10 +381,10 @@ def test_silence_repeats_the_prompt_then_hands_over_to_a_person(client, rt, rost
     call = Call(client, CHAIR)
     call.start()
     call.silence()
-    assert call.says() == ["I did not hear anything.", MENU]
+    assert call.says() == ["I did not hear anything.", MENU, OFFER]
     assert call.gather().attrib["action"] == "/twilio/voice/menu?t=2"
     call.press("7")
-    assert call.says() == ["Sorry, that is not one of the choices.", MENU]
+    assert call.says() == ["Sorry, that is not one of the choices.", MENU, OFFER]
     call.silence()
     assert call.says() == ["Let me connect you to the results desk.", "Connecting you to the results desk."]
     assert call.find("Enqueue").text == "hotline-chairs"
@@ -508,7 +509,7 @@ def test_a_call_whose_state_expired_starts_over(client, rt, roster):
     to_counts(call)
     rt.redis.delete(f"hotline:call:{call.sid}")
     call.press("12")
-    assert call.says() == ["Sorry, I lost track of this call. Let's start again.", MENU]
+    assert call.says() == ["Sorry, I lost track of this call. Let's start again.", MENU, OFFER]
 
 
 def test_the_callback_code_sms_goes_out_first(client, rt, roster):
