@@ -1,13 +1,19 @@
 """Checks of the reported county delegates against viability and the rule-consistent allocations."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from hotline.domain import coin_toss
 from hotline.domain.allocation import names_text
 from hotline.domain.check_context import ERROR, INFO, WARNING, Context
 from hotline.domain.findings import Finding
-from hotline.domain.languages import _
+from hotline.domain.languages import _, current
+
+
+def _names(names: Sequence[str]) -> str:
+    """"Sanders and Warren" ("Sanders y Warren" in Spanish): names inside a chair's sentence."""
+    text = names_text(list(names))
+    return text.replace(" and ", " y ") if current() == "es" else text
 
 
 def _plural(n: int) -> str:
@@ -44,7 +50,10 @@ def _delegates_to_nonviable(ctx: Context) -> list[Finding]:
             out.append(Finding("delegates-to-nonviable", ERROR,
                                f"{name} was given {_plural(d)} but has {n} in the final alignment, below the"
                                f" viability number {v}; a non-viable group wins no delegates.",
-                               name, f"{name} got {_plural(d)} but {n} is below viability {v} in final."))
+                               name, (_("{name} got {d} county delegate but {n} is below viability {v} in final.")
+                                      if d == 1 else
+                                      _("{name} got {d} county delegates but {n} is below viability {v} in final.")
+                                      ).format(name=name, d=d, n=n, v=v)))
     return out
 
 
@@ -64,8 +73,8 @@ def _viable_without_delegate(ctx: Context) -> list[Finding]:
                                f"{name} is viable in the final alignment ({n}, viability number"
                                f" {ctx.viability}) but was given no delegate; the caucus math gives {name}"
                                f" {best[name]}.", name,
-                               f"{name} is viable ({n}) but got no delegate - the caucus math gives"
-                               f" {best[name]}."))
+                               _("{name} is viable ({n}) but got no delegate - the caucus math gives {best}.")
+                               .format(name=name, n=n, best=best[name])))
     return out
 
 
@@ -110,8 +119,8 @@ def _mismatch(ctx: Context, name: str, expected: int, reported: int, idx: int) -
                 " matches what was reported.")
     return Finding("allocation-mismatch", ERROR,
                    f"{name}: the caucus math gives {_plural(expected)}, not {reported}. Why: {why}.{toss}",
-                   name, f"Delegates: the caucus math gives {name} {expected}, not {reported} - check"
-                         " the worksheet.")
+                   name, _("Delegates: the caucus math gives {name} {expected}, not {reported} - check the"
+                           " worksheet.").format(name=name, expected=expected, reported=reported))
 
 
 _TIE_WORDS = {"over": "which of {g} gives up a delegate", "under": "which of {g} gets a delegate",
@@ -138,8 +147,8 @@ def _coin_toss(ctx: Context) -> list[Finding]:
                             f"A coin toss decides {what}; {tail} Only the toss explains why {x}, with more"
                             f" final votes ({ctx.final[x]}) than {y} ({ctx.final[y]}), has fewer county"
                             " delegates, and who won it is not recorded yet.", x,
-                            f"Coin toss between {names_text(alloc.tied_groups)} not recorded yet - text"
-                            " COIN and the winner.")]
+                            _("Coin toss between {groups} not recorded yet - text COIN and the winner.")
+                            .format(groups=_names(alloc.tied_groups)))]
         return [Finding("coin-toss", INFO, f"A coin toss decides {what}; {tail} Who won it is not"
                         " recorded yet.")]
     won = f"The coin toss was recorded as won by {names_text(list(winners))}"
@@ -149,8 +158,11 @@ def _coin_toss(ctx: Context) -> list[Finding]:
                  else "The reported delegates do not follow the toss")
         return [Finding("coin-toss-mismatch", ERROR, f"{gives}, but the coin toss was recorded as won by"
                         f" {names_text(list(winners))}.", favoured[0] if len(favoured) == 1 else None,
-                        f"{gives}, but the coin toss was recorded as won by {names_text(list(winners))}"
-                        " - check the worksheet.")]
+                        (_("The worksheet gives {favoured} the delegate, but the coin toss was recorded as won"
+                           " by {winners} - check the worksheet.") if favoured else
+                         _("The reported delegates do not follow the toss, but the coin toss was recorded as"
+                           " won by {winners} - check the worksheet.")
+                         ).format(favoured=_names(favoured), winners=_names(winners)))]
     return [Finding("coin-toss", INFO, f"A coin toss decides {what}; {tail} {won}.")]
 
 
@@ -168,7 +180,8 @@ def _more_votes_fewer(ctx: Context) -> list[Finding]:
             out.append(Finding("more-votes-fewer-delegates", ERROR,
                                f"{x} has more final votes ({final[x]}) than {y} ({final[y]}) but fewer"
                                f" county delegates ({dx} vs {dy}).", x,
-                               f"{x} has more final votes than {y} but fewer delegates ({dx} vs {dy})."))
+                               _("{x} has more final votes than {y} but fewer delegates ({dx} vs {dy}).")
+                               .format(x=x, y=y, dx=dx, dy=dy)))
     return out
 
 
@@ -232,8 +245,10 @@ def _shift_finding(ctx: Context, stage: str, fits: str, entered: dict[str, int],
                    f" candidate's name (e.g. {fixed[order[i]]} under {under} looks like {order[i]}'s)."
                    f" Taking each number from the row {'below' if direction > 0 else 'above'}, {fits}."
                    " Check which number goes with which candidate.", order[i],
-                   f"The {stage} look shifted by one name ({fixed[order[i]]} under {under}, not"
-                   f" {order[i]}?) - check the worksheet.")
+                   (_("The final-alignment numbers look shifted by one name ({n} under {under}, not {name}?)"
+                      " - check the worksheet.") if stage.startswith("final") else
+                    _("The county-delegate numbers look shifted by one name ({n} under {under}, not {name}?)"
+                      " - check the worksheet.")).format(n=fixed[order[i]], under=under, name=order[i]))
 
 
 DELEGATE_CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (

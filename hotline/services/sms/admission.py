@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from hotline.adapters.models import ChairPhone
 from hotline.adapters.queues import UNKNOWN_LANE_KEY
 from hotline.adapters.sending_rate import SendingRate
+from hotline.domain.languages import speaking
 from hotline.domain.texts import mentions_pin
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
-from hotline.services.records import backlog, outbox
+from hotline.services.records import backlog, outbox, roster
 from hotline.services.sms.inbox import PARKED_KEY
 from hotline.services.units import Units
 
@@ -143,7 +144,8 @@ def note_throttled(units: Units, phone: str) -> None:
             return
         backlog.open_item(uow.session, "unparsed_text", phone=phone, dedupe_key=f"throttled:{phone}",
                           summary=f"{phone} sent {over}")
-        outbox.queue_sms(uow, phone, replies.THROTTLED, "throttled", priority=0)
+        with speaking(roster.language_of(roster.precincts_for_phone(uow.session, phone))):  # the chair's language
+            outbox.queue_sms(uow, phone, replies.THROTTLED, "throttled", priority=0)
 
 
 def _note_on_unknown_item(session: Session, phone: str, over: str) -> None:

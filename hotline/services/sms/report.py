@@ -7,13 +7,14 @@ from sqlalchemy import or_, select
 
 from hotline.adapters.models import InboundMessage, Precinct, Submission
 from hotline.domain import verification
+from hotline.domain.languages import speaking
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.domain.parsing import Report, missing_parts, parse_message
 from hotline.domain.texts import continued_parts, join_bodies, redact
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain
-from hotline.services.records import backlog, checking, outbox, reports
+from hotline.services.records import backlog, checking, outbox, reports, roster
 from hotline.services.sms import authorise
 from hotline.services.sms.message import Answer, Incoming, Reply, say
 from hotline.services.units import UnitOfWork
@@ -64,10 +65,12 @@ def _read_back(uow: UnitOfWork, text: Incoming, parsed: Report, target: authoris
     backlog.auto_resolve(uow.session, f"unparsed:{text.phone}", "the chair sent a readable report")
     sub_id = issued.submission.id
     if target.code_kind == "callback":
+        # The code goes to the chair's registered phone: in the chair's language, not the sender's.
+        with speaking(roster.language_of([precinct])):
+            request = replies.callback_code_request(precinct.code, verification.phone_tail(text.phone),
+                                                    sections, issued.code)
         return Answer("callback_code_sent", (
-            Reply(replies.callback_code_request(precinct.code, verification.phone_tail(text.phone),
-                                                sections, issued.code),
-                  "callback_code", to=confirm_phone, precinct_id=precinct.id),
+            Reply(request, "callback_code", to=confirm_phone, precinct_id=precinct.id),
             Reply(replies.callback_code_sent(precinct.code, verification.phone_tail(confirm_phone)),
                   "callback_notice", precinct_id=precinct.id)), sub_id)
     coin = (checking.preview_ties(uow.session, precinct, sections, parsed.attendance)

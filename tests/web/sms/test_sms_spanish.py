@@ -91,3 +91,34 @@ def test_roster_import_rejects_an_unsupported_language(rt):
     assert err.value.errors == ["line 5: language 'fr' is not supported (use en or es)"]
     with rt.db.transaction() as uow:
         assert uow.session.execute(select(Precinct)).first() is None  # nothing imported
+
+
+def test_a_spanish_chair_hears_the_caucus_math_check_in_spanish(chair):
+    chair.send("primera: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30")
+    chair.send(f"SI {code(chair.last().body)}")
+    chair.send("final: Pete 55, Bernie 48, Warren 32")
+    chair.send(f"SI {code(chair.last().body)}")
+    chair.send("delegados: Pete 2, Bernie 3, Warren 2")  # the caucus math gives Pete 3, Bernie 2
+    body = chair.last().body
+    assert "Delegados: segun las reglas, Buttigieg tiene 3, no 2 - revise la hoja." in body, body
+    assert "caucus math" not in body and segments.measure(body).encoding == "GSM-7"
+
+
+def test_a_spanish_chair_over_the_hourly_allowance_is_told_in_spanish(chair, rt):
+    from dataclasses import replace
+
+    from hotline.domain.languages import speaking, translate
+    from hotline.domain.wording import sms as replies
+    rt.config = replace(rt.config, texts_per_hour_registered=1)
+    chair.send("ESTADO")
+    chair.send("ESTADO")  # the second this hour: kept, not acted on; the chair is told once
+    with speaking("en"):
+        english = replies.THROTTLED
+    assert chair.last().kind == "throttled"
+    assert chair.last().body == translate("es", english) != english
+
+
+def test_a_report_from_another_phone_sends_the_code_in_the_chairs_language(chair, client, rt):
+    Phone(client, rt, STRANGER).send("DSM-42 PIN 4321 first: Biden 12, Pete 45")  # in English, from a stranger
+    code_text = chair.last()
+    assert code_text.kind == "callback_code" and "SI " in code_text.body and "reply YES" not in code_text.body
