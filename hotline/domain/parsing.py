@@ -149,6 +149,12 @@ SPANISH_WORDS = frozenset({
 })
 
 
+# Words only an English text has: such a text is answered in the roster language, not the
+# language of the phone's earlier texts.
+ENGLISH_WORDS = frozenset({"yes", "status", "help", "first", "delegates", "delegate", "attendance", "call",
+                           "done", "coin", "cancel", "finished", "please", "thanks"})
+
+
 def parse_message(text: str, candidates: Sequence[Candidate], *,
                   known_precincts: Collection[str] | None = None) -> Message:
     """Parse one chair's text (or several split texts joined) into a command or a `Report`."""
@@ -222,6 +228,21 @@ def language_of(text: str) -> str | None:
     accents), else None: most texts ("final: Biden 12", "YES 4821") say nothing about their language."""
     words = set(re.findall(r"[a-z]+", _plain(clean(text or "")).lower()))
     return "es" if words & SPANISH_WORDS else None
+
+
+def reply_language(body: str, earlier: Sequence[str], roster: str) -> str:
+    """The language to answer `body` in: Spanish when it is written in Spanish; for a text that
+    says nothing about its language ("final: Warren 35"), Spanish when one of the phone's last
+    texts (`earlier`, newest first) was, so a chair who wrote Spanish keeps getting Spanish;
+    else the chair's roster language."""
+    if language_of(body) is not None:
+        return "es"
+    words = set(re.findall(r"[a-z]+", _plain(clean(body or "")).lower()))
+    if words & ENGLISH_WORDS:
+        return roster  # written in English ("STATUS", "YES 1234"): as the roster says
+    if roster != "es" and any(language_of(e) is not None for e in earlier):
+        return "es"
+    return roster
 
 
 def as_dict(message: Message) -> dict:

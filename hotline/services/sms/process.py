@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis import Redis
@@ -26,6 +26,7 @@ from hotline.domain.parsing import (
     Report,
     Status,
     language_of,
+    reply_language,
     parse_message,
 )
 from hotline.domain.texts import mask, redact
@@ -105,7 +106,7 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
                          media=len(msg.media_urls or []))
             # The one place a reply's language is chosen: the text's own (written in Spanish), else
             # the chair's roster language, else English. Every sentence the handlers build follows it.
-            with speaking(language_of(msg.body or "") or roster.language_of(text.registered)):
+            with speaking(_language(uow, msg, text)):
                 answer = dispatch(uow, text)
             held = loop_guard.holds(uow, text, answer)  # an auto-responder: no automatic replies
             if msg.media_urls:  # worksheet photos: each downloaded by its own job, once this commits
@@ -122,6 +123,24 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
             uow.after_commit(lambda: uow.jobs.throttled(phone))  # staff hear once an hour, the chair is told
     logger.info("inbound %s from %s: %s", msg.id, mask(phone), answer.outcome)
     return msg.id < upto_id
+
+
+# A chair's last few texts tonight: one who wrote in Spanish keeps getting Spanish.
+EARLIER_BODIES = (select(InboundMessage.body).where(InboundMessage.from_number == bindparam("phone"),
+                                                    InboundMessage.id < bindparam("before"),
+                                                    InboundMessage.received_at >= bindparam("since"))
+                  .order_by(InboundMessage.id.desc()).limit(3))
+
+
+def _language(uow: UnitOfWork, msg: InboundMessage, text: Incoming) -> str:
+    """The one place a reply's language is chosen (see parsing.reply_language): the text's own,
+    else the phone's recent texts', else the chair's roster language, else English."""
+    body, roster_lang = msg.body or "", roster.language_of(text.registered)
+    earlier: list[str] = []
+    if language_of(body) is None and roster_lang != "es":  # only then do earlier texts matter
+        earlier = list(uow.session.execute(EARLIER_BODIES, {"phone": msg.from_number, "before": msg.id,
+                                                            "since": text.now - timedelta(hours=12)}).scalars())
+    return reply_language(body, earlier, roster_lang)
 
 
 def dispatch(uow: UnitOfWork, text: Incoming) -> Answer:

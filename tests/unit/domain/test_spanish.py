@@ -118,3 +118,13 @@ def test_a_spanish_read_back():
     assert text == ("DSM-42 confirmacion:\nPrimera alineacion: Biden 12, Buttigieg 45 (total 57)\n"
                     "Asistencia: 120\nResponda SI 4821 para confirmar, o envie los numeros corregidos.")
     assert segments.is_gsm7(text)
+
+
+def test_the_reply_language_follows_the_text_then_the_phones_recent_texts_then_the_roster():
+    from hotline.domain.parsing import reply_language
+    assert reply_language("primera: Warren 30", [], "en") == "es"
+    assert reply_language("final: Warren 35", ["SI 1234", "primera: Warren 30"], "en") == "es"
+    assert reply_language("final: Warren 35", ["final: Warren 34", "YES 1234"], "en") == "en"
+    assert reply_language("final: Warren 35", [], "es") == "es"
+    assert reply_language("YES 1234", [], "en") == "en"
+    assert reply_language("STATUS", ["primera: Warren 30"], "en") == "en"  # written in English

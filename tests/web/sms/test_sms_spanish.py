@@ -122,3 +122,14 @@ def test_a_report_from_another_phone_sends_the_code_in_the_chairs_language(chair
     Phone(client, rt, STRANGER).send("DSM-42 PIN 4321 first: Biden 12, Pete 45")  # in English, from a stranger
     code_text = chair.last()
     assert code_text.kind == "callback_code" and "SI " in code_text.body and "reply YES" not in code_text.body
+
+
+def test_a_chair_who_wrote_spanish_keeps_getting_spanish_for_neutral_texts(client, rt):
+    load_roster(rt, SPANISH_ROSTER)
+    english_chair = Phone(client, rt, EN_CHAIR)  # DSM-7's roster language is en
+    english_chair.send("final: Pete 33, Bernie 27")  # neutral words: English, as the roster says
+    assert "read-back" in english_chair.last().body
+    english_chair.send("primera: Pete 30, Bernie 25, Warren 10")  # Spanish words: Spanish
+    assert "confirmacion" in english_chair.last().body
+    english_chair.send("final: Pete 34, Bernie 26")  # neutral again: the chair wrote Spanish just now
+    assert "confirmacion" in english_chair.last().body and "read-back" not in english_chair.last().body
