@@ -5,9 +5,7 @@ this module before the blueprint is (see app.py).
 """
 from __future__ import annotations
 
-import json
 import re
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,8 @@ from flask import Response, g, render_template, url_for
 from hotline.domain.central_time import clock_and_day
 from hotline.services.results import precinct as records
 from hotline.services.results import proofs
-from hotline.services.results.public import Answer
 from hotline.web import runtime
-from hotline.web.public import _cached, _error, bp
+from hotline.web.public import _cached, _error, _render_once, bp
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 VERIFIER = Path(__file__).resolve().parent.parent / "verifier" / "verify_public.py"
@@ -123,10 +120,6 @@ def _page_context(found: records.Record) -> dict[str, Any]:
             "proof_url": url_for("public.api_precinct_proof", code=data["precinct"])}
 
 
-_pages: dict[str, tuple[records.Record, Answer]] = {}
-_pages_lock = threading.Lock()
-
-
 @bp.get("/results/precincts/<code>")
 def precinct_page(code: str) -> Response | tuple[str, int] | str:
     """A precinct's public page: the record above as people read it, on a phone or a desk."""
@@ -137,14 +130,6 @@ def precinct_page(code: str) -> Response | tuple[str, int] | str:
         return render_template("results_precinct_missing.html", code=code[:40]), 404
     if g.get("user") is not None:
         return render_template("results_precinct.html", **_page_context(found))
-    key = found.data["precinct"]
-    with _pages_lock:
-        hit = _pages.get(key)
-    if hit is None or hit[0] is not found:
-        body = render_template("results_precinct.html", **_page_context(found)).encode()
-        hit = (found, Answer.of(body, json.dumps([key, found.answer.etag]).encode()))
-        with _pages_lock:
-            if len(_pages) > 4096:
-                _pages.clear()
-            _pages[key] = hit
-    return _cached(hit[1], "text/html", "no-cache")
+    page = _render_once(f"precinct:{found.data['precinct']}", found,
+                        lambda: render_template("results_precinct.html", **_page_context(found)))
+    return _cached(page, "text/html", "no-cache")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from flask import Blueprint, Response, g, render_template, request
 from markupsafe import Markup
@@ -137,13 +138,21 @@ def _error(status: int, message: str) -> Response:
     return resp
 
 
-# The results page's body, and the whole page as a visitor who is not signed in sees it, rendered
-# once per published summary (the summary object is the cache's: a new one means new figures).
-_rendered: dict[str, tuple[results.Published, results.Answer]] = {}
+class Cached(Protocol):
+    """What a page is rendered from: a cached object whose answer's ETag names its figures."""
+
+    @property
+    def answer(self) -> results.Answer: ...
+
+
+# Pages as a visitor who is not signed in sees them (the results page's body and whole page, each
+# precinct's page), rendered once per cached object: the cache hands out a new object, with new
+# figures, when the results change. `kind` names the page.
+_rendered: dict[str, tuple[Cached, results.Answer]] = {}
 _rendered_lock = threading.Lock()
 
 
-def _render_once(kind: str, published: results.Published, render: Callable[[], str]) -> results.Answer:
+def _render_once(kind: str, published: Cached, render: Callable[[], str]) -> results.Answer:
     with _rendered_lock:
         hit = _rendered.get(kind)
     if hit is not None and hit[0] is published:

@@ -19,16 +19,14 @@ from sqlalchemy.orm import Session
 from hotline.adapters.models import County, LogEntry, Precinct, Report, ResultChange, Submission
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain import coin_toss as tosses
-from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
-from hotline.services.records import checking, coin_toss, feed, holds
+from hotline.services.records import checking, coin_toss, feed, holds, reports
 from hotline.services.records import photos as photo_rows
 from hotline.services.records.roster import precinct_by_code
 from hotline.services.results.public import Answer, as_json, cache
 from hotline.services.units import Units
 
 STAGES = [stage.value for stage in Stage]
-CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
 
 PUBLISHED, NOT_REPORTED, INCOMPLETE, HELD = "published", "not reported", "incomplete", "held for review"
 STATUS_TEXT = {
@@ -89,11 +87,8 @@ def _build(s: Session, units: Units, code: str) -> Record | None:
         return None
     sequence, as_of = feed.current(s)
     published = feed.figures(s, precinct.id)
-    current = {r.stage: r for r in s.execute(select(Report).where(
-        Report.precinct_id == precinct.id, Report.status == CURRENT)).scalars()}
-    newest = s.execute(select(Submission).where(Submission.precinct_id == precinct.id,
-                                                Submission.status == CONFIRMED)
-                       .order_by(Submission.confirmed_at.desc(), Submission.id.desc()).limit(1)).scalars().first()
+    current = reports.current_reports(s, precinct.id)  # by Stage, which compares equal to "first" etc.
+    newest = reports.latest_confirmed(s, precinct.id)
     hold = holds.current(s, precinct.id)
     if published is not None:
         status = PUBLISHED
@@ -124,7 +119,7 @@ def _build(s: Session, units: Units, code: str) -> Record | None:
 
 
 def _figures(s: Session, units: Units, precinct: Precinct, published: feed.Figures,
-             current: dict[str, Report], newest: Submission | None, entries: list[LogEntry],
+             current: dict[Stage, Report], newest: Submission | None, entries: list[LogEntry],
              data: dict[str, Any]) -> list[Behind]:
     """Fill `data` with a published precinct's figures, math, findings, toss and photos; return
     the log entries behind them."""

@@ -19,15 +19,14 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import (CandidateRow, County, Precinct, PrecinctHold, Report, ResultChange,
-                                     Submission, utcnow)
+from hotline.adapters.models import CandidateRow, County, Precinct, Report, ResultChange, Submission, utcnow
 from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain.central_time import clock_and_day
 from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
-from hotline.services.records import feed
+from hotline.services.records import feed, holds
 from hotline.services.units import Units
 
 CSV_COLUMNS = ["county", "precinct", "candidate", "first", "final", "county_delegates", "sde"]
@@ -51,7 +50,7 @@ def publishable(s: Session) -> list[PrecinctResult]:
     for r in rows:
         current.setdefault(r.precinct_id, {})[r.stage] = r.counts
     latest = _latest_confirmations(s)
-    held = set(s.execute(select(PrecinctHold.precinct_id).where(PrecinctHold.released_at.is_(None))).scalars())
+    held = holds.held_ids(s)
     published: dict[str, feed.Figures] = {}
     for pid, code in s.execute(select(Precinct.id, Precinct.code)):
         stages, sub = current.get(pid, {}), latest.get(pid)
