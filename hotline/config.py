@@ -121,11 +121,19 @@ class Config:
     # Warnings that suggest a copy error (identical-precinct, column-shift) hold the precinct back
     # from the public results until a staff member has looked (services/records/holds.py).
     hold_copy_warnings: bool = True
+    # How far an observer's count may differ from the chair's before it is a source conflict
+    # (hotline/domain/sources.py): per candidate, for the alignments and for the county delegates.
+    conflict_tolerance_alignment: int = 0
+    conflict_tolerance_delegates: int = 0
     # When the caucuses start (ISO 8601 with its offset, e.g. 2020-02-03T19:00:00-06:00): the
     # Missing page says how long each precinct has been silent since. Unset: since the night's first report.
     caucus_starts_at: datetime | None = None
     # A reminder or broadcast to more chairs than this is refused (a wrong filter, a wrong roster).
     blast_max_recipients: int = 5000
+    # Observability: "json" writes one JSON object per log line (with the request id); "text" is the
+    # plain format. A bearer token lets a Prometheus server read /metrics without signing in.
+    log_format: str = "text"
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Config":
@@ -197,8 +205,14 @@ class Config:
             media_max_bytes=_int(e.get("HOTLINE_MEDIA_MAX_BYTES"), cls.media_max_bytes),
             publish_photos_at_once=_bool(e.get("HOTLINE_PUBLISH_PHOTOS_AT_ONCE"), cls.publish_photos_at_once),
             hold_copy_warnings=_bool(e.get("HOTLINE_HOLD_COPY_WARNINGS"), cls.hold_copy_warnings),
+            conflict_tolerance_alignment=_int(e.get("HOTLINE_CONFLICT_TOLERANCE_ALIGNMENT"),
+                                              cls.conflict_tolerance_alignment),
+            conflict_tolerance_delegates=_int(e.get("HOTLINE_CONFLICT_TOLERANCE_DELEGATES"),
+                                              cls.conflict_tolerance_delegates),
             caucus_starts_at=_when(e.get("HOTLINE_CAUCUS_STARTS_AT")),
             blast_max_recipients=_int(e.get("HOTLINE_BLAST_MAX_RECIPIENTS"), cls.blast_max_recipients),
+            log_format=(e.get("HOTLINE_LOG_FORMAT") or cls.log_format).strip().lower(),
+            metrics_token=e.get("HOTLINE_METRICS_TOKEN") or None,
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -245,10 +259,16 @@ class Config:
                               + ", ".join(ENVIRONMENTS) + " (spelled exactly, lower case)")
         if self.trusted_proxies < 0:
             raise ConfigError("HOTLINE_TRUSTED_PROXIES must be 0 or more")
+        if min(self.conflict_tolerance_alignment, self.conflict_tolerance_delegates) < 0:
+            raise ConfigError("HOTLINE_CONFLICT_TOLERANCE_ALIGNMENT and _DELEGATES must be 0 or more")
         if self.media_url and not (self.media_url.startswith("s3://") and len(self.media_url) > 5):
             raise ConfigError("HOTLINE_MEDIA_URL must look like s3://bucket/prefix (unset: the instance folder)")
         if self.media_max_bytes < 1:
             raise ConfigError("HOTLINE_MEDIA_MAX_BYTES must be 1 or more")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError("HOTLINE_LOG_FORMAT must be text or json")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ConfigError("HOTLINE_METRICS_TOKEN must be at least 16 characters (a long random value)")
         if self.production:
             problems = []
             if not self.public_base_url or not self.public_base_url.startswith("https://"):

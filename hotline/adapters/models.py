@@ -503,3 +503,63 @@ class CannedReply(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[Optional[str]] = mapped_column(String(80))
     updated_at: Mapped[Optional[datetime]]
+
+
+class Observer(Base):
+    """Someone counting the room beside the chair: a campaign's precinct captain or a neutral
+    group's observer (see services/records/observations.py). What they report never counts and
+    never changes a chair's report: it is compared with it."""
+
+    __tablename__ = "observers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(120))  # a campaign or a neutral group: shown in public
+    pin_hash: Mapped[Optional[str]] = mapped_column(String(200))  # for the voice line
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_by: Mapped[Optional[str]] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    phones: Mapped[list["ObserverPhone"]] = relationship(order_by="ObserverPhone.id", cascade="all, delete-orphan")
+    assignments: Mapped[list["ObserverPrecinct"]] = relationship(order_by="ObserverPrecinct.id",
+                                                                 cascade="all, delete-orphan")
+
+
+class ObserverPhone(Base):
+    __tablename__ = "observer_phones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("observers.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class ObserverPrecinct(Base):
+    """A precinct an observer is assigned to (they may report for these only)."""
+
+    __tablename__ = "observer_precincts"
+    __table_args__ = (UniqueConstraint("observer_id", "precinct_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("observers.id"), index=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"), index=True)
+    precinct: Mapped[Precinct] = relationship(lazy="joined")
+
+
+class Observation(Base):
+    """One read-back of an observer's counts (the stages sent together), awaiting or past the
+    observer's YES. `stages` maps a stage to {candidate: count}; the code works as a chair's."""
+
+    __tablename__ = "observations"
+    __table_args__ = (Index("ix_observations_precinct_status", "precinct_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("observers.id"), index=True)
+    precinct_id: Mapped[int] = mapped_column(ForeignKey("precincts.id"))
+    source: Mapped[str] = mapped_column(String(16))  # sms | voice
+    phone: Mapped[str] = mapped_column(String(32), index=True)  # the code must come back from it
+    stages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attendance: Mapped[Optional[int]]
+    status: Mapped[str] = mapped_column(String(24))  # awaiting|confirmed|replaced|expired|locked|cancelled
+    code_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[Optional[datetime]]
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"))
+    observer: Mapped[Observer] = relationship(lazy="joined")
+    precinct: Mapped[Precinct] = relationship(lazy="joined")

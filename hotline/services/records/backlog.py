@@ -16,7 +16,8 @@ PRIORITY = {"callback_request": 0, "failed_check": 1, "pin_lockout": 1, "code_lo
             "photo_failed": 2,  # a worksheet photo could not be downloaded from Twilio after every try
             "opted_out": 1,  # a chair's registered phone opted out of texts: call the chair
             "reply_loop": 2,  # an auto-responder answered our replies: automatic replies paused
-            "precinct_held": 1}  # staff or the copy-error checks held a precinct back for review
+            "precinct_held": 1,  # staff or the copy-error checks held a precinct back for review
+            "source_conflict": 1}  # an observer's counts differ from the chair's: figures held
 KINDS = tuple(PRIORITY)
 
 

@@ -15,7 +15,7 @@ from hotline.domain.model import Stage
 from hotline.domain.verification import CodeState
 from hotline.domain.wording import sms as replies
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog, checking, feed, holds, outbox, photos
+from hotline.services.records import backlog, checking, feed, holds, outbox, photos, sources
 from hotline.services.units import UnitOfWork
 
 AWAITING = SubmissionStatus.AWAITING.value
@@ -190,6 +190,8 @@ def confirm(uow: UnitOfWork, sub: Submission, actor: str) -> Confirmed:
         if corrected:  # a photo checked against the old figures must be checked again
             photos.unmark_matching(s, precinct.id, precinct.code, actor, corrected)
     holds.after_checks(uow, precinct, findings)  # a copy-error warning holds it until staff look
+    # Observers' counts of the same room: a difference holds the figures until staff look.
+    sources.reconcile(uow, precinct, {stage: r.counts for stage, r in current.items()}, "chair report", actor)
     # The public results feed: a change to the published figures takes the next sequence number.
     feed.note(s, precinct.id, precinct.code, sub.source, "confirmed")
     return Confirmed(findings, missing)

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import ChairPhone
+from hotline.adapters.models import ChairPhone, ObserverPhone
 from hotline.adapters.queues import UNKNOWN_LANE_KEY
 from hotline.adapters.sending_rate import SendingRate
 from hotline.domain.languages import speaking
@@ -40,10 +40,10 @@ class Admission:
 
 
 def registered_phones(units: Units) -> frozenset[str]:
-    """Every phone on the roster (cached briefly per process)."""
+    """Every phone on the roster, chairs' and observers' (cached briefly per process)."""
     def load() -> frozenset[str]:
         with units.reading() as session:
-            return frozenset(session.execute(select(ChairPhone.phone)).scalars())
+            return frozenset(session.execute(select(ChairPhone.phone).union(select(ObserverPhone.phone))).scalars())
     return units.cached("registered_phones", REGISTERED_TTL, load)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hotline.adapters.models import InboundMessage, Precinct
+from hotline.adapters.models import InboundMessage, Observer, Precinct
 from hotline.domain.model import Candidate
 
 
@@ -17,6 +17,7 @@ class Incoming:
     candidates: list[Candidate]
     codes: frozenset[str]           # every precinct code on the roster
     now: datetime
+    observer: Observer | None = None  # the phone is an observer's (and no chair's)
 
     @property
     def phone(self) -> str:

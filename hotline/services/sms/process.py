@@ -12,6 +12,7 @@ from redis import Redis
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, defer
 
+from hotline.adapters import metrics
 from hotline.adapters.db import hold_for_transaction
 from hotline.adapters.models import InboundMessage, utcnow
 from hotline.domain.model import Candidate
@@ -31,8 +32,8 @@ from hotline.domain.parsing import (
 )
 from hotline.domain.texts import mask, redact
 from hotline.services.log import chain
-from hotline.services.records import outbox, photos, roster
-from hotline.services.sms import admission, coin, commands, confirm, loop_guard, opt_out, report
+from hotline.services.records import observations, outbox, photos, roster
+from hotline.services.sms import admission, coin, commands, confirm, loop_guard, observer, opt_out, report
 from hotline.services.sms.message import Answer, Incoming
 from hotline.services.units import UnitOfWork, Units
 
@@ -99,11 +100,14 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
         if sent > limit:
             answer = Answer("throttled")  # kept, visible, not acted on
         else:
-            text = Incoming(msg, roster.precincts_for_phone(uow.session, phone), candidates, codes, utcnow())
+            registered = roster.precincts_for_phone(uow.session, phone)
+            # A phone on no chair's roster row may be an observer's (a chair's phone stays the chair's).
+            observing = None if registered else observations.for_phone(uow.session, phone)
+            text = Incoming(msg, registered, candidates, codes, utcnow(), observing)
             only = text.registered[0].code if len(text.registered) == 1 else None  # for log searches
             chain.record(uow.session, "sms_received", precinct=only, phone=phone, sid=msg.sid,
                          registered=[p.code for p in text.registered], body=redact(msg.body),
-                         media=len(msg.media_urls or []))
+                         media=len(msg.media_urls or []), **({"observer": True} if observing else {}))
             # The one place a reply's language is chosen: the text's own (written in Spanish), else
             # the chair's roster language, else English. Every sentence the handlers build follows it.
             with speaking(_language(uow, msg, text)):
@@ -122,6 +126,7 @@ def _handle_next(units: Units, upto_id: int, phone: str, candidates: list[Candid
         if sent == limit + 1:
             uow.after_commit(lambda: uow.jobs.throttled(phone))  # staff hear once an hour, the chair is told
     logger.info("inbound %s from %s: %s", msg.id, mask(phone), answer.outcome)
+    metrics.text_handled(answer.outcome)
     return msg.id < upto_id
 
 
@@ -135,7 +140,8 @@ EARLIER_BODIES = (select(InboundMessage.body).where(InboundMessage.from_number =
 def _language(uow: UnitOfWork, msg: InboundMessage, text: Incoming) -> str:
     """The one place a reply's language is chosen (see parsing.reply_language): the text's own,
     else the phone's recent texts', else the chair's roster language, else English."""
-    body, roster_lang = msg.body or "", roster.language_of(text.registered)
+    body = msg.body or ""
+    roster_lang = text.observer.language if text.observer is not None else roster.language_of(text.registered)
     earlier: list[str] = []
     if language_of(body) is None and roster_lang != "es":  # only then do earlier texts matter
         earlier = list(uow.session.execute(EARLIER_BODIES, {"phone": msg.from_number, "before": msg.id,
@@ -155,6 +161,8 @@ def dispatch(uow: UnitOfWork, text: Incoming) -> Answer:
     if text.msg.media_urls and isinstance(parsed, Report) and not parsed.sections:
         # A photo with a caption ("DSM-1 worksheet") and no figures: the photo is what was sent.
         return report.photo_only(uow, text)
+    if text.observer is not None:
+        return observer.dispatch(uow, text, parsed, text.observer)
     return HANDLERS[type(parsed)](uow, text, parsed)
 
 
