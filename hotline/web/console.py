@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hotline.services.console import accounts, canned, casefile, claims, contact, entry, photos, review
+from hotline.services.console import accounts, canned, casefile, claims, conflicts, contact, entry, photos, review
 from hotline.web import runtime
 from hotline.web.auth import login_required, safe_next, username
 
@@ -150,9 +150,10 @@ def item(item_id: int) -> Any:
     replies = canned.everything(runtime().units)
     # Without JavaScript, choosing a canned reply reloads the page with it in the message box.
     chosen = next((r for r in replies if r.id == request.args.get("reply", type=int)), None)
+    seen = conflicts.view(runtime().units, case.precinct.code) if case.precinct is not None else None
     return render_template("console/item.html", mine=case.holder == username(),
                            label=claims.label(case.item.kind), replies=replies, chosen=chosen,
-                           **fields_of(case))
+                           sources=seen, **fields_of(case))
 
 
 def act(action: Callable[[], str | tuple[str, str] | None], done: str = "") -> bool:

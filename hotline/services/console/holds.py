@@ -19,6 +19,7 @@ class HoldPanel:
     status: str            # "Not held" or "Held since 9:12 pm CST by alice: ..."
     may_release: bool
     earlier: int           # holds placed and released before
+    conflict: bool = False  # also held while an observer's counts differ (settled under "Second source")
 
 
 def view(units: Units, code: str, staff: str) -> HoldPanel:
@@ -28,13 +29,16 @@ def view(units: Units, code: str, staff: str) -> HoldPanel:
         if precinct is None:
             raise UnknownPrecinct(code)
         every = holds.history(s, precinct.id)
-    current = next((h for h in every if h.released_at is None), None)
+    # A conflict hold ends with the conflict (the "Second source" panel), not with the release button.
+    conflict = any(h.released_at is None and h.kind == holds.CONFLICT for h in every)
+    current = next((h for h in every if h.released_at is None and h.kind != holds.CONFLICT), None)
     earlier = sum(1 for h in every if h.released_at is not None)
     if current is None:
-        return HoldPanel(None, "Not held", False, earlier)
+        return HoldPanel(None, "Not held by staff or the checks", False, earlier, conflict) if conflict \
+            else HoldPanel(None, "Not held", False, earlier)
     who = current.held_by or "the checks"
     status = f"Held since {clock_and_day(current.held_at)} by {who}: {current.reason}"
-    return HoldPanel(current, status, not (current.kind == holds.STAFF and current.held_by == staff), earlier)
+    return HoldPanel(current, status, not (current.kind == holds.STAFF and current.held_by == staff), earlier, conflict)
 
 
 def hold(units: Units, code: str, staff: str, reason: str) -> holds.HoldView:

@@ -129,7 +129,19 @@ def confirm(uow: UnitOfWork, row: Observation, actor: str) -> list[sources.Compa
                  observation_id=row.id, organisation=row.observer.organisation, source=row.source,
                  stages=row.stages, attendance=row.attendance)
     chair = {stage: r.counts for stage, r in reports.current_reports(s, row.precinct_id).items()}
+    uow.after_commit(uow.jobs.results_changed)  # "2 sources agree" on the public pages
     return sources.reconcile(uow, row.precinct, chair, "observation", actor)
+
+
+def record_by_voice(uow: UnitOfWork, observer: Observer, precinct: Precinct,
+                    sections: Sequence[tuple[Stage, Mapping[str, int]]], attendance: int | None,
+                    phone: str, call_sid: str | None = None) -> list[sources.Comparison]:
+    """Counts keyed on the voice line, confirmed at once: the observer heard them read back and
+    pressed 1, which stands for the code (the code is made and logged as by SMS, never sent)."""
+    row = issue(uow, observer, precinct, sections, attendance, phone, "voice").observation
+    chain.record(uow.session, "code_checked", precinct=precinct.code, phone=phone, ok=True,
+                 observation_id=row.id, method="keypad read-back on the voice line", call_sid=call_sid)
+    return confirm(uow, row, actor=phone)
 
 
 def cancel(uow: UnitOfWork, phone: str) -> list[Observation]:

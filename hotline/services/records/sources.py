@@ -198,3 +198,12 @@ def corroboration(s: Session, config: object, precinct_ids: list[int] | None = N
     tol = tolerance(config)
     return {pid: sources.corroboration(sources.compare_all(chair.get(pid, {}), _latest(rows), tol))
             for pid, rows in by_precinct.items()}
+
+
+def corroboration_by_code(s: Session, config: object) -> dict[str, Corroboration]:
+    """`corroboration` keyed by precinct code (for exports)."""
+    found = corroboration(s, config)
+    if not found:
+        return {}
+    codes = dict(s.execute(select(Precinct.id, Precinct.code).where(Precinct.id.in_(list(found)))).all())
+    return {codes[pid]: c for pid, c in found.items() if pid in codes}

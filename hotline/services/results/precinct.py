@@ -20,7 +20,7 @@ from hotline.adapters.models import County, LogEntry, Precinct, Report, ResultCh
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain import coin_toss as tosses
 from hotline.domain.model import Stage
-from hotline.services.records import checking, coin_toss, feed, holds, reports
+from hotline.services.records import checking, coin_toss, feed, holds, reports, sources
 from hotline.services.records import photos as photo_rows
 from hotline.services.records.roster import precinct_by_code
 from hotline.services.results.public import Answer, as_json, cache
@@ -135,6 +135,10 @@ def _figures(s: Session, units: Units, precinct: Precinct, published: feed.Figur
         "first": published["first"], "final": published["final"], "delegates": delegates,
         "sde": {k: str(v) for k, v in sde(delegates, ratio).items()} if ratio is not None else {},
     })
+    # A second source: observers whose confirmed counts match the chair's (organisations only).
+    seen = sources.corroboration(s, units.config, [precinct.id]).get(precinct.id)
+    data["sources"] = {"agreeing": seen.sources if seen else 1,
+                       "organisations": list(seen.organisations) if seen else []}
     alloc = evaluation.allocation
     data["computed"] = None if alloc is None else {
         "viable": list(alloc.viable),

@@ -26,10 +26,13 @@ from hotline.domain.central_time import clock_and_day
 from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
-from hotline.services.records import feed, holds
+from hotline.services.records import feed, holds, sources
 from hotline.services.units import Units
 
-CSV_COLUMNS = ["county", "precinct", "candidate", "first", "final", "county_delegates", "sde"]
+# sources_agreeing: the chair plus each observer whose counts match (1: the chair alone);
+# corroborated_by: those observers' organisations (never names or phones).
+CSV_COLUMNS = ["county", "precinct", "candidate", "first", "final", "county_delegates", "sde",
+               "sources_agreeing", "corroborated_by"]
 CURRENT, CONFIRMED = ReportStatus.CURRENT.value, SubmissionStatus.CONFIRMED.value
 
 
@@ -157,15 +160,19 @@ def _totals(rows: list[PrecinctResult], names: list[str]) -> list[dict[str, Any]
     return sorted(out, key=lambda c: (Decimal(c["sde"]), c["county_delegates"], c["final"]), reverse=True)
 
 
-def precinct_rows(s: Session) -> list[dict[str, Any]]:
+def precinct_rows(s: Session, config: object = None) -> list[dict[str, Any]]:
     """One row per precinct per candidate, for JSON and CSV export."""
     out = []
+    agree = sources.corroboration_by_code(s, config)
     for r in publishable(s):
+        seen = agree.get(r.precinct)
         for name in dict.fromkeys(list(r.first) + list(r.final) + list(r.delegates)):
             out.append({"county": r.county, "precinct": r.precinct, "candidate": name,
                         "first": r.first.get(name, 0), "final": r.final.get(name, 0),
                         "county_delegates": r.delegates.get(name, 0),
-                        "sde": str(r.sde[name]) if name in r.sde else ""})
+                        "sde": str(r.sde[name]) if name in r.sde else "",
+                        "sources_agreeing": seen.sources if seen else 1,
+                        "corroborated_by": "; ".join(seen.organisations) if seen else ""})
     return out
 
 
@@ -317,24 +324,24 @@ class Download:
     sequence: int
 
 
-def _download(s: Session, build: Callable[[list[dict[str, Any]]], bytes]) -> Download:
-    return Download(build(precinct_rows(s)), feed.current(s)[0])
+def _download(s: Session, build: Callable[[list[dict[str, Any]]], bytes], config: object) -> Download:
+    return Download(build(precinct_rows(s, config)), feed.current(s)[0])
 
 
-def _precincts_document(s: Session) -> Download:
+def _precincts_document(s: Session, config: object) -> Download:
     sequence, as_of = feed.current(s)
     return Download(as_json({"sequence": sequence, "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
-                             "precincts": precinct_rows(s)}), sequence)
+                             "precincts": precinct_rows(s, config)}), sequence)
 
 
 def precincts_json(units: Units, redis: Redis) -> Download:
     """Per-precinct results as JSON, with the sequence they were made at (cached until the results change)."""
-    return _cache.get(units, redis, "precincts", _precincts_document)
+    return _cache.get(units, redis, "precincts", lambda s: _precincts_document(s, units.config))
 
 
 def precincts_csv(units: Units, redis: Redis) -> Download:
     """Per-precinct results as CSV, with the sequence they were made at (cached until the results change)."""
-    return _cache.get(units, redis, "precincts.csv", lambda s: _download(s, as_csv))
+    return _cache.get(units, redis, "precincts.csv", lambda s: _download(s, as_csv, units.config))
 
 
 class BeyondSequence(LookupError):
