@@ -61,6 +61,9 @@ def _denied(status: int, message: str) -> Any:
     if status == 401:
         # full_path's path part is decoded: quote it again so the form's `next` is a plain URL.
         return redirect(url_for("auth.login", next=iri_to_uri(request.full_path.rstrip("?"))))
+    if status == 403:
+        # A volunteer who follows a link to an admin page keeps the header and navigation.
+        return render_template("console/forbidden.html", message=message), 403
     abort(status, description=message)
 
 

@@ -99,3 +99,12 @@ def clear_pins(item_id: int) -> Response:
     """End the precinct's PIN slow-down (or the statewide PIN pause) and close the item."""
     act(lambda: claims.clear_pins(runtime().units, item_id, username()))
     return back_to(item_id)
+
+
+@bp.post("/note")
+@login_required
+def note(item_id: int) -> Response:
+    """Add a note to a closed item (one that closed itself while someone was writing, say)."""
+    text = request.form.get("note", "")
+    act(lambda: claims.add_note(runtime().units, item_id, username(), text))
+    return back_to(item_id)

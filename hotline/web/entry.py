@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from hotline.services.console import casefile, claims, entry
 from hotline.services.console import coin_toss as tosses
-from hotline.services.console import holds
+from hotline.services.console import conflicts, holds
 from hotline.services.console.views import UnknownPrecinct
 from hotline.services.records import roster
 from hotline.web import forms, runtime
@@ -38,9 +38,10 @@ def precinct(code: str) -> Any:
         case = casefile.precinct(runtime().units, code, username())
         toss = tosses.view(runtime().units, code)
         hold = holds.view(runtime().units, code, username())
+        seen = conflicts.view(runtime().units, code)
     except UnknownPrecinct:
         return _missing(code)
-    return render_template("console/precinct.html", toss=toss, hold=hold, **fields_of(case))
+    return render_template("console/precinct.html", toss=toss, hold=hold, sources=seen, **fields_of(case))
 
 
 @bp.post("/precincts/<code>/hold")
@@ -48,14 +49,18 @@ def precinct(code: str) -> Any:
 def place_hold(code: str) -> Any:
     """Hold the precinct back from the public results for review (a reason is required)."""
     try:
-        holds.hold(runtime().units, code, username(), request.form.get("reason", ""))
+        held = holds.hold(runtime().units, code, username(), request.form.get("reason", ""))
     except UnknownPrecinct:
         return _missing(code)
     except holds.HoldRefused as exc:
         flash(str(exc), "error")
     else:
-        flash(f"{code.upper()} is held for review: out of the public results until another staff member "
-              "releases it.")
+        if held.no_figures:
+            flash(f"{code.upper()} is held for review. It has no figures yet: any that arrive stay out of the "
+                  "public results until another staff member releases it.")
+        else:
+            flash(f"{code.upper()} is held for review: out of the public results until another staff member "
+                  "releases it.")
     return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
 
 
@@ -64,12 +69,15 @@ def place_hold(code: str) -> Any:
 def release_hold(code: str) -> Any:
     """Release the precinct's hold after review (not the staff member who placed it)."""
     try:
-        holds.release(runtime().units, code, username(), request.form.get("note", ""))
+        done = holds.release(runtime().units, code, username(), request.form.get("note", ""))
     except UnknownPrecinct:
         return _missing(code)
     except holds.HoldRefused as exc:
         flash(str(exc), "error")
     else:
+        if done.refused:  # the placer's own try: refused, and logged
+            flash(done.refused, "error")
+            return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
         flash(f"{code.upper()} is released: its figures are public again if they pass the checks.")
     return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
 
@@ -101,10 +109,18 @@ def _entry_page(code: str, status: int = 200, **extra: Any) -> Any:
         return _missing(code)
     values = extra.pop("values", None)
     ws = page.worksheet
-    if values is None and ws is not None and ws.precinct_id == page.precinct.id:
-        values = forms.grid_values(ws.stages, page.candidates, ws.attendance)
+    if ws is not None and ws.precinct_id != page.precinct.id:
+        ws = None
+    prefilled = None  # where the boxes' numbers come from: "worksheet" or "recorded"
+    if values is None and ws is not None:
+        values, prefilled = forms.grid_values(ws.stages, page.candidates, ws.attendance), "worksheet"
+    elif values is None and (page.recorded.stages or page.recorded.attendance is not None):
+        # A correction changes one box, not a whole stage: start from what is recorded now.
+        values = forms.grid_values(page.recorded.stages, page.candidates, page.recorded.attendance)
+        prefilled = "recorded"
     html = render_template("console/enter.html", precinct=page.precinct, item=page.item, worksheet=ws,
-                           candidates=page.candidates, values=values or {}, field=forms.field, **extra)
+                           candidates=page.candidates, values=values or {}, field=forms.field,
+                           recorded=page.recorded, prefilled=prefilled, **extra)
     return html, status
 
 
@@ -127,6 +143,9 @@ def enter(code: str) -> Any:
                          item_id=item_id)
     except UnknownPrecinct:
         return _missing(code)
+    except entry.NothingChanged as exc:
+        flash(str(exc))
+        return redirect(url_for("entry.enter", code=code.upper(), **({"item": item_id} if item_id else {})))
     except (entry.EntryError, claims.NotClaimant) as exc:
         problems = getattr(exc, "problems", [str(exc)])
         return _entry_page(code, 422, problems=problems, text=text, values=request.form.to_dict())

@@ -147,6 +147,60 @@ SAYINGS = Texts({
     "nobody_waiting": N_("No callers are waiting."),
 })
 
+# Observers on the voice line (services/voice/observer.py): their counts are compared with the
+# chair's and never count. The main menu offers their key only to an observer's own phone, so the
+# menu stays short for everyone else; observers on another phone are told the key by their group.
+OBSERVER_KEY = "7"
+OBSERVERS = Texts({
+    "offer": N_("Observers, press {key}."),
+    "intro": N_("Observer count. Your numbers are compared with the chair's report and never count "
+              "instead of it."),
+    "for_precinct": N_("Precinct {code}, {name}."),
+    "pin": N_("Precinct {code}, {name}. Enter your observer PIN, then press pound."),
+    "wrong_pin": N_("That observer PIN is not right for precinct {code}. {left} left. Nothing was recorded."),
+    "way_through": N_("Nothing was recorded. You can text your counts from the phone you registered as "
+                    "an observer."),
+    "not_assigned": N_("You are not an observer for precinct {code}. Nothing was recorded. "
+                     "Your precincts: {codes}."),
+    "no_precincts": N_("This phone is not assigned to any precinct as an observer. Nothing was recorded."),
+    "recorded": N_("Recorded your count for precinct {code}: {stage}. It is compared with the chair's "
+                 "report, never used instead of it."),
+})
+
+
+def menu_for_observer() -> str:
+    """The main menu as an observer's own phone hears it: the observers' key after the chairs' options."""
+    return f"{PROMPTS['menu']} {OBSERVERS['offer'].format(key=OBSERVER_KEY)}"
+
+
+def observer_precinct(code: str, name: str) -> str:
+    return OBSERVERS["for_precinct"].format(code=spoken_code(code), name=name)
+
+
+def observer_pin_prompt(code: str, name: str) -> str:
+    return OBSERVERS["pin"].format(code=spoken_code(code), name=name)
+
+
+def observer_wrong_pin(code: str, left: int) -> str:
+    return OBSERVERS["wrong_pin"].format(code=spoken_code(code), left=tries(left))
+
+
+def observer_pin_refused(code: str, reason: str, gap_seconds: int) -> str:
+    """A PIN try refused by the chairs' PIN limits (see pin_refused), and the observer's way through."""
+    why = NOTICES[f"pin_refused_{reason}"].format(code=spoken_code(code), wait=minutes(gap_seconds))
+    return f"{why} {OBSERVERS['way_through']}"
+
+
+def observer_not_assigned(code: str, codes: Sequence[str]) -> str:
+    if not codes:
+        return OBSERVERS["no_precincts"]
+    return OBSERVERS["not_assigned"].format(code=spoken_code(code),
+                                            codes=join_words([spoken_code(c) for c in codes]))
+
+
+def observer_recorded(code: str, stage_label: str) -> str:
+    return OBSERVERS["recorded"].format(code=spoken_code(code), stage=stage_name(stage_label).lower())
+
 
 # The main menu's last sentence, spoken in the *other* language with that language's voice: each
 # language's translation of it offers itself ("Para español, oprima 4." in Spanish).

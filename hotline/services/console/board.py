@@ -31,11 +31,27 @@ AWAITING, CONFIRMED = SubmissionStatus.AWAITING.value, SubmissionStatus.CONFIRME
 STATES = {
     "flagged": "Flagged: failed a check",
     "awaiting": "Awaiting confirmation or approval",
+    # Some stages in, not all: never "Confirmed", whoever entered them or however often corrected.
+    "partial": "Partly reported",
     "approved": "Entered by staff and approved",
     "corrected": "Corrected (a newer report replaced one)",
-    "confirmed": "Confirmed",
+    "confirmed": "Confirmed (all three stages)",
     "not_reported": "Not reported",
 }
+
+
+ALL_STAGES = frozenset(stage.value for stage in Stage)
+
+
+def state_label(state: str, stages: tuple[str, ...] | list[str]) -> str:
+    """A row's state in words; a partly reported precinct names the stages it has
+    ("Partly reported (first alignment only)")."""
+    if state != "partial":
+        return STATES[state]
+    names = [Stage(st).label.lower() for st in stages]
+    if len(names) == 1:
+        return f"{STATES[state]} ({names[0]} only)"
+    return f"{STATES[state]} ({' and '.join(names)})"
 
 
 # What the newest stored worksheet photo says about the recorded report (the board's photo column).
@@ -54,6 +70,10 @@ class Row:
     last_confirmed: datetime | None
     photo: str = "missing"  # a key of PHOTO
     opted_out: bool = False  # a registered phone of the chair opted out of texts: call instead
+
+    @property
+    def state_label(self) -> str:
+        return state_label(self.state, self.stages)
 
 
 @dataclass
@@ -100,6 +120,8 @@ def _state(stages: set[str], awaiting: bool, corrected: bool, latest: Submission
         return "flagged"
     if awaiting:
         return "awaiting"
+    if stages and not ALL_STAGES <= stages:
+        return "partial"
     if latest is not None and latest.source == "staff" and latest.approved_by:
         return "approved"
     if corrected:

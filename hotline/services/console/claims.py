@@ -32,6 +32,7 @@ KIND_LABELS = {
     "opted_out": "Call this chair: their phone opted out of texts",
     "reply_loop": "Automatic replies paused: an auto-responder answered them",
     "precinct_held": "Precinct held for review: check it, then release it",
+    "source_conflict": "An observer's counts differ from the chair's: compare, then settle",
 }
 QUEUE_LIMIT = 500  # rows shown at once; the counts still cover everything
 
@@ -172,17 +173,68 @@ def give_back(units: Units, item_id: int, user: str) -> None:
                     item_id=item.id)
 
 
-def close(units: Units, item_id: int, user: str, note: str) -> None:
-    """Close the item `user` holds with a note saying what was done (ValueError without one)."""
+NOTE_LIMIT = 2000
+
+
+def close(units: Units, item_id: int, user: str, note: str) -> str | None:
+    """Close the item `user` holds with a note saying what was done (ValueError without one).
+
+    An item that closed meanwhile (a newer report passed the checks while they were writing)
+    keeps their note instead of refusing it: the answer then says so. None when `user` closed it.
+    """
     note = note.strip()
-    with holding(units, item_id, user) as (uow, item):
+    with units.begin() as uow:
+        s = uow.session
+        found = s.get(BacklogItem, item_id)
+        if found is not None and found.resolved_at is not None and note:
+            return _late_note(s, found, user, note)
+        item = held(s, item_id, user, uow.config.claim_ttl_seconds)
         if not note:
             raise ValueError("Write a short note saying what you did before resolving.")
         item.resolved_at, item.resolved_by = utcnow(), user
         item.resolution, item.note = "resolved", note
         item.claimed_by = item.claim_expires_at = None
-        vlog.record(uow.session, "backlog_resolved", precinct=precinct_code(item), phone=item.phone, actor=user,
+        vlog.record(s, "backlog_resolved", precinct=precinct_code(item), phone=item.phone, actor=user,
                     item_id=item.id, note=note)
+    return None
+
+
+def add_note(units: Units, item_id: int, user: str, note: str) -> str:
+    """Add `user`'s note to a closed item (kept with it and logged); what happened, in words."""
+    note = note.strip()
+    if not note:
+        raise ValueError("Write the note first.")
+    with units.begin() as uow:
+        item = uow.session.get(BacklogItem, item_id)
+        if item is None:
+            raise NotClaimant(f"There is no item {item_id}.")
+        if item.resolved_at is None:
+            raise NotClaimant("This item is still open: resolve it with your note instead.")
+        return _late_note(uow.session, item, user, note)
+
+
+def _late_note(s: Session, item: BacklogItem, user: str, note: str) -> str:
+    """Keep a note written on an item that is already closed: in its detail ("notes") and the log."""
+    note = note[:NOTE_LIMIT]
+    notes = [*(item.detail or {}).get("notes", []),
+             {"by": user, "at": utcnow().isoformat(timespec="seconds"), "note": note}]
+    item.detail = {**(item.detail or {}), "notes": notes}  # a new dict: the JSON column sees the change
+    if item.claimed_by == user:  # closing by itself left their claim on it
+        item.claimed_by = item.claim_expires_at = None
+    vlog.record(s, "backlog_note_added", precinct=precinct_code(item), phone=item.phone, actor=user,
+                item_id=item.id, note=note)
+    return closed_words(item) + "; your note was added."
+
+
+def closed_words(item: BacklogItem) -> str:
+    """How the item closed, for the staff member whose note came after: "This item closed itself at
+    21:04 UTC because a newer confirmed report passes the checks"."""
+    at = f"{item.resolved_at:%H:%M} UTC" if item.resolved_at else "some point"
+    why = item.note or ""
+    if item.resolution == "auto" or item.resolved_by == "system":
+        because = f" because {why}" if why.startswith(("a ", "an ", "the ")) else (f" ({why})" if why else "")
+        return f"This item closed itself at {at}{because}"
+    return f"{item.resolved_by or 'Someone'} had already closed this item at {at}" + (f" ({why})" if why else "")
 
 
 def precinct_code(item: BacklogItem) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -40,14 +41,33 @@ class EntryError(ValueError):
         self.problems = problems
 
 
+class NothingChanged(EntryError):
+    """Every figure entered is the one already recorded: nothing is entered (no empty correction)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__([f"Nothing changed: these are the figures already recorded for {code.upper()}, "
+                          "so nothing was entered."])
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The precinct's counting figures now: what the entry boxes start from."""
+
+    stages: dict[Stage, dict[str, int]]
+    attendance: int | None
+    at: datetime | None  # when the newest of them was recorded
+
+
 @dataclass(frozen=True)
 class EntryForm:
-    """The entry page: the precinct, the item it is entered for, a worksheet to copy, the candidates."""
+    """The entry page: the precinct, the item it is entered for, a worksheet to copy, the candidates,
+    and the figures recorded now."""
 
     precinct: PrecinctView
     item: ItemView | None
     worksheet: SheetView | None
     candidates: list[Candidate]
+    recorded: Recorded = Recorded({}, None, None)
 
 
 def form(units: Units, code: str, item_id: int | None = None, worksheet_id: int | None = None) -> EntryForm:
@@ -60,7 +80,29 @@ def form(units: Units, code: str, item_id: int | None = None, worksheet_id: int 
         item = s.get(BacklogItem, item_id) if item_id else None
         ws = s.get(Worksheet, worksheet_id) if worksheet_id else None
         return EntryForm(precinct_view(precinct), item_view(item) if item else None,
-                         sheet_view(ws) if ws else None, candidates)
+                         sheet_view(ws) if ws else None, candidates, recorded(s, precinct.id))
+
+
+def recorded(s: Session, precinct_id: int) -> Recorded:
+    """The precinct's current (counting) figures per stage and the attendance the checks use."""
+    current = reports.current_reports(s, precinct_id)
+    stages = {stage: dict(current[stage].counts) for stage in Stage if stage in current}
+    times = [r.recorded_at for r in current.values() if r.recorded_at is not None]
+    attendance = s.execute(checking.LATEST_ATTENDANCE, {"precinct_id": precinct_id}).scalar()
+    return Recorded(stages, attendance, max(times) if times else None)
+
+
+def changes_only(now: Recorded, sections: reports.Sections,
+                 attendance: int | None) -> tuple[reports.Sections, int | None]:
+    """The stages whose figures differ from the recorded ones (or are new), and the attendance
+    only when it differs. The boxes start from the recorded figures, so a correction of one box
+    must not enter the other stages again as "corrections" of themselves. A changed attendance
+    alone travels with the first stage given (a report needs a stage to carry it)."""
+    changed = [(stage, counts) for stage, counts in sections if dict(counts) != now.stages.get(stage)]
+    new_attendance = attendance if attendance is not None and attendance != now.attendance else None
+    if not changed and new_attendance is not None and sections:
+        changed = [sections[0]]
+    return changed, new_attendance
 
 
 def submit(units: Units, code: str, user: str, *, text: str = "",
@@ -78,7 +120,16 @@ def submit(units: Units, code: str, user: str, *, text: str = "",
         precinct = roster.precinct_by_code(uow.session, code)
         if precinct is None:
             raise UnknownPrecinct(code)
-        return enter(uow, precinct, user, sections, attendance, body=text, item_id=item_id).submission.id
+        body = text
+        if sections and any(counts for _, counts in sections):
+            # Only what differs from the recorded figures is entered (NothingChanged when nothing does).
+            given = list(sections)
+            sections, attendance = changes_only(recorded(uow.session, precinct.id), given, attendance)
+            if not sections:
+                raise NothingChanged(precinct.code)
+            if len(sections) != len(given):
+                body = ""  # the typed text names stages left out: describe what is entered instead
+        return enter(uow, precinct, user, sections, attendance, body=body, item_id=item_id).submission.id
 
 
 def parse_text(units: Units, code: str, text: str) -> tuple[reports.Sections, int | None]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import LogEntry
+from hotline.domain import log_wording
 from hotline.domain.verification import normalize_phone
 from hotline.services.units import Units
 
@@ -48,7 +49,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class Line:
-    """One log entry as the search page shows it."""
+    """One log entry as the search page shows it: a plain sentence and who did it, with the raw
+    detail kept for administrators tracing something."""
 
     seq: int
     at: datetime
@@ -57,6 +59,14 @@ class Line:
     phone: str | None
     actor: str | None
     detail: dict[str, Any]
+    sentence: str = ""
+    who: log_wording.Who = log_wording.Who("system", log_wording.SYSTEM)
+
+
+def line(e: LogEntry) -> Line:
+    """A stored entry as the search page shows it."""
+    worded = log_wording.describe(e.kind, e.precinct_code, e.phone, e.actor, e.detail)
+    return Line(e.seq, e.at, e.kind, e.precinct_code, e.phone, e.actor, e.detail, worded.sentence, worded.who)
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,7 @@ class Found:
 def find(units: Units, f: Filters, before_seq: int | None = None) -> Found:
     """One page of entries matching `f`, newest first; pass the last seq shown to see older ones."""
     with units.reading() as s:
-        entries = [Line(e.seq, e.at, e.kind, e.precinct_code, e.phone, e.actor, e.detail)
-                   for e in search(s, f, before_seq=before_seq)]
+        entries = [line(e) for e in search(s, f, before_seq=before_seq)]
         return Found(entries, kinds(s))
 
 

@@ -45,6 +45,11 @@ class CallState:
     choice_page: int = 0
     verified: bool = False  # the right PIN for `precinct` was keyed in this call
     confirm_phone: str | None = None  # the registered phone that confirms this precinct's reports
+    # Observers (services/voice/observer.py): their counts are compared with the chair's, never count.
+    observing: bool = False  # the call took the observers' option: the steps act for an observer
+    observer_id: int | None = None  # the observer reporting: by caller ID, or by PIN for `precinct`
+    observer_phone: bool = False  # observer_id came from the caller ID (no PIN needed)
+    observed: list[str] = field(default_factory=list)  # the caller-ID observer's assigned precincts
     stage: str | None = None
     index: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -186,17 +191,22 @@ def _simple(call: CallState) -> tuple[str, ivr.Ask]:
     until_pound = ivr.Ask(step, timeout=8)
     if step == "precinct":
         example = call.registered[0] if len(call.registered) == 1 else None
+        if call.observing and call.observed:  # an observer by caller ID: one of their own precincts
+            example = call.observed[0]
         return wording.precinct_prompt(example), until_pound
     if step == "choose":
         return wording.choose_prompt(call.choices, call.choice_page), one_key
     if step == "pin":
-        return wording.pin_prompt(call.precinct or "", call.precinct_name), until_pound
+        ask_pin = wording.observer_pin_prompt if call.observing else wording.pin_prompt
+        return ask_pin(call.precinct or "", call.precinct_name), until_pound
     if step == "code":
         return wording.code_prompt(call.confirm_phone or ""), until_pound
     if step == "coin" and len(call.coin_winners) < len(call.coin_ties):
         return wording.coin_prompt(call.coin_ties[len(call.coin_winners)]), one_key
     if step == "callback":
         return wording.callback_prompt(call.callback_number or ""), one_key
+    if step == "menu" and call.observer_id is not None and not call.registered:
+        return wording.menu_for_observer(), one_key
     if step in ("callback_number", "staff", "attendance"):
         return PROMPTS[step], until_pound
     if step in PROMPTS:

@@ -17,9 +17,9 @@ from hotline.domain.model import Candidate, Stage
 from hotline.domain.wording import voice as wording
 from hotline.domain.wording.voice import NOTICES, SAYINGS
 from hotline.services.log import chain
-from hotline.services.records import checking, pins, roster
+from hotline.services.records import checking, observations, pins, roster
 from hotline.services.units import Units
-from hotline.services.voice import desk, followup, report, staff
+from hotline.services.voice import desk, followup, observer, report, staff
 from hotline.services.voice.call_state import STAGE_KEYS, BadKeys, CallState, prompt
 
 # Every step takes the same arguments, so `handle` can dispatch on the step's name.
@@ -37,10 +37,15 @@ def start(units: Units, redis: Redis, sid: str, caller: str) -> tuple[CallState 
         precincts = roster.precincts_for_phone(uow.session, caller)
         registered = [p.code for p in precincts]
         language = roster.language_of(precincts)  # a chair whose roster language is es hears Spanish at once
-        if not registered and not desk.allow_unknown(uow, redis, caller):
+        watcher = None if registered else observations.for_phone(uow.session, caller)  # a chair's phone is the chair's
+        if watcher is not None:
+            language = watcher.language
+        elif not registered and not desk.allow_unknown(uow, redis, caller):
             return None, ivr.Reply((SAYINGS["flooded"],), hangup=True)
-        chain.record(uow.session, "call_received", phone=caller, call_sid=sid, registered=registered)
-    call = CallState(sid=sid, caller=caller, registered=registered, language=language)
+        chain.record(uow.session, "call_received", phone=caller, call_sid=sid, registered=registered,
+                     **({"observer": watcher.organisation} if watcher else {}))
+    call = CallState(sid=sid, caller=caller, registered=registered, language=language,
+                     observer_id=watcher.id if watcher else None)  # the menu offers observers their key
     with speaking(call.language):
         return call, prompt(call, roster.candidates(units))
 
@@ -95,6 +100,7 @@ def _back(call: CallState, n_candidates: int) -> None:
 
 def _menu(units: Units, redis: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
     if keys == "1":
+        call.observing = False
         call.go("precinct")
     elif keys == "2":
         return desk.join(redis, call)
@@ -104,6 +110,8 @@ def _menu(units: Units, redis: Redis, call: CallState, keys: str, _c: list[Candi
         call.language = "es" if call.language == "en" else "en"
         with speaking(call.language):
             return prompt(call, _c)
+    elif keys == wording.OBSERVER_KEY and not call.registered:  # a chair's phone is the chair's
+        observer.begin(units, call)
     elif keys == "9" and units.config.staff_line_pin:
         call.go("staff")  # not announced: the staff line is for staff who know its PIN
     else:
@@ -120,6 +128,8 @@ def _precinct(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Cand
     matches = _keypad_index(units).get(keys, []) if keys.isdigit() else []
     if not matches:
         raise BadKeys("no_precinct", keys)
+    if call.observing and not (matches := observer.assigned(units, call, matches)):
+        return None
     if len(matches) == 1:
         _select(units, call, matches[0])
         return None
@@ -143,6 +153,9 @@ def _choose(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candid
 
 
 def _select(units: Units, call: CallState, code: str) -> None:
+    if call.observing:
+        observer.chosen(units, call, code)
+        return
     with units.reading() as session:
         precinct = roster.precinct_by_code(session, code)
         phones = roster.registered_phones(session, precinct) if precinct else []
@@ -153,6 +166,9 @@ def _select(units: Units, call: CallState, code: str) -> None:
 
 
 def _pin(units: Units, _r: Redis, call: CallState, keys: str, _c: list[Candidate]) -> ivr.Reply | None:
+    if call.observing:
+        observer.pin(units, call, keys)
+        return None
     with units.begin() as uow:
         precinct = roster.precinct_by_code(uow.session, call.precinct or "")
         if precinct is None:
@@ -238,6 +254,8 @@ def _readback(units: Units, redis: Redis, call: CallState, keys: str,
         return None
     if keys != "1":
         raise BadKeys("invalid")
+    if call.observing:
+        return observer.record(units, call, _nonzero(call, candidates))
     if not call.verified:
         call.go("precinct")
         return None

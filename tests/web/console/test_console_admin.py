@@ -113,7 +113,7 @@ def test_results_export_includes_unpublished_precincts(rt, client, carol):
     report(Phone(client, rt, "+15155550142"), FIRST)
     rows = list(csv.DictReader(io.StringIO(carol.get("/admin/exports/results.csv").get_data(as_text=True))))
     biden = next(r for r in rows if r["candidate"] == "Biden")
-    assert (biden["precinct"], biden["first"], biden["published"], biden["state"]) == ("DSM-42", "12", "False", "confirmed")
+    assert (biden["precinct"], biden["first"], biden["published"], biden["state"]) == ("DSM-42", "12", "False", "partial")
     assert json.loads(carol.get("/admin/exports/results.json").get_data(as_text=True))[0]["precinct"] == "DSM-42"
 
 

@@ -44,17 +44,30 @@ def _sub(**kw):
     return SimpleNamespace(**{"flagged": False, "explained_at": None, "source": "sms", "approved_by": None, **kw})
 
 
+ALL = {"first", "final", "delegates"}
+
+
 @pytest.mark.parametrize("stages, awaiting, corrected, latest, state", [
     (set(), False, False, None, "not_reported"),
-    ({"first"}, False, False, _sub(), "confirmed"),
-    ({"first"}, False, True, _sub(), "corrected"),
-    ({"first"}, False, True, _sub(source="staff", approved_by="bob"), "approved"),
+    (ALL, False, False, _sub(), "confirmed"),
+    ({"first"}, False, False, _sub(), "partial"),          # one stage in is not "Confirmed"
+    ({"first", "final"}, False, True, _sub(), "partial"),
+    ({"first"}, False, True, _sub(source="staff", approved_by="bob"), "partial"),
+    (ALL, False, True, _sub(), "corrected"),
+    (ALL, False, True, _sub(source="staff", approved_by="bob"), "approved"),
     ({"first"}, True, False, _sub(), "awaiting"),
     ({"first"}, True, False, _sub(flagged=True), "flagged"),
-    ({"first"}, False, False, _sub(flagged=True, explained_at=utcnow()), "confirmed"),
+    ({"first"}, False, False, _sub(flagged=True), "flagged"),
+    (ALL, False, False, _sub(flagged=True, explained_at=utcnow()), "confirmed"),
 ])
 def test_board_state_precedence(stages, awaiting, corrected, latest, state):
     assert board._state(stages, awaiting, corrected, latest) == state
+
+
+def test_a_partly_reported_precinct_names_its_stages():
+    assert board.state_label("partial", ("first",)) == "Partly reported (first alignment only)"
+    assert board.state_label("partial", ("first", "final")) == "Partly reported (first alignment and final alignment)"
+    assert board.state_label("confirmed", ("first", "final", "delegates")) == "Confirmed (all three stages)"
 
 
 def test_claim_holder_only_while_the_claim_lasts():
