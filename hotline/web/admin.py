@@ -19,7 +19,8 @@ from hotline.web.auth import admin_required, username
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-RESULT_COLUMNS = ["county", "precinct", "state", "published", "candidate", "first", "final", "delegates"]
+RESULT_COLUMNS = ["county", "precinct", "state", "published", "sources_agreeing", "corroborated_by", "source_conflict",
+                  "candidate", "first", "final", "delegates"]
 
 
 @bp.get("/")

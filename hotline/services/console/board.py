@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import (
+    BacklogItem,
     Chair,
     ChairPhone,
     InboundMessage,
@@ -21,6 +22,7 @@ from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
 from hotline.services.records import photos as photo_rows
+from hotline.services.records import sources
 from hotline.services.results import public as results
 from hotline.services.units import Units
 
@@ -70,6 +72,19 @@ class Row:
     last_confirmed: datetime | None
     photo: str = "missing"  # a key of PHOTO
     opted_out: bool = False  # a registered phone of the chair opted out of texts: call instead
+    # A second source: how many sources agree (the chair plus matching observers; 0 = no observer
+    # count yet), the agreeing organisations, and whether an observer's counts differ (a conflict).
+    sources: int = 0
+    corroborated_by: tuple[str, ...] = ()
+    conflict: bool = False
+
+    @property
+    def sources_label(self) -> str:
+        if self.conflict:
+            return "observer's counts differ"
+        if self.sources > 1:
+            return f"{self.sources} sources agree ({', '.join(self.corroborated_by)})"
+        return "observed, nothing to compare yet" if self.sources == 1 else "-"
 
     @property
     def state_label(self) -> str:
@@ -135,7 +150,7 @@ def show(units: Units, *, county: str | None = None, state: str | None = None,
     in natural order (DSM-2 before DSM-10), one page of `per_page` rows (a size not offered
     falls back to PAGE_SIZE; a page past the end shows the last)."""
     with units.reading() as s:
-        board = build(s, county=county, state=state, code=code)
+        board = build(s, county=county, state=state, code=code, config=units.config)
     return paged(board, page, per_page)
 
 
@@ -149,7 +164,8 @@ def paged(board: Board, page: int, per_page: int) -> Board:
     return Board(rows, board.counties, board.statewide, matching, page, pages, per_page)
 
 
-def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None) -> Board:
+def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None,
+          config: object = None) -> Board:
     """Every precinct's state; the tallies cover all precincts, the rows only those matching the filters."""
     current: dict[int, set[str]] = {}
     for pid, stage in s.execute(select(Report.precinct_id, Report.stage).where(Report.status == CURRENT)):
@@ -160,6 +176,9 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
     reporting = {r.precinct for r in results.publishable(s)}
     marks = photo_rows.board_marks(s)
     opted_out = _opted_out(s)
+    seen = sources.corroboration(s, config)
+    conflicts = set(s.execute(select(BacklogItem.precinct_id).where(BacklogItem.kind == "source_conflict",
+                                                                    BacklogItem.resolved_at.is_(None))).scalars())
     statewide, tallies, rows = Tally("Statewide"), {}, []
     for p in sorted(s.execute(select(Precinct)).scalars(), key=lambda p: natural_key(p.code)):
         stages = current.get(p.id, set())
@@ -176,19 +195,20 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
         rows.append(Row(p.code, p.name, p.county.name, st, tuple(x.value for x in Stage if x.value in stages),
                         p.code in reporting, sub.confirmed_at if sub else None,
                         (marks[p.id] or "not_checked") if p.id in marks else "missing",
-                        p.id in opted_out))
+                        p.id in opted_out, seen[p.id].sources if p.id in seen else 0,
+                        seen[p.id].organisations if p.id in seen else (), p.id in conflicts))
     return Board(rows, [tallies[k] for k in sorted(tallies)], statewide, len(rows), 1, 1, 0)
 
 
 def export(units: Units) -> list[dict[str, Any]]:
     """Every precinct's current numbers per candidate, published or not (the admin export)."""
     with units.reading() as s:
-        return result_rows(s)
+        return result_rows(s, units.config)
 
 
-def result_rows(s: Session) -> list[dict[str, Any]]:
+def result_rows(s: Session, config: object = None) -> list[dict[str, Any]]:
     """Every precinct's current numbers (published or not) per candidate, for the admin export."""
-    board = {r.code: r for r in build(s).rows}
+    board = {r.code: r for r in build(s, config=config).rows}
     by_precinct: dict[str, dict[str, dict[str, int]]] = {}
     q = select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
     for code, stage, counts in s.execute(q.where(Report.status == CURRENT)):
@@ -199,7 +219,9 @@ def result_rows(s: Session) -> list[dict[str, Any]]:
         names = dict.fromkeys(n for st in Stage for n in stages.get(st.value, {}))
         for name in names:
             out.append({"county": row.county, "precinct": code, "state": row.state,
-                        "published": row.reporting, "candidate": name,
+                        "published": row.reporting, "sources_agreeing": row.sources,
+                        "corroborated_by": "; ".join(row.corroborated_by), "source_conflict": row.conflict,
+                        "candidate": name,
                         **{st.value: stages.get(st.value, {}).get(name, "") for st in Stage}})
     return out
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hotline.adapters.models import BacklogItem, LogEntry
 from tests.support.chairs import Phone, load_roster, report
 from tests.support.observers import add_observer
-from tests.web.console.staff import flashes
+from tests.web.console.staff import flashes, signed_in
 
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FIRST_OFF = FIRST.replace("Warren 30", "Warren 33")
@@ -86,3 +86,16 @@ def test_the_public_record_and_exports_say_two_sources_agree_with_organisations_
     csv_text = client.get("/api/results/precincts.csv").get_data(as_text=True)
     header, first = csv_text.splitlines()[:2]
     assert header.endswith("sources_agreeing,corroborated_by") and first.endswith(",2,Warren campaign")
+
+
+def test_the_board_and_the_admin_export_show_the_second_source(rt, client, app, accounts):
+    night(client, rt, FIRST)
+    admin = signed_in(app, "carol")
+    page = html.unescape(admin.text("/admin/?code=DSM-42"))
+    assert "Second source" in page and "2 sources agree (Warren campaign)" in page
+    export = admin.get("/admin/exports/results.csv").get_data(as_text=True).splitlines()
+    assert "sources_agreeing,corroborated_by,source_conflict" in export[0]
+    assert ",2,Warren campaign,False," in export[1]
+    report(Phone(client, rt, "+15155559001"), FIRST_OFF)  # the observer corrects to a different count
+    page = html.unescape(admin.text("/admin/?code=DSM-42"))
+    assert "observer's counts differ" in page
