@@ -6,10 +6,12 @@ import logging
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotline.adapters import log_format
 from hotline.adapters.db import WEB
 from hotline.config import Config
 from hotline.runtime import Runtime, build
-from hotline.web import console_app, errors, limits, pages, precinct_pages, public, twilio_sms, twilio_voice
+from hotline.web import (admin_observers, console_app, errors, health, limits, operations, pages, precinct_pages,
+                         public, twilio_sms, twilio_voice)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                       SESSION_COOKIE_SECURE=config.production, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     app.extensions["hotline"] = runtime or build(config, rank=WEB)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_format.configure(config.log_format)  # HOTLINE_LOG_FORMAT: text, or one JSON object per line
     # Behind a TLS terminator the scheme, host and client address come from the proxy headers, but
     # only from as many proxies as are trusted: otherwise any client could name its own address
     # (and walk past the per-address sign-in lock-out and rate limits).
@@ -55,8 +57,11 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     assert precinct_pages.bp is public.bp  # the precinct pages are public routes, imported above
     for module in (twilio_sms, twilio_voice, pages, public):
         app.register_blueprint(module.bp)
+    health.init_app(app)  # /healthz, /readyz, /metrics; its hooks first: webhook timing, request ids
     limits.init_app(app)  # before the console's hooks: a request over its limit stops here
     errors.init_app(app)
     console_app.init_app(app)
+    app.register_blueprint(operations.bp)  # the administrators' Operations page
+    app.register_blueprint(admin_observers.bp)  # the administrators' Observers page
     app.after_request(_security_headers)
     return app

@@ -22,6 +22,10 @@ def cli() -> None:
 @click.option("--burst", default=DEFAULT.burst, show_default=True, help="Seconds over which chairs report.")
 @click.option("--flood", default=DEFAULT.flood, show_default=True, help="Prank flood as a multiple of the chairs' rate (second half).")
 @click.option("--voice", default=DEFAULT.voice, show_default=True, help="Share of chairs who report by keypad call instead of text.")
+@click.option("--observers", type=click.FloatRange(0.0, 1.0), default=DEFAULT.observers, show_default=True,
+              help="Share of precincts with an observer texting the same counts beside the chair.")
+@click.option("--planted-conflicts", type=int, default=None,
+              help="Observers who text one count off by a few (default: 5% of observers, at least 1).")
 @click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
 @click.option("--web-workers", default=DEFAULT.web_workers, show_default=True)
 @click.option("--processors", default=DEFAULT.processors, show_default=True, help="Worker processes that parse and verify.")
@@ -31,7 +35,8 @@ def cli() -> None:
 @click.option("--database-url", default=None, help="Default: a fresh SQLite file in the drill folder.")
 @click.option("--folder", type=click.Path(path_type=Path), default=None)
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)
-def run_command(precincts: int, burst: float, flood: float, voice: float, faults: str, web_workers: int, processors: int,
+def run_command(precincts: int, burst: float, flood: float, voice: float, observers: float,
+                planted_conflicts: int | None, faults: str, web_workers: int, processors: int,
                   senders: int, sending_numbers: int, send_rate: float, database_url: str | None,
                   folder: Path | None, json_out: Path) -> None:
     """Start web, workers, Redis and a Twilio stand-in, play the night, print figures and verdicts."""
@@ -41,7 +46,8 @@ def run_command(precincts: int, burst: float, flood: float, voice: float, faults
         raise click.BadParameter(f"unknown fault(s): {', '.join(sorted(unknown))}", param_hint="--faults")
     folder = folder or Path(tempfile.mkdtemp(prefix="hotline-drill-"))
     opts = DrillOptions(folder=folder, database_url=database_url, precincts=precincts, burst=burst,
-                        flood=flood, voice=voice, faults=chosen, web_workers=web_workers, processors=processors,
+                        flood=flood, voice=voice, observers=observers, planted_conflicts=planted_conflicts,
+                        faults=chosen, web_workers=web_workers, processors=processors,
                         senders=senders, sending_numbers=sending_numbers, send_rate=send_rate,
                         log=lambda m: click.echo(m, err=True))
     result = drill(opts)

@@ -67,10 +67,19 @@ class Cluster:
                 "TWILIO_API_BASE_URL": f"http://127.0.0.1:{self.standin_port}",
                 "PUBLIC_BASE_URL": self.url, "HOTLINE_SEND_RATE_PER_NUMBER": str(self.opts.send_rate),
                 "HOTLINE_SWEEP_INTERVAL_SECONDS": "2",
+                "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),  # emptied in start_backing
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    @property
+    def metrics_dir(self) -> Path:
+        """The folder the web and worker processes count in (prometheus_client's multiprocess mode)."""
+        return self.opts.folder / "metrics"
 
     def start_backing(self) -> None:
         """Redis and the Twilio stand-in (the database is created by the caller)."""
+        self.metrics_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.metrics_dir.glob("*.db"):  # an earlier run's counts
+            stale.unlink()
         self.redis = EmbeddedRedis(self.opts.folder / "redis")
         self.redis.start()
         self.phones = EmbeddedRedis(self.opts.folder / "phones", persist=False)
@@ -93,6 +102,7 @@ class Cluster:
         # can tell time spent in the hotline from time spent in the load generator's processes.
         self._spawn(name, ["gunicorn", "--workers", str(self.opts.web_workers), "--bind",
                            f"127.0.0.1:{port}", "--log-level", "warning",
+                           "--config", "python:hotline.adapters.gunicorn_conf",
                            "--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT, app])
         _wait_http(f"http://127.0.0.1:{port}/twilio/sms", ok=(200, 400, 403, 405))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,7 +12,9 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report
+from hotline.adapters.models import (BacklogItem, InboundMessage, LogEntry, OutboundMessage, Precinct, Report, StaffUser,
+                                     utcnow)
+from hotline.domain import staff_figures
 from hotline.services.ops import status
 from hotline_drill.load import percentile
 
@@ -247,3 +250,30 @@ def server_times(access_log: Path, half: float, outages: Sequence[tuple[float, f
                     client = "chairs_before_flood" if sent < half else "chairs_during_flood"
             out[client].append(int(micros) / 1000)
     return out
+
+
+def _item_id(detail: dict | None) -> int | None:
+    value = (detail or {}).get("item_id")
+    return int(value) if str(value).isdigit() else None
+
+
+def staff_and_queue(s: Session, now: datetime | None = None) -> dict[str, Any]:
+    """The night's figures as the administrators' page shows them (services/console/figures.py,
+    redone from the rows): per staff member from the log's staff entries, and the open items by
+    kind with the oldest wait."""
+    now = now or utcnow()
+    events = [(kind, actor, _item_id(detail), at) for kind, actor, detail, at in s.execute(
+        select(LogEntry.kind, LogEntry.actor, LogEntry.detail, LogEntry.at)
+        .where(LogEntry.kind.in_(staff_figures.KINDS)).order_by(LogEntry.seq))]
+    accounts = set(s.execute(select(StaffUser.username)).scalars())  # not "system" closing items itself
+    staff = {actor: {"resolved": f.resolved, "approved": f.approved, "median_claim_to_resolve_s": f.median_seconds}
+             for actor, f in sorted(staff_figures.tally(events).items()) if actor in accounts}
+    kinds = {}
+    for kind, n, oldest in s.execute(select(BacklogItem.kind, func.count(), func.min(BacklogItem.created_at))
+                                     .where(BacklogItem.resolved_at.is_(None)).group_by(BacklogItem.kind)):
+        if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() comes back without its zone
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        kinds[kind] = {"waiting": n, "oldest_wait_s": round((now - oldest).total_seconds(), 1) if oldest else None}
+    ages = [k["oldest_wait_s"] for k in kinds.values() if k["oldest_wait_s"] is not None]
+    return {"staff": staff, "queue": {"waiting": sum(k["waiting"] for k in kinds.values()), "by_kind": kinds,
+                                      "oldest_wait_s": max(ages) if ages else None}}

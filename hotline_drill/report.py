@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.domain.staff_figures import duration_words
+from hotline_drill import observers
 from hotline_drill.load import percentile, summarize_latency
 from hotline_drill.metrics import BACKLOG_WINDOW, OUTAGE_AFTERMATH
 
@@ -87,6 +89,7 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "every chair got an answer": r["chair_problem_count"] == 0,
         "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
         **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
+        **observers.verdicts(r.get("observers")),
         **({f"the drill ran in under {DRILL_MINUTES} minutes": r["drill_seconds"] < DRILL_MINUTES * 60}
            if r.get("drill_seconds") is not None and r.get("drill_at_defaults") else {}),
     }
@@ -139,10 +142,27 @@ def summary(r: dict[str, Any]) -> list[str]:
     ]
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
+    if r.get("observers"):
+        lines.append(observers.line(r["observers"]))
+    if r.get("figures"):
+        lines += figures(r["figures"])
     if r.get("drill_seconds") is not None:
         minutes, seconds = divmod(int(r["drill_seconds"]), 60)
         lines.append(f"the drill took {minutes} min {seconds} s, setup and teardown included")
     return lines
+
+
+def figures(f: dict[str, Any]) -> list[str]:
+    """Per-staff figures (when staff acted during the night) and the queue as the night left it."""
+    lines = [f"staff {name}: resolved {s['resolved']} (median claim to resolve "
+             f"{duration_words(s['median_claim_to_resolve_s'])}), approved {s['approved']}"
+             for name, s in f["staff"].items()]
+    q = f["queue"]
+    if not q["waiting"]:
+        return lines + ["queue: no items waiting"]
+    kinds = ", ".join(f"{kind} {k['waiting']} (oldest {duration_words(k['oldest_wait_s'])})"
+                      for kind, k in sorted(q["by_kind"].items(), key=lambda kv: -kv[1]["waiting"]))
+    return lines + [f"queue: {q['waiting']} items waiting: {kinds}; oldest wait {duration_words(q['oldest_wait_s'])}"]
 
 
 def _cpu(cpu: dict[str, Any]) -> str:

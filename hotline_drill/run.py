@@ -23,7 +23,7 @@ from hotline.config import Config
 from hotline.services.ops import demo_roster as demo
 from hotline.services.ops import importing, status
 from hotline_drill import ceilings as ceilings_mod
-from hotline_drill import load, metrics, report
+from hotline_drill import load, metrics, observers, report
 from hotline_drill.chairs import Plan
 from hotline_drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline_drill.cpu import GENERATORS, CpuSampler, role_of
@@ -52,6 +52,8 @@ class DrillOptions:
     sending_numbers: int = 50
     send_rate: float = 1.0
     seed: int = 2020
+    observers: float = 0.0  # share of precincts with an observer beside the chair
+    planted_conflicts: int | None = None  # observers texting one count off (default 5% of them)
     log: Callable[[str], None] = print
 
 
@@ -82,6 +84,12 @@ def make_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[Plan]:
                           unregistered=None if voice else unregistered, seed=o.seed * 7919 + i,
                           voice=voice))
     return plans
+
+
+def observer_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[observers.ObserverPlan]:
+    """The night's observers (the same for the same options: registered first, played later)."""
+    return observers.make_plans(make_plans(rows, o), o.observers, o.planted_conflicts, o.seed,
+                                observers.tolerance(Config.from_env()))
 
 
 def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
@@ -167,7 +175,10 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.phones.url, "t0": t0,
            "duplicates": "duplicates" in o.faults}
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
+    watchers = observer_plans(rows, o)
+    observing = observers.start(watchers, delegates, cands, ctx, generators)
     outcomes = load.run_chairs(plans, delegates, cands, ctx, generators=generators)
+    observed = observing.collect()
     last = max((out["last_sent"] for out in outcomes), default=time.time())
     all_done = wait_recorded(db, len(plans), timeout=120)
     flood_run = flood_results.get(timeout=60) if o.flood > 0 else {"latency_ms": [], "per_second": 0.0}
@@ -175,6 +186,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
         flood.join(timeout=10)
     return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last, "faults": fault_windows,
             "all_recorded_at": all_done, "flood_latency": flood_run["latency_ms"], "chair_rate": chair_rate,
+            "observer_plans": watchers, "observer_outcomes": observed,
             "flood_multiple": {"asked": o.flood, "reached": round(flood_run["per_second"] / chair_rate, 2)}}
 
 
@@ -244,6 +256,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
     db = Database(url)
     o.log(f"generating {o.precincts} precincts and loading the roster ...")
     rows, delegates = setup_state(db, o.precincts, o.seed)
+    if o.observers > 0:
+        o.log("importing observers ...")
+        observers.register(url, o.folder, observer_plans(rows, o))
     twilio_faults = "twilio-errors" in o.faults
     cluster = Cluster(Options(folder=o.folder, database_url=url, web_workers=o.web_workers,
                               processors=o.processors, senders=o.senders,
@@ -280,6 +295,11 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
         result["faults"] = faults
         result["unknown_lane"] = lane
+        with db.transaction() as uow:
+            result["observers"] = observers.judge(uow.session, night["observer_plans"], night["outcomes"],
+                                                  night["observer_outcomes"], observers.tolerance(Config.from_env())) \
+                if night["observer_plans"] else None
+            result["figures"] = metrics.staff_and_queue(uow.session)
         half = night["t0"] + 0.5 * o.burst
         result["cpu_cores"] = {"cpus": sampler.cpus, "before_flood": sampler.cores(night["t0"], half),
                                "during_flood": sampler.cores(half, night["t0"] + o.burst)}

@@ -11,6 +11,7 @@ import uuid
 
 from rq import SimpleWorker
 
+from hotline.adapters import log_format, metrics
 from hotline.adapters.db import SENDER, WORKER
 from hotline.adapters.queues import (
     ALIVE_PREFIX,
@@ -22,6 +23,7 @@ from hotline.adapters.queues import (
 from hotline.config import Config
 from hotline.runtime import Runtime, build
 from workers import context, schedule
+from workers.observed import ObservedWorker
 
 logger = logging.getLogger("workers")
 
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="processor: parse and verify texts; sender: send texts at the number's "
                              "rate (senders wait for the rate limit, so keep them apart at scale)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_format.configure(Config.from_env().log_format)
     # On SQLite a sender's two one-row updates, which stand between a chair and the read-back,
     # go ahead of the processors' longer transactions (the web's go first).
     rt = build(Config.from_env().validate(), rank=SENDER if args.role == "sender" else WORKER)
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
                            list(argv) if argv is not None else sys.argv[1:])
     finally:
         stop.set()
+        metrics.process_exited()
 
 
 def work_until_stopped(rt: Runtime, queues: list[str], name: str | None, burst: bool,
@@ -80,7 +83,7 @@ def work_until_stopped(rt: Runtime, queues: list[str], name: str | None, burst: 
     try:
         # Maintenance every 30 s, not RQ's 10 minutes: it is also when a worker takes over a
         # queue's scheduler (retries) whose holder died, e.g. after Redis restarted.
-        worker = SimpleWorker(queues, connection=worker_connection(rt.config.redis_url), name=name,
+        worker = ObservedWorker(queues, connection=worker_connection(rt.config.redis_url), name=name,
                               maintenance_interval=30)
         # RQ's per-job lines (three or four per job) and the twilio client's per-request headers
         # cost more than some jobs at caucus-night rates; our own line per text stays at INFO.

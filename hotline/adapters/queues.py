@@ -17,6 +17,8 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
+from hotline.adapters import log_format
+
 log = logging.getLogger(__name__)
 
 Q_REPLIES = "replies"    # read-backs, codes and confirmations: what a chair is waiting for
@@ -132,7 +134,8 @@ class Queues:
             pipe = self.redis.pipeline()
             self.by_name[queue].enqueue_call(func, args=(arg, *more), job_id=job_id, unique=not fresh,
                                              retry=retry or RETRY, on_failure=self._on_failure, timeout=60, result_ttl=300,
-                                             failure_ttl=7 * 86400, pipeline=pipe)
+                                             failure_ttl=7 * 86400, pipeline=pipe,
+                                             meta=log_format.job_meta())  # the request id rides along
             pipe.execute()
             return True
         except DuplicateJobError:

@@ -6,6 +6,7 @@ import time
 
 from redis import Redis
 
+from hotline.adapters import metrics
 from hotline.domain.segments import segments  # noqa: F401  (what a send costs; the sender imports it here)
 
 # Tokens refill continuously at `rate` per second up to `burst`. A message of several segments
@@ -87,6 +88,7 @@ class SendingRate:
         while True:
             position, wait_ms = self._script_any(keys=keys, args=[self.rate, self.burst, cost])
             if int(position):
+                metrics.send_slot(order[int(position) - 1], time.monotonic() - started)
                 return order[int(position) - 1]
             shortest = int(wait_ms) / 1000.0
             if time.monotonic() - started + shortest > timeout:

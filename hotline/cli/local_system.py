@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from hotline.adapters import metrics
 from hotline.adapters.embedded_redis import EmbeddedRedis
 from hotline.config import Config
 
@@ -27,7 +28,8 @@ def web_command(env: Mapping[str, str]) -> list[str]:
     """The Procfile's `web` line: gunicorn on the app factory."""
     return [sys.executable, "-m", "gunicorn", "--workers", env.get("WEB_CONCURRENCY") or "2",
             "--bind", f"{env.get('BIND') or '0.0.0.0'}:{env.get('PORT') or '5000'}",
-            "--access-logfile", "-", "--timeout", "30", "hotline.app:create_app()"]
+            "--access-logfile", "-", "--timeout", "30", "--config", "python:hotline.adapters.gunicorn_conf",
+            "hotline.app:create_app()"]
 
 
 def worker_command() -> list[str]:
@@ -42,6 +44,9 @@ def run(config: Config, port: int, workers: int, extra_env: dict[str, str]) -> i
     """
     env = {**os.environ, **extra_env, "PORT": str(port), "BIND": os.environ.get("BIND", "127.0.0.1")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # One metrics folder for every process started here (prometheus_client's multiprocess mode),
+    # emptied before any of them starts: /metrics adds up what the web and the workers counted.
+    env[metrics.ENV] = str(metrics.prepare_dir(Path(env.get(metrics.ENV) or config.instance_path / "metrics")))
     embedded = None if config.redis_url else EmbeddedRedis(config.instance_path / "redis")
     procs: list[subprocess.Popen[bytes]] = []
     stopping = False

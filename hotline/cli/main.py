@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import audit, blasts, data, parse, pins, records, system, users, verify_public, worksheets
+from hotline.cli import (audit, blasts, data, observers, parse, pins, records, system, users, verify_public,
+                         worksheets)
 
 
 @click.group()
@@ -13,5 +14,5 @@ def cli() -> None:
 
 for command in (*data.COMMANDS, *blasts.COMMANDS, *system.COMMANDS, *records.COMMANDS, *pins.COMMANDS, parse.parse_command,
                 audit.audit_command, users.users_command, worksheets.worksheets_command,
-                verify_public.verify_public_command):
+                verify_public.verify_public_command, observers.observers_command):
     cli.add_command(command)

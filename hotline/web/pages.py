@@ -1,10 +1,9 @@
-"""The home page, the outbox (staff only: it shows numbers and codes), health."""
+"""The home page and the outbox (staff only: it shows numbers and codes); health is in health.py."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, render_template
 
 from hotline.services.console import board, history
-from hotline.services.ops import health as health_check
 from hotline.services.results import public as results
 from hotline.web import runtime
 from hotline.web.auth import login_required
@@ -29,12 +28,3 @@ def outbox() -> str:
     """Outbound texts, newest first (the only place they go when no Twilio account is set)."""
     rt = runtime()
     return render_template("outbox.html", rows=history.outbox(rt.units), twilio=rt.config.twilio_enabled)
-
-
-@bp.get("/healthz")
-def health() -> tuple[object, int]:
-    """Database and Redis reachability, for load balancers and the drill."""
-    rt = runtime()
-    status = health_check.check(rt.units, rt.redis)
-    ok = all(v == "ok" for v in status.values())
-    return jsonify(status=status, ok=ok), 200 if ok else 503

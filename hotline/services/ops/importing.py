@@ -4,14 +4,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import CandidateRow, Chair, ChairPhone, County, Precinct
+from hotline.adapters.models import CandidateRow, Chair, ChairPhone, County, Observer, ObserverPhone, Precinct
 from hotline.domain.languages import LANGUAGES
 from hotline.domain.verification import hash_pin, normalize_phone
 from hotline.services.log import chain as vlog
@@ -33,14 +33,15 @@ class ImportError_(Exception):
 
 
 @dataclass
-class _Rows:
+class Rows:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _read(fh: IO[str], required: tuple[str, ...]) -> _Rows:
+def read_rows(fh: IO[str], required: tuple[str, ...]) -> Rows:
+    """The file's rows by line number, header names lower-cased, values stripped (missing columns noted)."""
     reader = csv.DictReader(fh)
-    out = _Rows()
+    out = Rows()
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
     if missing:
@@ -66,6 +67,35 @@ def _int(value: str, what: str, line: int, errors: list[str], lo: int, hi: int) 
     return n
 
 
+def parse_phones(value: str, line: int, errors: list[str]) -> tuple[str, ...]:
+    """Phone numbers separated by ';' as E.164 (each once); () and a problem noted when any is not one."""
+    phones = [normalize_phone(p) for p in re.split(r"[;|]", value) if p.strip()]
+    if not phones or None in phones:
+        errors.append(f"line {line}: phones '{value}' must be phone numbers separated by ';'")
+        return ()
+    return tuple(dict.fromkeys(p for p in phones if p))
+
+
+def check_pin(pin: str, line: int, errors: list[str]) -> None:
+    if not re.fullmatch(r"\d{4,8}", pin):
+        errors.append(f"line {line}: PIN must be 4 to 8 digits")
+
+
+def parse_language(value: str, line: int, errors: list[str]) -> str:
+    """The optional `language` column: en (blank) or es."""
+    language = (value or "en").lower()
+    if language not in LANGUAGES:
+        errors.append(f"line {line}: language '{value}' is not supported (use {' or '.join(LANGUAGES)})")
+    return language
+
+
+def observer_phones(s: Session) -> dict[str, str]:
+    """Every observer's phone -> "Name (organisation)": a chair may not share one."""
+    rows = s.execute(select(ObserverPhone.phone, Observer.name, Observer.organisation)
+                     .join(Observer, Observer.id == ObserverPhone.observer_id))
+    return {phone: f"{name} ({organisation})" for phone, name, organisation in rows}
+
+
 @dataclass(frozen=True)
 class RosterRow:
     code: str
@@ -79,10 +109,11 @@ class RosterRow:
     language: str = "en"
 
 
-def parse_roster(fh: IO[str]) -> list[RosterRow]:
-    """Validate a roster CSV; raise ImportError_ listing every bad row."""
-    data = _read(fh, ROSTER_COLUMNS)
-    errors, out, seen = data.errors, [], {}
+def parse_roster(fh: IO[str], observers: Mapping[str, str] | None = None) -> list[RosterRow]:
+    """Validate a roster CSV; raise ImportError_ listing every bad row. `observers`: the phones
+    observers registered (see observer_phones), which no chair may use."""
+    data = read_rows(fh, ROSTER_COLUMNS)
+    errors, out, seen, taken = data.errors, [], {}, observers or {}
     for line, r in data.rows:
         before = len(errors)
         code = r["precinct"].upper()
@@ -93,21 +124,18 @@ def parse_roster(fh: IO[str]) -> list[RosterRow]:
         seen.setdefault(code, line)
         delegates = None if r["delegates"] == "" else _int(r["delegates"], "delegates", line, errors, 1, 99)
         turnout = None if r.get("past_turnout", "") == "" else _int(r["past_turnout"], "past_turnout", line, errors, 0, 100000)
-        phones = [normalize_phone(p) for p in re.split(r"[;|]", r["phones"]) if p.strip()]
-        if not phones or None in phones:
-            errors.append(f"line {line}: phones '{r['phones']}' must be phone numbers separated by ';'")
-        if not re.fullmatch(r"\d{4,8}", r["pin"]):
-            errors.append(f"line {line}: PIN must be 4 to 8 digits")
+        phones = parse_phones(r["phones"], line, errors)
+        for phone in (p for p in phones if p in taken):
+            errors.append(f"line {line}: {phone} is the phone of the observer {taken[phone]}: "
+                          "a chair needs their own phone")
+        check_pin(r["pin"], line, errors)
         for col in ("county", "name", "chair"):
             if not r[col]:
                 errors.append(f"line {line}: {col} is empty")
-        language = (r.get("language") or "en").lower()
-        if language not in LANGUAGES:
-            errors.append(f"line {line}: language '{r['language']}' is not supported "
-                          f"(use {' or '.join(LANGUAGES)})")
+        language = parse_language(r.get("language", ""), line, errors)
         if len(errors) == before:
             out.append(RosterRow(code, r["county"], r["name"], delegates, r["chair"],
-                                 tuple(p for p in phones if p), r["pin"], turnout, language))
+                                 phones, r["pin"], turnout, language))
     if errors:
         raise ImportError_(errors)
     return out
@@ -115,7 +143,7 @@ def parse_roster(fh: IO[str]) -> list[RosterRow]:
 
 def import_roster(s: Session, fh: IO[str], actor: str = "cli") -> int:
     """Create or update precincts and chairs from a roster CSV; returns the row count."""
-    rows = parse_roster(fh)
+    rows = parse_roster(fh, observer_phones(s))
     counties = {c.name: c for c in s.execute(select(County)).scalars()}
     existing = {p.code: p for p in s.execute(select(Precinct)).scalars()}
     for row in rows:
@@ -141,7 +169,7 @@ def import_roster(s: Session, fh: IO[str], actor: str = "cli") -> int:
 
 def import_counties(s: Session, fh: IO[str], actor: str = "cli") -> int:
     """Set each county's state-convention delegates (for SDEs)."""
-    data = _read(fh, COUNTY_COLUMNS)
+    data = read_rows(fh, COUNTY_COLUMNS)
     errors, values = data.errors, []
     for line, r in data.rows:
         n = _int(r["state_delegates"], "state_delegates", line, errors, 0, 10000)
@@ -161,7 +189,7 @@ def import_counties(s: Session, fh: IO[str], actor: str = "cli") -> int:
 
 def import_candidates(s: Session, fh: IO[str], actor: str = "cli") -> int:
     """Replace the candidate list (names, aliases separated by '|', ballot order)."""
-    data = _read(fh, CANDIDATE_COLUMNS)
+    data = read_rows(fh, CANDIDATE_COLUMNS)
     errors, rows, names = data.errors, [], set()
     for line, r in data.rows:
         order = _int(r["ballot_order"], "ballot_order", line, errors, 0, 1000)
