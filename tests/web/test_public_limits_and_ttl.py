@@ -10,6 +10,9 @@ from limits import parse
 from hotline.services.results import public as results_public
 from tests.support.chairs import Phone, load_roster, report
 
+# The pages, not the database: their PostgreSQL variant adds nothing (tests/web/conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 FIRST = "first: Biden 12, Pete 45, Klobuchar 8, Bernie 40, Warren 30"
 FINAL = "final: Pete 55, Bernie 48, Warren 32"
 DELEGATES = "delegates: Pete 3, Bernie 2, Warren 2"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select, update
 
 from hotline.adapters.models import BacklogItem, LogEntry, utcnow
@@ -56,6 +58,7 @@ def test_claim_then_only_the_claimant_can_act(rt, alice, bob):
     assert "You are working on this item" in alice.text(f"/console/items/{item_id}")
 
 
+@pytest.mark.pg  # row locks: the database's own behaviour
 def test_two_staff_claiming_at_once_never_both_get_it(app, rt, accounts):
     item_id = open_item(rt)
     members = [signed_in(app, name) for name in ("alice", "bob")]
