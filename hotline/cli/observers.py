@@ -33,7 +33,7 @@ def import_observers(file: IO[str]) -> None:
         for line in exc.errors:
             click.echo(line, err=True)
         raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported") from exc
-    click.echo(f"Imported {n} observers.")
+    click.echo(f"Imported {n} observer{'' if n == 1 else 's'}.")
 
 
 @observers_command.command("list")

@@ -68,5 +68,5 @@ def observers_import() -> Any:
         n = observers.load(runtime().units, text, actor=username())
     except importing.ImportError_ as exc:
         return _page(422, errors=exc.errors, filename=upload.filename)
-    flash(f"Imported {n} observers from {upload.filename}.")
+    flash(f"Imported {n} observer{'' if n == 1 else 's'} from {upload.filename}.")
     return redirect(url_for("admin_observers.observers_page"))

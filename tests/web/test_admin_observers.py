@@ -102,7 +102,7 @@ def test_upload_lists_bad_rows_then_imports(rt, carol):
     assert "line 3: +13195550105 is the registered phone of the chair of IC-5" in page
     assert names(rt) == []
     resp = upload("\ufeffname,organisation,phones,precincts\nAna Ruiz,Warren campaign,+15155559001,DSM-42\n")
-    assert "Imported 1 observers from observers.csv." in flashes(carol.text("/admin/observers"))
+    assert "Imported 1 observer from observers.csv." in flashes(carol.text("/admin/observers"))
     assert last_entry(rt, "observers_imported").actor == "carol"
     assert 'action="/admin/observers/import"' in carol.text("/admin/imports")  # offered with the other imports
 
