@@ -77,6 +77,7 @@ class Row:
     sources: int = 0
     corroborated_by: tuple[str, ...] = ()
     conflict: bool = False
+    differing: int = 0  # observers whose counts differ (settled by staff when no conflict is open)
 
     @property
     def sources_label(self) -> str:
@@ -84,6 +85,8 @@ class Row:
             return "observer's counts differ"
         if self.sources > 1:
             return f"{self.sources} sources agree ({', '.join(self.corroborated_by)})"
+        if self.differing:
+            return "observer's counts differ; staff confirmed the chair's figures"
         return "observed, nothing to compare yet" if self.sources == 1 else "-"
 
     @property
@@ -196,7 +199,8 @@ def build(s: Session, *, county: str | None = None, state: str | None = None, co
                         p.code in reporting, sub.confirmed_at if sub else None,
                         (marks[p.id] or "not_checked") if p.id in marks else "missing",
                         p.id in opted_out, seen[p.id].sources if p.id in seen else 0,
-                        seen[p.id].organisations if p.id in seen else (), p.id in conflicts))
+                        seen[p.id].organisations if p.id in seen else (), p.id in conflicts,
+                        seen[p.id].conflicts if p.id in seen else 0))
     return Board(rows, [tallies[k] for k in sorted(tallies)], statewide, len(rows), 1, 1, 0)
 
 

@@ -14,7 +14,7 @@ from hotline.adapters.models import BacklogItem, County, Precinct, Submission, u
 from hotline.domain.lifecycle import SubmissionStatus
 from hotline.services.console.views import ItemView, item_view
 from hotline.services.log import chain as vlog
-from hotline.services.records import backlog, pins, roster
+from hotline.services.records import backlog, holds, pins, roster, sources
 from hotline.services.units import UnitOfWork, Units
 
 # Plain words for each kind of item, for volunteers on their first shift.
@@ -176,7 +176,7 @@ def give_back(units: Units, item_id: int, user: str) -> None:
 NOTE_LIMIT = 2000
 
 
-def close(units: Units, item_id: int, user: str, note: str) -> str | None:
+def close(units: Units, item_id: int, user: str, note: str) -> str | tuple[str, str] | None:
     """Close the item `user` holds with a note saying what was done (ValueError without one).
 
     An item that closed meanwhile (a newer report passed the checks while they were writing)
@@ -191,12 +191,35 @@ def close(units: Units, item_id: int, user: str, note: str) -> str | None:
         item = held(s, item_id, user, uow.config.claim_ttl_seconds)
         if not note:
             raise ValueError("Write a short note saying what you did before resolving.")
+        if item.kind in HELD_ITEMS and item.precinct is not None:
+            return _release(uow, item, user, note)
         item.resolved_at, item.resolved_by = utcnow(), user
         item.resolution, item.note = "resolved", note
         item.claimed_by = item.claim_expires_at = None
         vlog.record(s, "backlog_resolved", precinct=precinct_code(item), phone=item.phone, actor=user,
                     item_id=item.id, note=note)
     return None
+
+
+# Items that stand for a hold: resolving one alone would leave the precinct held with nothing in the
+# queue to say so. Their Resolve goes through the hold's own rules (its log, the two-person release),
+# which close the item.
+HELD_ITEMS = ("precinct_held", "source_conflict")
+
+
+def _release(uow: UnitOfWork, item: BacklogItem, user: str, note: str) -> str | tuple[str, str] | None:
+    precinct = item.precinct
+    item.claimed_by = item.claim_expires_at = None  # done with it, or another staff member must be
+    if item.kind == "source_conflict":
+        sources.confirm_chair(uow, precinct, user, note)
+        return f"{precinct.code}: the chair's figures are confirmed and the hold ends; your note is logged."
+    try:
+        done = holds.release(uow, precinct, user, note)
+    except holds.HoldRefused as exc:
+        raise ValueError(str(exc)) from exc
+    if done.refused:
+        return done.refused, "error"
+    return f"{precinct.code}: the hold is released and the figures are published again."
 
 
 def add_note(units: Units, item_id: int, user: str, note: str) -> str:

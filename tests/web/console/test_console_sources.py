@@ -99,3 +99,23 @@ def test_the_board_and_the_admin_export_show_the_second_source(rt, client, app, 
     report(Phone(client, rt, "+15155559001"), FIRST_OFF)  # the observer corrects to a different count
     page = html.unescape(admin.text("/admin/?code=DSM-42"))
     assert "observer's counts differ" in page
+
+
+def test_resolving_the_conflict_item_settles_the_conflict_and_ends_the_hold(rt, client, alice):
+    night(client, rt, FIRST_OFF)
+    with rt.db.reading() as s:
+        item_id = s.scalars(select(BacklogItem.id).where(BacklogItem.kind == "source_conflict")).one()
+    alice.post(f"/console/items/{item_id}/claim")
+    resp = alice.post(f"/console/items/{item_id}/resolve", {"note": "worksheet says Warren 30"})
+    assert "the chair's figures are confirmed" in html.unescape(" ".join(flashes(alice.text(resp.headers["Location"]))))
+    assert reporting(client) == 1  # not left held with nothing in the queue to say so
+    with rt.db.reading() as s:
+        item = s.get(BacklogItem, item_id)
+        assert item.resolution == "chair_confirmed" and item.resolved_by == "alice" and item.claimed_by is None
+
+
+def test_the_board_says_when_staff_settled_a_difference(rt, client, app, accounts, alice):
+    night(client, rt, FIRST_OFF)
+    alice.post(f"{PAGE}/sources/confirm-chair", {"note": "called the chair"})
+    page = html.unescape(signed_in(app, "carol").text("/admin/?code=DSM-42"))
+    assert "observer's counts differ; staff confirmed the chair's figures" in page

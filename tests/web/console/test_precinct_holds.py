@@ -112,3 +112,21 @@ def test_distinct_precincts_are_not_held(rt, client):
     report(Phone(client, rt, "+15155550142"), FIRST, FINAL, DELEGATES)
     report(Phone(client, rt, "+13195550105"), IC_5_FIRST, IC_5_FINAL, IC_5_DELEGATES)
     assert reporting(client) == 2
+
+
+def test_resolving_a_hold_item_releases_the_hold_under_its_two_person_rule(rt, client, alice, bob):
+    report(Phone(client, rt, "+15155550142"), FIRST, FINAL, DELEGATES)
+    alice.post("/console/precincts/DSM-42/hold", {"reason": REASON})
+    with rt.db.reading() as s:
+        item_id = s.scalars(select(BacklogItem.id).where(BacklogItem.kind == "precinct_held")).one()
+    alice.post(f"/console/items/{item_id}/claim")
+    resp = alice.post(f"/console/items/{item_id}/resolve", {"note": "looked again"})
+    assert "another staff member must review" in " ".join(flashes(alice.text(resp.headers["Location"])))
+    assert reporting(client) == 0  # still held: she placed it
+    bob.post(f"/console/items/{item_id}/claim")
+    resp = bob.post(f"/console/items/{item_id}/resolve", {"note": "photo matches"})
+    assert "the hold is released" in " ".join(flashes(bob.text(resp.headers["Location"])))
+    assert reporting(client) == 1
+    with rt.db.reading() as s:
+        assert s.get(BacklogItem, item_id).resolved_at is not None
+        assert s.scalars(select(PrecinctHold.released_by)).one() == "bob"
