@@ -77,8 +77,8 @@ def release_hold(code: str) -> Any:
     else:
         if done.refused:  # the placer's own try: refused, and logged
             flash(done.refused, "error")
-            return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
-        flash(f"{code.upper()} is released: its figures are public again if they pass the checks.")
+        else:
+            flash(f"{code.upper()} is released: its figures are public again if they pass the checks.")
     return redirect(url_for("entry.precinct", code=code.upper()) + "#hold")
 
 

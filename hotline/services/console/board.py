@@ -18,6 +18,7 @@ from hotline.adapters.models import (
     Report,
     Submission,
 )
+from hotline.config import Config
 from hotline.domain.codes import natural_key
 from hotline.domain.lifecycle import ReportStatus, SubmissionStatus
 from hotline.domain.model import Stage
@@ -153,7 +154,7 @@ def show(units: Units, *, county: str | None = None, state: str | None = None,
     in natural order (DSM-2 before DSM-10), one page of `per_page` rows (a size not offered
     falls back to PAGE_SIZE; a page past the end shows the last)."""
     with units.reading() as s:
-        board = build(s, county=county, state=state, code=code, config=units.config)
+        board = build(s, units.config, county=county, state=state, code=code)
     return paged(board, page, per_page)
 
 
@@ -167,8 +168,8 @@ def paged(board: Board, page: int, per_page: int) -> Board:
     return Board(rows, board.counties, board.statewide, matching, page, pages, per_page)
 
 
-def build(s: Session, *, county: str | None = None, state: str | None = None, code: str | None = None,
-          config: object = None) -> Board:
+def build(s: Session, config: Config, *, county: str | None = None, state: str | None = None,
+          code: str | None = None) -> Board:
     """Every precinct's state; the tallies cover all precincts, the rows only those matching the filters."""
     current: dict[int, set[str]] = {}
     for pid, stage in s.execute(select(Report.precinct_id, Report.stage).where(Report.status == CURRENT)):
@@ -210,9 +211,9 @@ def export(units: Units) -> list[dict[str, Any]]:
         return result_rows(s, units.config)
 
 
-def result_rows(s: Session, config: object = None) -> list[dict[str, Any]]:
+def result_rows(s: Session, config: Config) -> list[dict[str, Any]]:
     """Every precinct's current numbers (published or not) per candidate, for the admin export."""
-    board = {r.code: r for r in build(s, config=config).rows}
+    board = {r.code: r for r in build(s, config).rows}
     by_precinct: dict[str, dict[str, dict[str, int]]] = {}
     q = select(Precinct.code, Report.stage, Report.counts).join(Precinct, Precinct.id == Report.precinct_id)
     for code, stage, counts in s.execute(q.where(Report.status == CURRENT)):

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.adapters.models import BacklogItem, Observation, Observer, Precinct, Report, utcnow
+from hotline.config import Config
 from hotline.domain import sources
 from hotline.domain.lifecycle import ReportStatus
 from hotline.domain.model import Stage
@@ -35,9 +36,9 @@ CONFIRMED_OF_PRECINCT = (select(Observation).where(Observation.precinct_id == bi
                          .order_by(Observation.confirmed_at.desc(), Observation.id.desc()))
 
 
-def tolerance(config: object) -> Tolerance:
-    return Tolerance(alignment=getattr(config, "conflict_tolerance_alignment", 0),
-                     delegates=getattr(config, "conflict_tolerance_delegates", 0))
+def tolerance(config: Config) -> Tolerance:
+    """The configured tolerances (HOTLINE_CONFLICT_TOLERANCE_*)."""
+    return Tolerance(alignment=config.conflict_tolerance_alignment, delegates=config.conflict_tolerance_delegates)
 
 
 def _latest(rows: Iterable[Observation]) -> list[Observed]:
@@ -162,7 +163,7 @@ class SideBySide:
     comparisons: list[Comparison]
 
 
-def side_by_side(s: Session, precinct: Precinct, config: object) -> SideBySide:
+def side_by_side(s: Session, precinct: Precinct, config: Config) -> SideBySide:
     chair = _chair_counts(s, [precinct.id]).get(precinct.id, {})
     observed = latest(s, precinct.id)
     names = dict(s.execute(select(Observer.id, Observer.name).where(
@@ -182,7 +183,7 @@ def _chair_counts(s: Session, precinct_ids: list[int] | None) -> dict[int, dict[
     return out
 
 
-def corroboration(s: Session, config: object, precinct_ids: list[int] | None = None) -> dict[int, Corroboration]:
+def corroboration(s: Session, config: Config, precinct_ids: list[int] | None = None) -> dict[int, Corroboration]:
     """For every precinct with a confirmed observation (or those given): how many sources agree with
     the chair's recorded figures, and which organisations. Two queries whatever the count."""
     q = select(Observation).where(Observation.status == CONFIRMED).order_by(
@@ -200,7 +201,7 @@ def corroboration(s: Session, config: object, precinct_ids: list[int] | None = N
             for pid, rows in by_precinct.items()}
 
 
-def corroboration_by_code(s: Session, config: object) -> dict[str, Corroboration]:
+def corroboration_by_code(s: Session, config: Config) -> dict[str, Corroboration]:
     """`corroboration` keyed by precinct code (for exports)."""
     found = corroboration(s, config)
     if not found:

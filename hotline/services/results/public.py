@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.adapters.models import CandidateRow, County, Precinct, Report, ResultChange, Submission, utcnow
 from hotline.adapters.queues import RESULTS_VERSION_KEY as VERSION_KEY
+from hotline.config import Config
 from hotline.domain.caucus_math import county_ratio, sde
 from hotline.domain.central_time import clock_and_day
 from hotline.domain.codes import natural_key
@@ -160,7 +161,7 @@ def _totals(rows: list[PrecinctResult], names: list[str]) -> list[dict[str, Any]
     return sorted(out, key=lambda c: (Decimal(c["sde"]), c["county_delegates"], c["final"]), reverse=True)
 
 
-def precinct_rows(s: Session, config: object = None) -> list[dict[str, Any]]:
+def precinct_rows(s: Session, config: Config) -> list[dict[str, Any]]:
     """One row per precinct per candidate, for JSON and CSV export."""
     out = []
     agree = sources.corroboration_by_code(s, config)
@@ -324,11 +325,11 @@ class Download:
     sequence: int
 
 
-def _download(s: Session, build: Callable[[list[dict[str, Any]]], bytes], config: object) -> Download:
+def _download(s: Session, build: Callable[[list[dict[str, Any]]], bytes], config: Config) -> Download:
     return Download(build(precinct_rows(s, config)), feed.current(s)[0])
 
 
-def _precincts_document(s: Session, config: object) -> Download:
+def _precincts_document(s: Session, config: Config) -> Download:
     sequence, as_of = feed.current(s)
     return Download(as_json({"sequence": sequence, "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
                              "precincts": precinct_rows(s, config)}), sequence)
