@@ -348,7 +348,7 @@ _SENTENCES: dict[str, Callable[[_Entry], str]] = {
     "observation_refused": lambda e: (f"Counts from observer {e.phone} ({e.d.get('organisation')})"
                                       + (f" for {e.precinct}" if e.precinct else "") + f" refused: {e.d.get('reason')}"),
     "observer_text_refused": lambda e: (f"Text from observer {e.phone} refused: observers may only send counts "
-                                        f"(it read as {e.d.get('kind')})"),
+                                        f"(it read as {e.d.get('command')})"),
     "source_conflict": _conflict,
     "source_conflict_cleared": lambda e: (f"The sources agree again for {e.p}"
                                           + (f" (after a new {e.d['trigger']})" if e.d.get("trigger") else "")

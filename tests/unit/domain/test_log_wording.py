@@ -135,3 +135,8 @@ def test_every_sentence_survives_an_empty_detail():
     for kind in log_wording.KINDS:
         text = sentence(kind, None, None, None, {})
         assert text and "{" not in text, kind
+
+
+def test_an_observers_refused_command_names_the_command():
+    text = sentence("observer_text_refused", None, CHAIR, None, {"command": "callme"})
+    assert text == f"Text from observer {CHAIR} refused: observers may only send counts (it read as callme)"
