@@ -26,60 +26,67 @@ def digest(entry: LogEntry) -> str:
                       entry.detail, entry.prev_hash, entry.salt)
 
 
-def _head(session: Session) -> list[Any]:
-    """[seq, hash, written] of the newest entry, read once per transaction under a row lock.
+def record(session: Session, kind: str, *, precinct: str | None = None, phone: str | None = None,
+           actor: str | None = None, **detail: Any) -> None:
+    """Append one entry to the verification log as part of the caller's transaction.
 
-    FOR UPDATE serializes appends on PostgreSQL; SQLite transactions already hold the write lock.
-    The lock is kept for the rest of the transaction, so later appends need no query, and the
-    head row is written once, at commit (`_write_head`), however many entries were appended.
+    The entry is kept with the transaction and chained when it commits (`_append_pending`): it is
+    in the log if and only if the transaction's other changes are. Nothing is locked here, so
+    transactions on every host run side by side; only the short append at commit takes turns.
     """
-    head = session.info.get("log_head")
-    if head is not None:
-        return head
-    row = session.execute(HEAD_READ).one_or_none()
+    detail = json.loads(json.dumps(detail, default=str))  # what is hashed is what is stored
+    session.info.setdefault(PENDING, []).append((kind, precinct, phone, actor, detail))
+
+
+PENDING = "log_pending"
+
+
+def _append_pending(session: Session) -> None:
+    """Chain and store this transaction's entries, in the order they were recorded, in one batch.
+
+    The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock is already held) only
+    here, at the end of the transaction, after everything else is flushed: the lock is held for
+    one read, one multi-row INSERT and one UPDATE, not for the whole of a text's handling, and
+    it is the last lock the transaction takes (no lock waits behind it, so no deadlock through it).
+    Entries take their time here too, so seq and time rise together.
+    """
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    conn = session.connection()  # plain statements: the ORM's bookkeeping cost more than the writes
+    row = conn.execute(HEAD_READ).one_or_none()
     if row is None:
-        session.execute(insert(LogHead).values(id=1, seq=0, hash=GENESIS))
+        conn.execute(insert(LogHead).values(id=1, seq=0, hash=GENESIS))
         row = (0, GENESIS)
-    head = session.info["log_head"] = [row[0], row[1], True]
-    return head
+    seq, prev = row
+    at = utcnow()
+    rows = []
+    for kind, precinct, phone, actor, detail in pending:
+        seq += 1
+        # The salt hides phone and actor in the hash, so the entry can be shown in public (proofs).
+        salt = secrets.token_hex(16)
+        hashed = entry_hash(seq, at, kind, precinct, phone, actor, detail, prev, salt)
+        rows.append({"seq": seq, "at": at, "kind": kind, "precinct_code": precinct, "phone": phone,
+                     "actor": actor, "detail": detail, "prev_hash": prev, "hash": hashed, "salt": salt})
+        prev = hashed
+    conn.execute(ENTRY_INSERT, rows)
+    conn.execute(HEAD_UPDATE, {"seq": seq, "hash": prev})
 
 
-def _write_head(session: Session) -> None:
-    """Store the newest entry's seq and hash in the head row, if this transaction appended any."""
-    head = session.info.get("log_head")
-    if head is not None and not head[2]:
-        session.connection().execute(HEAD_UPDATE, {"seq": head[0], "hash": head[1]})
-        head[2] = True
+event.listen(Session, "before_commit", _append_pending)
 
 
-event.listen(Session, "before_commit", _write_head)
+def flush(session: Session) -> None:
+    """Store the entries recorded so far now, for a caller that needs their seq before commit.
+    The head stays locked to the end of the transaction: use it where a seq is needed, not by habit."""
+    _append_pending(session)
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_head(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the next transaction reads (and locks) the head again
-        session.info.pop("log_head", None)
-
-
-def record(session: Session, kind: str, *, precinct: str | None = None, phone: str | None = None,
-           actor: str | None = None, **detail: Any) -> None:
-    """Append one entry to the verification log inside the caller's transaction.
-
-    Plain INSERT and UPDATE statements rather than ORM objects: every text appends an entry,
-    and the unit-of-work bookkeeping cost more than the writes themselves.
-    """
-    head = _head(session)
-    detail = json.loads(json.dumps(detail, default=str))  # what is hashed is what is stored
-    at = utcnow()
-    seq = head[0] + 1
-    # The salt hides phone and actor in the hash, so the entry can be shown in public (proofs).
-    salt = secrets.token_hex(16)
-    hashed = entry_hash(seq, at, kind, precinct, phone, actor, detail, head[1], salt)
-    conn = session.connection()  # plain statements need no ORM session machinery
-    conn.execute(ENTRY_INSERT, {"seq": seq, "at": at, "kind": kind, "precinct_code": precinct,
-                                "phone": phone, "actor": actor, "detail": detail,
-                                "prev_hash": head[1], "hash": hashed, "salt": salt})
-    head[0], head[1], head[2] = seq, hashed, False
+def _forget_pending(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # rolled back: its entries go with it (committed: already stored)
+        session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ def verify(session: Session, batch: int = 2000, after: int = 0, after_hash: str 
     `after`, `after_hash`: start past entry `after`, taken to have hash `after_hash` (a signed
     checkpoint vouches for the entries up to it).
     """
-    _write_head(session)  # entries this transaction appended count too
+    flush(session)  # entries this transaction recorded count too
     prev_hash, expected_seq = after_hash, after + 1
     for entry in _entries(session, batch, after):
         if entry.seq != expected_seq:

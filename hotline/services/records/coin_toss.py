@@ -124,6 +124,7 @@ def record(uow: UnitOfWork, precinct: Precinct, winners: Sequence[str], channel:
                 phone=recorded_by if channel != "staff" else None, actor=recorded_by,
                 winners=list(chosen), groups=groups, channel=channel, submission_id=delegates.submission_id,
                 replaces=previous.winners if previous else None)
+    vlog.flush(s)  # the toss names its log entry's seq (the public record points at it)
     row.log_seq = s.execute(LOG_SEQ, {"code": precinct.code}).scalar()
     findings, flagged = recheck(uow, precinct, f"coin toss recorded ({channel})")
     feed.note(s, precinct.id, precinct.code, channel, "coin_toss")
