@@ -26,6 +26,8 @@ def cli() -> None:
               help="Share of precincts with an observer texting the same counts beside the chair.")
 @click.option("--planted-conflicts", type=int, default=None,
               help="Observers who text one count off by a few (default: 5% of observers, at least 1).")
+@click.option("--staff", type=click.IntRange(0), default=DEFAULT.staff, show_default=True,
+              help="Simulated staff who work the console's queue through its web pages during the night.")
 @click.option("--faults", default="", help=f"Comma-separated: {', '.join(FAULTS)}, or 'all'.")
 @click.option("--web-workers", default=DEFAULT.web_workers, show_default=True)
 @click.option("--processors", default=DEFAULT.processors, show_default=True, help="Worker processes that parse and verify.")
@@ -36,7 +38,7 @@ def cli() -> None:
 @click.option("--folder", type=click.Path(path_type=Path), default=None)
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("drill-report.json"), show_default=True)
 def run_command(precincts: int, burst: float, flood: float, voice: float, observers: float,
-                planted_conflicts: int | None, faults: str, web_workers: int, processors: int,
+                planted_conflicts: int | None, staff: int, faults: str, web_workers: int, processors: int,
                   senders: int, sending_numbers: int, send_rate: float, database_url: str | None,
                   folder: Path | None, json_out: Path) -> None:
     """Start web, workers, Redis and a Twilio stand-in, play the night, print figures and verdicts."""
@@ -47,7 +49,7 @@ def run_command(precincts: int, burst: float, flood: float, voice: float, observ
     folder = folder or Path(tempfile.mkdtemp(prefix="hotline-drill-"))
     opts = DrillOptions(folder=folder, database_url=database_url, precincts=precincts, burst=burst,
                         flood=flood, voice=voice, observers=observers, planted_conflicts=planted_conflicts,
-                        faults=chosen, web_workers=web_workers, processors=processors,
+                        staff=staff, faults=chosen, web_workers=web_workers, processors=processors,
                         senders=senders, sending_numbers=sending_numbers, send_rate=send_rate,
                         log=lambda m: click.echo(m, err=True))
     result = drill(opts)

@@ -170,9 +170,11 @@ class Cluster:
         engine.dispose()
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.opts.folder / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log,
-                                            start_new_session=True, cwd=Path.cwd())
+        # The child writes to its own copy of the file descriptor: ours is closed at once, so no
+        # file stays open in the drill after its process stops (nor piles up over restarts).
+        with open(self.opts.folder / f"{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log,
+                                                start_new_session=True, cwd=Path.cwd())
 
     def _stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.domain.staff_figures import duration_words
-from hotline_drill import observers
+from hotline_drill import observers, staff
 from hotline_drill.load import percentile, summarize_latency
 from hotline_drill.metrics import BACKLOG_WINDOW, OUTAGE_AFTERMATH
 
@@ -90,6 +90,7 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
         **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
         **observers.verdicts(r.get("observers")),
+        **staff.verdicts(r.get("staff")),
         **({f"the drill ran in under {DRILL_MINUTES} minutes": r["drill_seconds"] < DRILL_MINUTES * 60}
            if r.get("drill_seconds") is not None and r.get("drill_at_defaults") else {}),
     }
@@ -118,9 +119,9 @@ def summary(r: dict[str, Any]) -> list[str]:
         f"flood texts, server: {ms(server.get('flood'))}; voice steps, server: {ms(server.get('voice'))}",
         *([f"chairs' texts during outages (and {OUTAGE_AFTERMATH:.0f} s after), kept out of the above, "
            f"server: {ms(server['chairs_during_outages'])}"] if server.get("chairs_during_outages") else []),
-        f"flood slowdown of chairs' p99: {r['flood_slowdown_p99']} server, "
-        f"{r['flood_slowdown_p99_client_side']} client; the flood reached {r['flood_multiple']['reached']}x "
-        f"the chairs' rate (asked {r['flood_multiple']['asked']}x)",
+        *([f"flood slowdown of chairs' p99: {r['flood_slowdown_p99']} server, "
+           f"{r['flood_slowdown_p99_client_side']} client; the flood reached {r['flood_multiple']['reached']}x "
+           f"the chairs' rate (asked {r['flood_multiple']['asked']}x)"] if r["flood_multiple"].get("asked") else []),
         *([_lane(r["unknown_lane"])] if r.get("unknown_lane") else []),
         *([_cpu(r["cpu_cores"])] if r.get("cpu_cores") else []),
         f"webhook capacity: ours {cap['ours_per_second']}/s vs no-op {cap['noop_per_second']}/s = {cap['ratio']} "
@@ -144,6 +145,8 @@ def summary(r: dict[str, Any]) -> list[str]:
               f"without a reply {f['without_reply']}" for f in r["faults"]]
     if r.get("observers"):
         lines.append(observers.line(r["observers"]))
+    if r.get("staff"):
+        lines.append(staff.line(r["staff"]))
     if r.get("figures"):
         lines += figures(r["figures"])
     if r.get("drill_seconds") is not None:

@@ -23,7 +23,7 @@ from hotline.config import Config
 from hotline.services.ops import demo_roster as demo
 from hotline.services.ops import importing, status
 from hotline_drill import ceilings as ceilings_mod
-from hotline_drill import load, metrics, observers, report
+from hotline_drill import load, metrics, observers, report, staff
 from hotline_drill.chairs import Plan
 from hotline_drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline_drill.cpu import GENERATORS, CpuSampler, role_of
@@ -54,6 +54,9 @@ class DrillOptions:
     seed: int = 2020
     observers: float = 0.0  # share of precincts with an observer beside the chair
     planted_conflicts: int | None = None  # observers texting one count off (default 5% of them)
+    staff: int = 0  # simulated staff working the console's queue through its pages
+    staff_think: tuple[float, float] = (1.0, 4.0)  # seconds from claiming an item to acting on it
+    staff_poll: float = 1.5  # seconds between looks at an empty queue
     log: Callable[[str], None] = print
 
 
@@ -90,6 +93,10 @@ def observer_plans(rows: list[dict[str, str]], o: DrillOptions) -> list[observer
     """The night's observers (the same for the same options: registered first, played later)."""
     return observers.make_plans(make_plans(rows, o), o.observers, o.planted_conflicts, o.seed,
                                 observers.tolerance(Config.from_env()))
+
+
+def staff_shift(o: DrillOptions) -> staff.Shift:
+    return staff.Shift(staff.names(o.staff), think=o.staff_think, poll=o.staff_poll, seed=o.seed)
 
 
 def ceilings(cluster: Cluster, db: Database, o: DrillOptions) -> dict[str, Any]:
@@ -177,16 +184,18 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
     watchers = observer_plans(rows, o)
     observing = observers.start(watchers, delegates, cands, ctx, generators)
+    staffing = staff.start(cluster.url, staff_shift(o), generators)
     outcomes = load.run_chairs(plans, delegates, cands, ctx, generators=generators)
     observed = observing.collect()
     last = max((out["last_sent"] for out in outcomes), default=time.time())
     all_done = wait_recorded(db, len(plans), timeout=120)
+    worked = staffing.finish()  # the night is over: they work off what is left, then stop
     flood_run = flood_results.get(timeout=60) if o.flood > 0 else {"latency_ms": [], "per_second": 0.0}
     if o.flood > 0:
         flood.join(timeout=10)
     return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last, "faults": fault_windows,
             "all_recorded_at": all_done, "flood_latency": flood_run["latency_ms"], "chair_rate": chair_rate,
-            "observer_plans": watchers, "observer_outcomes": observed,
+            "observer_plans": watchers, "observer_outcomes": observed, "staff_worked": worked,
             "flood_multiple": {"asked": o.flood, "reached": round(flood_run["per_second"] / chair_rate, 2)}}
 
 
@@ -259,6 +268,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
     if o.observers > 0:
         o.log("importing observers ...")
         observers.register(url, o.folder, observer_plans(rows, o))
+    if o.staff > 0:
+        o.log(f"creating {o.staff} staff accounts ...")
+        staff.register(url, o.folder, staff.names(o.staff))
     twilio_faults = "twilio-errors" in o.faults
     cluster = Cluster(Options(folder=o.folder, database_url=url, web_workers=o.web_workers,
                               processors=o.processors, senders=o.senders,
@@ -300,6 +312,8 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                                                   night["observer_outcomes"], observers.tolerance(Config.from_env())) \
                 if night["observer_plans"] else None
             result["figures"] = metrics.staff_and_queue(uow.session)
+            result["staff"] = staff.judge(uow.session, night["staff_worked"], staff.names(o.staff), o.observers > 0) \
+                if o.staff > 0 else None
         half = night["t0"] + 0.5 * o.burst
         result["cpu_cores"] = {"cpus": sampler.cpus, "before_flood": sampler.cores(night["t0"], half),
                                "during_flood": sampler.cores(half, night["t0"] + o.burst)}

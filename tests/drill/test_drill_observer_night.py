@@ -15,8 +15,7 @@ from hotline.config import Config
 from hotline_drill import metrics, observers, report, run
 from hotline_drill.cluster import Cluster, Options
 
-# The cluster's processes write to log files the parent leaves open (cluster.Cluster._spawn).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120), pytest.mark.filterwarnings("ignore::ResourceWarning")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def test_a_small_night_with_observers_finds_exactly_the_planted_conflicts(tmp_path: Path) -> None:

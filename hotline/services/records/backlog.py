@@ -56,8 +56,18 @@ def open_item(session: Session, kind: str, *, summary: str, precinct_id: int | N
 
 def auto_resolve(session: Session, dedupe_key: str, note: str) -> None:
     """Close an open item that the chair's own later action made moot."""
-    for item in session.execute(OPEN_BY_KEY, {"key": dedupe_key}).scalars():
-        item.resolved_at, item.resolved_by = utcnow(), "system"
-        item.resolution, item.note = "auto", note
+    resolve(session, dedupe_key, "system", "auto", note)
+
+
+def resolve(session: Session, dedupe_key: str, actor: str, resolution: str, note: str) -> list[BacklogItem]:
+    """Close the open item with this key: `actor` (a staff member, or "system") did what it asked
+    through the use case that owns it (a hold released, a conflict settled). Logged as any close is,
+    so it counts in that staff member's figures."""
+    items = list(session.execute(OPEN_BY_KEY, {"key": dedupe_key}).scalars())
+    for item in items:
+        item.resolved_at, item.resolved_by = utcnow(), actor
+        item.resolution, item.note = resolution, note
+        item.claimed_by = item.claim_expires_at = None
         vlog.record(session, "backlog_resolved", precinct=item.precinct.code if item.precinct else None,
-                    phone=item.phone, item_id=item.id, actor="system", note=note)
+                    phone=item.phone, item_id=item.id, actor=actor, note=note)
+    return items

@@ -145,7 +145,7 @@ def release(uow: UnitOfWork, precinct: Precinct, staff: str, note: str) -> HoldV
     row.released_by, row.released_at, row.release_note = staff, utcnow(), note[:500]
     chain.record(s, "precinct_released", precinct=precinct.code, actor=staff, hold_id=row.id, hold_kind=row.kind,
                  note=row.release_note)
-    backlog.auto_resolve(s, _key(precinct.code), f"released by {staff}: {row.release_note}")
+    backlog.resolve(s, _key(precinct.code), staff, "released", f"released by {staff}: {row.release_note}")
     feed.note(s, precinct.id, precinct.code, "staff", "released")
     uow.after_commit(uow.jobs.results_changed)
     return _view(row)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.adapters.models import BacklogItem, Observation, Observer, Precinct, Report, utcnow
+from hotline.adapters.models import BacklogItem, Observation, Observer, Precinct, Report
 from hotline.config import Config
 from hotline.domain import sources
 from hotline.domain.lifecycle import ReportStatus
@@ -146,7 +146,7 @@ def confirm_chair(uow: UnitOfWork, precinct: Precinct, staff: str, note: str) ->
     item = s.execute(backlog.OPEN_BY_KEY, {"key": _key(precinct.code)}).scalars().first()
     if item is None:
         raise NotInConflict(f"{precinct.code} has no open source conflict.")
-    item.resolved_at, item.resolved_by, item.resolution, item.note = utcnow(), staff, CHAIR_CONFIRMED, note[:1000]
+    backlog.resolve(s, _key(precinct.code), staff, CHAIR_CONFIRMED, note[:1000])
     chain.record(s, "source_conflict_resolved", precinct=precinct.code, actor=staff, item_id=item.id,
                  resolution=CHAIR_CONFIRMED, note=note[:1000], signature=(item.detail or {}).get("signature"))
     holds.release_conflict(uow, precinct, staff, f"chair's figures confirmed by {staff}: {note}"[:500])

@@ -7,6 +7,7 @@ import html
 from sqlalchemy import select
 
 from hotline.adapters.models import BacklogItem, LogEntry
+from hotline.services.console import figures
 from tests.support.chairs import Phone, load_roster, report
 from tests.support.observers import add_observer
 from tests.web.console.staff import flashes, signed_in
@@ -119,3 +120,17 @@ def test_the_board_says_when_staff_settled_a_difference(rt, client, app, account
     alice.post(f"{PAGE}/sources/confirm-chair", {"note": "called the chair"})
     page = html.unescape(signed_in(app, "carol").text("/admin/?code=DSM-42"))
     assert "observer's counts differ; staff confirmed the chair's figures" in page
+
+
+def test_settling_a_conflict_counts_in_the_staff_members_figures(rt, client, alice):
+    night(client, rt, FIRST_OFF)
+    with rt.db.reading() as s:
+        item_id = s.scalars(select(BacklogItem.id).where(BacklogItem.kind == "source_conflict")).one()
+    alice.post(f"/console/items/{item_id}/claim")
+    alice.post(f"{PAGE}/sources/confirm-chair", {"note": "called the chair"})
+    with rt.db.reading() as s:
+        closed = s.scalars(select(LogEntry).where(LogEntry.kind == "backlog_resolved",
+                                                  LogEntry.detail["item_id"].as_integer() == item_id)).one()
+        assert closed.actor == "alice"
+    alice_row = next(r for r in figures.per_staff(rt.units) if r.username == "alice")
+    assert alice_row.resolved == 1 and alice_row.median_seconds is not None

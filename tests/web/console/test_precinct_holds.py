@@ -130,3 +130,13 @@ def test_resolving_a_hold_item_releases_the_hold_under_its_two_person_rule(rt, c
     with rt.db.reading() as s:
         assert s.get(BacklogItem, item_id).resolved_at is not None
         assert s.scalars(select(PrecinctHold.released_by)).one() == "bob"
+
+
+def test_a_release_closes_the_hold_item_under_the_releasing_staff_members_name(rt, client, alice, bob):
+    report(Phone(client, rt, "+15155550142"), FIRST, FINAL, DELEGATES)
+    alice.post("/console/precincts/DSM-42/hold", {"reason": REASON})
+    bob.post("/console/precincts/DSM-42/release", {"note": "photo matches"})
+    with rt.db.reading() as s:
+        item = s.scalars(select(BacklogItem).where(BacklogItem.kind == "precinct_held")).one()
+        assert item.resolved_by == "bob" and item.resolution == "released"
+        assert s.scalars(select(LogEntry.actor).where(LogEntry.kind == "backlog_resolved")).all() == ["bob"]
