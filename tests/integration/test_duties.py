@@ -30,7 +30,9 @@ def _run_schedulers(rt, workers: int, seconds: float) -> float:
 
 def test_every_duty_is_queued_once_per_slot_however_many_workers_ask(rt):
     rt.config = replace(rt.config, sweep_interval_seconds=0.5)
+    first = time.time()
     ran = _run_schedulers(rt, workers=3, seconds=1.3)
+    minutes = int(time.time() // 60) - int(first // 60) + 1  # minute slots the run lived through
     queued = rt.queues.by_name[Q_DUTIES].job_ids
     names = {d.name for d in DUTIES}
     assert {job.split("-", 1)[1].rsplit("-", 1)[0] for job in queued} == names
@@ -38,7 +40,7 @@ def test_every_duty_is_queued_once_per_slot_however_many_workers_ask(rt):
     # However many schedulers asked, one run per 0.5-s slot the schedulers lived through.
     most = int(ran / 0.5) + 2
     assert all(1 <= count <= most for name, count in per_duty.items() if name != "reconcile"), (per_duty, ran)
-    assert per_duty["reconcile"] == 1  # its slot is a minute
+    assert per_duty["reconcile"] == minutes  # its slot is a minute (2 only when the run crossed one)
 
 
 def test_a_queued_duty_does_its_work(rt):
