@@ -53,8 +53,11 @@ class UnitOfWork:
         self.session, self.config, self.jobs, self._after = session, config, jobs, after
 
     def after_commit(self, fn: Callable[[], None]) -> None:
-        """Run `fn` once the data is committed (a job must never find its row missing)."""
-        self._after.append(fn)
+        """Run `fn` once the data is committed (a job must never find its row missing). The same
+        call asked for twice runs once: several changes in one transaction (a report confirmed, a
+        hold placed with it) each say the results changed; one notice covers them all."""
+        if fn not in self._after:
+            self._after.append(fn)
 
 
 class Units:
