@@ -59,10 +59,10 @@ class Texter:
     """Posts correctly signed Twilio webhooks and reads what the stand-in delivered to a phone."""
 
     def __init__(self, base_url: str, token: str, redis_url: str, duplicates: bool = False,
-                 client: str = "chair") -> None:
+                 client: str = "chair", http: requests.Session | None = None) -> None:
         self.url = f"{base_url}/twilio/sms"
         self.validator = RequestValidator(token)
-        self.http = requests.Session()
+        self.http = http or requests.Session()  # hosts.Balanced spreads the posts over several hosts
         self.redis = Redis.from_url(redis_url)
         self.duplicates = duplicates
         self.client = client

@@ -20,7 +20,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from hotline.domain.model import Candidate
-from hotline_drill import callers
+from hotline_drill import callers, hosts
 from hotline_drill.chairs import Outcome, Plan, Texter, play, signed_headers
 from hotline_drill.cluster import ACCOUNT_SID
 
@@ -80,8 +80,9 @@ def percentile(values: list[float], q: float) -> float | None:
 def _chair_process(plans: list[dict], delegates: dict[str, int], cands: list[Candidate], ctx: dict,
                    results: "mp.Queue[dict]") -> None:
     idle_priority()
-    texter = Texter(ctx["url"], ctx["token"], ctx["redis_url"], ctx.get("duplicates", False))
-    voice = requests.Session()
+    texter = Texter(ctx["url"], ctx["token"], ctx["redis_url"], ctx.get("duplicates", False),
+                    http=hosts.session(ctx))
+    voice = hosts.session(ctx)
     with ThreadPoolExecutor(max_workers=len(plans) or 1) as pool:
         futures = [pool.submit(_safe_play, Plan(**p), texter, voice, cands, delegates[p["precinct"]], ctx)
                    for p in plans]
@@ -142,11 +143,13 @@ FLOOD_IN_FLIGHT = 64  # requests the flood may have open at once
 
 
 def flood(url: str, token: str, rate: float, start: float, stop: float, numbers: int,
-          results: "mp.Queue[dict]", idle: bool = True) -> None:
+          results: "mp.Queue[dict]", idle: bool = True, ports: tuple[int, ...] = ()) -> None:
     """Unknown numbers texting at `rate` per second between two wall-clock times.
 
     Puts each request's milliseconds (-1 for an error) and the rate the flood reached: requests
     answered over the time from the start to the last answer. `idle`: on idle CPU only.
+    `ports`: several hosts' ports, one picked at random per request (signed for `url`, the
+    address all hosts share).
     """
     if idle:
         idle_priority()
@@ -168,7 +171,7 @@ def flood(url: str, token: str, rate: float, start: float, stop: float, numbers:
                 "From": f"{FLOOD_PREFIX}{rng.randrange(numbers):04d}", "To": "+15155559000", "Body": rng.choice(["lol", "Bernie 9000", "vote yang", "hi", "STOP"])}
         started = time.perf_counter()
         try:
-            status = post_form(host, port, "/twilio/sms", form,
+            status = post_form(host, rng.choice(ports) if ports else port, "/twilio/sms", form,
                                signed_headers(validator, target, form, "flood"))
         except OSError:
             status = 0

@@ -89,11 +89,35 @@ def verdicts(r: dict[str, Any], send_rate: float) -> dict[str, bool]:
         "every chair got an answer": r["chair_problem_count"] == 0,
         "failed jobs: none, or each one a backlog item": not r["failed_jobs"]["unexplained"],
         **{f"fault '{f['fault']}': 0 reports lost": f["lost"] == 0 for f in r["faults"]},
+        **_host_loss_verdicts(r.get("hosts")),
         **observers.verdicts(r.get("observers")),
         **staff.verdicts(r.get("staff")),
         **({f"the drill ran in under {DRILL_MINUTES} minutes": r["drill_seconds"] < DRILL_MINUTES * 60}
            if r.get("drill_seconds") is not None and r.get("drill_at_defaults") else {}),
     }
+
+
+def _host_loss_verdicts(h: dict[str, Any] | None) -> dict[str, bool]:
+    """The host-loss fault proves something only if the lost host had texts to lose: it must have
+    served webhooks before it went and again after it came back (the verdicts above cover them)."""
+    if not h or not h.get("lost"):
+        return {}
+    row = h["served"][h["lost"]["host"]]
+    return {f"host {row['host']} served webhooks before it was lost and after it came back":
+            row.get("before_loss", 0) > 0 and row.get("after_return", 0) > 0}
+
+
+def hosts_line(h: dict[str, Any]) -> str:
+    """How many hosts, which was lost when, and the webhooks each served from the night's start."""
+    per = "; ".join(f"host {s['host']} {s['webhooks']}" + (f" ({s['before_loss']} before it was lost, "
+                                                            f"{s['after_return']} after it came back)"
+                                                            if "before_loss" in s else "")
+                    for s in h["served"])
+    lost = h.get("lost")
+    loss = (f"host {lost['host']} lost at {lost['at_s']} s into the night (kill -9 of "
+            f"{len(lost['killed'])} processes), down {lost['down_s']} s, serving again at {lost['back_serving_s']} s"
+            if lost else "no host lost")
+    return f"hosts {h['count']}: {loss}; webhooks served: {per}"
 
 
 def _flood_reached(multiple: dict[str, Any], share: float = 0.9) -> bool:
@@ -143,6 +167,8 @@ def summary(r: dict[str, Any]) -> list[str]:
     ]
     lines += [f"fault '{f['fault']}': {f['confirmations']} confirmations during it (+60 s), lost {f['lost']}, "
               f"without a reply {f['without_reply']}" for f in r["faults"]]
+    if r.get("hosts") and r["hosts"]["count"] > 1:
+        lines.append(hosts_line(r["hosts"]))
     if r.get("observers"):
         lines.append(observers.line(r["observers"]))
     if r.get("staff"):

@@ -23,15 +23,16 @@ from hotline.config import Config
 from hotline.services.ops import demo_roster as demo
 from hotline.services.ops import importing, status
 from hotline_drill import ceilings as ceilings_mod
-from hotline_drill import load, metrics, observers, report, staff
+from hotline_drill import hosts, load, metrics, observers, report, staff
 from hotline_drill.chairs import Plan
 from hotline_drill.cluster import DRILL_TOKEN, Cluster, Options
 from hotline_drill.cpu import GENERATORS, CpuSampler, role_of
+from hotline_drill.hosts import LOSS_DOWN_SECONDS
 
 # The capacity comparisons (see drill/ceilings.py). Five rounds, not three: single rounds' ratios
 # spread by a fifth on this VM, and the median of three still moved by a tenth between runs.
 ROUNDS, PROBE_SECONDS, JOB_TEXTS = 5, 5.0, 500
-FAULTS = ("kill-worker", "redis-restart", "db-outage", "twilio-errors", "duplicates")
+FAULTS = ("kill-worker", "redis-restart", "db-outage", "twilio-errors", "duplicates", hosts.HOST_LOSS)
 
 
 @dataclass
@@ -57,6 +58,8 @@ class DrillOptions:
     staff: int = 0  # simulated staff working the console's queue through its pages
     staff_think: tuple[float, float] = (1.0, 4.0)  # seconds from claiming an item to acting on it
     staff_poll: float = 1.5  # seconds between looks at an empty queue
+    hosts: int = 1  # hosts' worth of web and workers against the one Redis and database (PostgreSQL)
+    loss_down: float = LOSS_DOWN_SECONDS  # host-loss: seconds the lost host stays down
     log: Callable[[str], None] = print
 
 
@@ -131,6 +134,18 @@ def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[d
         events.append((0.5, "Redis down 5 s", lambda: cluster.restart_redis(5)))
     if "db-outage" in o.faults:
         events.append((0.7, "database locked 4 s", lambda: cluster.lock_database(4)))
+    extra: dict[str, Any] = {}
+    if hosts.HOST_LOSS in o.faults and o.hosts > 1:
+        lost = hosts.lost_host(o.hosts)
+        extra[f"host {lost} lost"] = {"host": lost}
+
+        def lose() -> None:
+            extra[f"host {lost} lost"]["killed"] = cluster.kill_host(lost)
+            time.sleep(o.loss_down)
+            extra[f"host {lost} lost"]["back_at"] = time.time()  # its processes start again
+            cluster.start_host(lost)
+        events.append((hosts.LOSS_AT, f"host {lost} lost (kill -9 its web and workers, "
+                                      f"{o.loss_down:g} s down)", lose))
     threads = []
     for share, label, action in events:
         def fire(share: float = share, label: str = label, action: Callable[[], None] = action) -> None:
@@ -138,7 +153,8 @@ def schedule_faults(cluster: Cluster, o: DrillOptions, t0: float, record: list[d
             o.log(f"fault: {label}")
             started = time.time()
             action()
-            record.append({"fault": label, "started": started, "ended": time.time(), "outage": True})
+            more = next((v for k, v in extra.items() if label.startswith(k)), {})
+            record.append({"fault": label, "started": started, "ended": time.time(), "outage": True, **more})
         threads.append(threading.Thread(target=fire, daemon=True))
         threads[-1].start()
     return threads
@@ -169,7 +185,7 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     flood_results: "mp.Queue[dict]" = mp.Queue()
     flood = mp.Process(target=load.flood, args=(cluster.url, DRILL_TOKEN, chair_rate * o.flood,
                                                 t0 + 0.5 * o.burst, t0 + o.burst, 400, flood_results),
-                        daemon=True)
+                       kwargs={"ports": tuple(cluster.ports) if o.hosts > 1 else ()}, daemon=True)
     if o.flood > 0:
         flood.start()
         generators.add(flood.pid)
@@ -179,8 +195,13 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     if "duplicates" in o.faults:
         fault_windows.append({"fault": "duplicated and late webhooks", "started": t0, "ended": t0 + o.burst})
     schedule_faults(cluster, o, t0, fault_windows)
+    scraped: dict[str, Any] = {}
+    threading.Thread(target=scrape_metrics, args=(cluster, o, t0 + hosts.SCRAPE_AT * o.burst, scraped),
+                     daemon=True).start()
+    # Several hosts: chairs' and voice callers' requests go to any host (hosts.Balanced).
     ctx = {"url": cluster.url, "token": DRILL_TOKEN, "redis_url": cluster.phones.url, "t0": t0,
-           "duplicates": "duplicates" in o.faults}
+           "duplicates": "duplicates" in o.faults, "hosts": cluster.urls if o.hosts > 1 else [],
+           "seed": o.seed}
     o.log(f"playing the night: {len(plans)} chairs over {o.burst:.0f} s, flood {o.flood}x from half-time")
     watchers = observer_plans(rows, o)
     observing = observers.start(watchers, delegates, cands, ctx, generators)
@@ -196,7 +217,44 @@ def play_night(cluster: Cluster, db: Database, o: DrillOptions, rows: list[dict[
     return {"t0": t0, "plans": plans, "outcomes": outcomes, "last_chair_message": last, "faults": fault_windows,
             "all_recorded_at": all_done, "flood_latency": flood_run["latency_ms"], "chair_rate": chair_rate,
             "observer_plans": watchers, "observer_outcomes": observed, "staff_worked": worked,
+            "metrics_during_night": scraped,
             "flood_multiple": {"asked": o.flood, "reached": round(flood_run["per_second"] / chair_rate, 2)}}
+
+
+def scrape_metrics(cluster: Cluster, o: DrillOptions, at: float, into: dict[str, Any]) -> None:
+    """Read host 0's /metrics with the bearer token at `at`, as a monitoring system would; keep
+    the page in the drill folder and its interesting lines in `into`."""
+    import requests
+    time.sleep(max(0.0, at - time.time()))
+    into["at"] = time.time()
+    path = o.folder / hosts.METRICS_FILE
+    try:
+        answer = requests.get(f"{cluster.urls[0]}/metrics", timeout=10,
+                              headers={"Authorization": f"Bearer {hosts.METRICS_TOKEN}"})
+    except requests.RequestException as exc:
+        into["error"] = repr(exc)
+        return
+    path.write_text(answer.text)
+    into.update({"status": answer.status_code, "file": str(path), "lines": len(answer.text.splitlines()),
+                 "excerpt": hosts.metrics_excerpt(answer.text) if answer.ok else []})
+
+
+def hosts_report(cluster: Cluster, o: DrillOptions, t0: float, faults: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many hosts, which one was lost when, and the webhooks each served from the night's start."""
+    loss = next((f for f in faults if "host" in f and "back_at" in f), None)
+    served = []
+    for h in range(o.hosts):
+        log = cluster.access_log_of(h)
+        row: dict[str, Any] = {"host": h, "port": cluster.ports[h], "by_client": hosts.served(log, t0)}
+        row["webhooks"] = sum(row["by_client"].values())
+        if loss is not None and loss["host"] == h:
+            row["before_loss"] = sum(hosts.served(log, t0, loss["started"]).values())
+            row["after_return"] = sum(hosts.served(log, loss["back_at"]).values())
+        served.append(row)
+    lost = None if loss is None else {
+        "host": loss["host"], "at_s": round(loss["started"] - t0, 1), "down_s": round(loss["back_at"] - loss["started"], 1),
+        "back_serving_s": round(loss["ended"] - t0, 1), "killed": loss.get("killed", [])}
+    return {"count": o.hosts, "lost": lost, "served": served}
 
 
 # Seconds after the night in which the unknown numbers' lane is judged. The sweeper lets the
@@ -258,9 +316,19 @@ def drain_phones(cluster: Cluster, rows: list[dict[str, str]], timeout: float = 
 
 def drill(o: DrillOptions) -> dict[str, Any]:
     """Run the whole drill; returns the report (figures, ratios, verdicts)."""
-    started = time.monotonic()
+    problem = hosts.hosts_problem(o.hosts, o.database_url)
+    if problem:
+        raise ValueError(problem)
     o.folder.mkdir(parents=True, exist_ok=True)
-    url = o.database_url or f"sqlite:///{o.folder / 'drill.sqlite3'}"
+    # PostgreSQL: a database of the drill's own, dropped at the end (never the one named).
+    with hosts.own_database(o.database_url or f"sqlite:///{o.folder / 'drill.sqlite3'}") as url:
+        if o.database_url and url != o.database_url:
+            o.log(f"using a database of the drill's own, {url.rsplit('/', 1)[-1]} (dropped at the end)")
+        return _drill(o, url)
+
+
+def _drill(o: DrillOptions, url: str) -> dict[str, Any]:
+    started = time.monotonic()
     migrate.upgrade(url)
     db = Database(url)
     o.log(f"generating {o.precincts} precincts and loading the roster ...")
@@ -276,7 +344,7 @@ def drill(o: DrillOptions) -> dict[str, Any]:
                               processors=o.processors, senders=o.senders,
                               sending_numbers=o.sending_numbers, send_rate=o.send_rate,
                               twilio_fail_rate=0.05 if twilio_faults else 0.0,
-                              twilio_slow_rate=0.005 if twilio_faults else 0.0))
+                              twilio_slow_rate=0.005 if twilio_faults else 0.0, hosts=o.hosts))
     generators: set[int] = set()  # the load generators lead sessions (so process groups) of their own
     # The cluster's own entries come last, so they win a reused pid.
     sampler = CpuSampler(lambda: {**{pid: GENERATORS for pid in set(generators)},
@@ -288,6 +356,9 @@ def drill(o: DrillOptions) -> dict[str, Any]:
         o.log("measuring job throughput ...")
         jobs = job_throughput(cluster, db, o, rows)
         drain_phones(cluster, rows)
+        for h in range(1, o.hosts):  # the ceilings are measured on host 0 alone
+            o.log(f"starting host {h} (web on port {cluster.ports[h]}, its processors and senders) ...")
+            cluster.start_host(h)
         night = play_night(cluster, db, o, rows, delegates, generators)
         lane = lane_after_night(cluster, db) if o.flood > 0 else None  # its window lets the last replies leave
         if lane is None:
@@ -303,9 +374,15 @@ def drill(o: DrillOptions) -> dict[str, Any]:
             faults = metrics.by_fault(night["outcomes"], night["faults"], current)
 
         outages = [(f["started"], f["ended"]) for f in night["faults"] if f.get("outage")]
-        server = metrics.server_times(cluster.access_log, night["t0"] + 0.5 * o.burst, outages)
+        server: dict[str, list[float]] = {}
+        for h in range(o.hosts):
+            for client, ms in metrics.server_times(cluster.access_log_of(h), night["t0"] + 0.5 * o.burst,
+                                                   outages).items():
+                server.setdefault(client, []).extend(ms)
         result = report.build(night, ceil, integ, e2e, sending, jobs, o.burst, server)
         result["faults"] = faults
+        result["hosts"] = hosts_report(cluster, o, night["t0"], night["faults"])
+        result["metrics_during_night"] = night["metrics_during_night"]
         result["unknown_lane"] = lane
         with db.transaction() as uow:
             result["observers"] = observers.judge(uow.session, night["observer_plans"], night["outcomes"],
